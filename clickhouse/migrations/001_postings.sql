@@ -1,0 +1,57 @@
+-- Posting results (CONTRACT §1.1): one row per delivered message, every attempt of every transaction.
+--
+-- Engine: ReplacingMergeTree. A duplicate delivery carries the same event_id and the same business
+-- fields, so it has the same sort key and collapses when parts merge. Until a merge happens, reads
+-- dedupe with `LIMIT 1 BY event_id` (or argMax), never FINAL.
+-- ORDER BY (plant, flow, correlation_id, event_id): every view filters by plant and flow first; the
+-- attempts of one transaction sit next to each other for drill-down; event_id last makes the key unique.
+-- PARTITION BY month of occurred_at: month-end close reads one partition, retention drops whole months,
+-- and every attempt of a transaction (same occurred_at) lands in the same partition so duplicates can merge.
+-- Quantities are Decimal so sums are exact; absent numbers stay NULL rather than 0.
+CREATE TABLE IF NOT EXISTS {{db}}.postings {{on_cluster}}
+(
+    event_id          String,
+    correlation_id    String,
+    trace_id          String,
+    flow              LowCardinality(String),
+    plant             LowCardinality(String),
+    source_system     LowCardinality(String),
+    target_system     LowCardinality(String),
+    status            LowCardinality(String),
+    attempt           UInt32,
+    replay_of         String,
+    occurred_at       DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    reported_at       DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    order_no          String,
+    operation         String,
+    material          String,
+    lot               String,
+    storage_location  String,
+    document_no       String,
+    posting_period    LowCardinality(String),
+    quantity          Nullable(Decimal(18, 6)),
+    uom               LowCardinality(String),
+    stock_delta       Nullable(Decimal(18, 6)),
+    unit_cost         Nullable(Decimal(18, 6)),
+    error_code        String,
+    error_category    LowCardinality(String),
+    error_message     String,
+    error_recoverable Nullable(Bool),
+    payload           String CODEC(ZSTD(3)),   -- the original business message, JSON text, for replay
+    extra             String CODEC(ZSTD(3)),   -- unknown extra fields of the message, JSON text (kept, not rejected)
+    source            LowCardinality(String),  -- kafka | http | file
+    source_position   String,                  -- topic/partition/offset, request id + line, or file + line
+    ingested_at       DateTime64(3, 'UTC') DEFAULT now64(3),
+    -- drill-down and search look up one value across every plant: skip granules with bloom filters
+    INDEX idx_correlation_id correlation_id TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_order_no order_no TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_material material TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_lot lot TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_document_no document_no TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = {{engine:ReplacingMergeTree}}
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (plant, flow, correlation_id, event_id)
+TTL toDateTime(occurred_at) + INTERVAL {{postings_ttl_days}} DAY
+SETTINGS non_replicated_deduplication_window = 1000;

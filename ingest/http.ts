@@ -1,0 +1,160 @@
+// HTTP ingest: POST /api/ingest/postings and /api/ingest/inventory (NDJSON or a JSON array, bearer
+// ingest token), POST /v1/traces (OTLP/HTTP, protobuf or JSON) and GET /api/health. A plain Node
+// handler, mounted in front of Next.js by the embedded server and served alone by `npm run ingest`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import zlib from 'node:zlib';
+import { decodeBody, type BusinessStream } from './decode';
+import { decodeTraceRequest, encodeTraceResponse, type OtlpEncoding } from './otlp';
+import type { IngestPipeline, Reject } from './pipeline';
+import type { InventoryRow, PostingRow } from '../lib/contract';
+
+export type HttpIngestOptions = {
+  pipeline: IngestPipeline;
+  ingestToken: string;
+  maxBodyBytes: number;
+  /** OTLP exporters often run without credentials; require the token there too when set. */
+  otlpRequiresToken: boolean;
+  health: () => Promise<{ ok: boolean; body: unknown }>;
+};
+
+export const INGEST_PATHS = ['/api/ingest/postings', '/api/ingest/inventory', '/v1/traces', '/api/health'];
+
+export function isIngestPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?')[0];
+  return INGEST_PATHS.includes(path);
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  return timingSafeEqual(digest(m[1].trim()), digest(token));
+}
+
+/** Read the whole body, refusing (413) as soon as it passes the limit, before anything is written. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new HttpError(413, `body of ${declared} bytes is over the ${limit}-byte limit; split it into smaller requests`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `body is over the ${limit}-byte limit; split it into smaller requests`);
+    chunks.push(chunk as Buffer);
+  }
+  const body = Buffer.concat(chunks);
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding === 'identity' || encoding === '') return body;
+  if (encoding !== 'gzip' && encoding !== 'deflate') throw new HttpError(415, `content-encoding ${encoding} is not supported (use gzip, deflate or none)`);
+  try {
+    const inflate = encoding === 'gzip' ? zlib.gunzipSync : zlib.inflateSync;
+    return inflate(body, { maxOutputLength: limit });
+  } catch (e) {
+    const tooBig = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger/.test((e as Error).message);
+    throw new HttpError(tooBig ? 413 : 400, tooBig ? `decompressed body is over the ${limit}-byte limit` : `body is not valid ${encoding}: ${(e as Error).message}`);
+  }
+}
+
+export function createIngestHandler(opts: HttpIngestOptions) {
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    try {
+      if (path === '/api/health') {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
+        const h = await opts.health();
+        return sendJson(res, h.ok ? 200 : 503, h.body);
+      }
+      if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
+      if (path === '/v1/traces') return await handleTraces(req, res, opts);
+      const stream: BusinessStream = path === '/api/ingest/postings' ? 'postings' : 'inventory';
+      return await handleBusiness(stream, req, res, opts);
+    } catch (e) {
+      if (e instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, e.status, { error: e.message });
+        // stop reading a body we refused
+        if (e.status === 413) req.destroy();
+        return;
+      }
+      console.error(`[ingest] ${req.method} ${path} failed:`, e);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error; the request was not stored, send it again' });
+    }
+  };
+}
+
+function requireToken(req: IncomingMessage, opts: HttpIngestOptions) {
+  if (!bearerMatches(req.headers.authorization, opts.ingestToken)) {
+    throw new HttpError(401, 'missing or wrong ingest token: send Authorization: Bearer <PLANTLINE_INGEST_TOKEN>');
+  }
+}
+
+async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions) {
+  requireToken(req, opts);
+  const requestId = randomUUID();
+  const body = await readBody(req, opts.maxBodyBytes);
+  await opts.pipeline.waitForCapacity();
+  const items = decodeBody(stream, body, (line) => ({ source: 'http', position: `http:${requestId}:${line}` }));
+  const rows: (PostingRow | InventoryRow)[] = [];
+  const rejects: Reject[] = [];
+  for (const item of items) {
+    if (item.result.ok) rows.push(item.result.row);
+    else rejects.push({ stream, source: 'http', position: `http:${requestId}:${item.line}`, line: item.line, reason: item.result.reason, raw: item.raw });
+  }
+  const position = `http:${requestId}`;
+  await Promise.all([
+    stream === 'postings'
+      ? opts.pipeline.submitPostings(rows as PostingRow[], position)
+      : opts.pipeline.submitInventory(rows as InventoryRow[], position),
+    opts.pipeline.reject(rejects),
+  ]);
+  sendJson(res, 200, {
+    request_id: requestId,
+    accepted: rows.length,
+    rejected: rejects.map((r) => ({ line: r.line, reason: r.reason })),
+  });
+}
+
+function otlpEncoding(req: IncomingMessage): OtlpEncoding {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  throw new HttpError(415, `content-type ${type || '(none)'} is not OTLP/HTTP: use application/x-protobuf or application/json`);
+}
+
+async function handleTraces(req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions) {
+  if (opts.otlpRequiresToken || req.headers.authorization) requireToken(req, opts);
+  const encoding = otlpEncoding(req);
+  const requestId = randomUUID();
+  const body = await readBody(req, opts.maxBodyBytes);
+  await opts.pipeline.waitForCapacity();
+  let spans;
+  try {
+    spans = decodeTraceRequest(body, encoding);
+  } catch (e) {
+    const reason = (e as Error).message;
+    await opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason, raw: body }]);
+    throw new HttpError(400, `OTLP ${encoding} request could not be decoded: ${reason}`);
+  }
+  await opts.pipeline.submitSpans(spans, `http:${requestId}`);
+  const answer = Buffer.from(encodeTraceResponse(encoding));
+  res.writeHead(200, {
+    'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
+    'content-length': answer.length,
+  });
+  res.end(answer);
+}

@@ -1,0 +1,261 @@
+// Kafka source: one consumer group on the three inbound topics. Offsets are committed only up to the
+// last message whose rows (and rejects) are durably stored, so a crash at any point re-delivers, never
+// loses; re-delivered rows collapse on event_id. Poison messages go to rejects and the DLQ topic and
+// the partition moves on.
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer, type Admin } from 'kafkajs';
+import { TOPICS, type InventoryRow, type PostingRow } from '../lib/contract';
+import { decodeMessage } from './decode';
+import { decodeTraceRequest, sniffOtlpEncoding, type SpanRow } from './otlp';
+import type { DeadLetterSink, IngestPipeline, Reject } from './pipeline';
+
+export type KafkaSourceOptions = {
+  brokers: string[];
+  groupId: string;
+  clientId: string;
+  /** Partitions for topics Plantline creates when they are missing. */
+  partitions?: number;
+  log?: (msg: string) => void;
+};
+
+type PartitionState = {
+  /** Batches handed to the pipeline, in offset order; `next` is the offset to commit once durable. */
+  pending: { next: bigint; durable: boolean }[];
+  committed: bigint | null;
+  highWatermark: bigint;
+};
+
+export type KafkaSourceState = {
+  state: 'starting' | 'running' | 'paused' | 'stopped' | 'error';
+  lag: number;
+  partitions: { topic: string; partition: number; committed: string | null; highWatermark: string; lag: number }[];
+  lastError: string | null;
+  messages: number;
+};
+
+const INBOUND = [TOPICS.postings, TOPICS.inventory, TOPICS.spans];
+
+export class KafkaSource implements DeadLetterSink {
+  private readonly kafka: Kafka;
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private readonly partitions = new Map<string, PartitionState>();
+  private commitTimer: NodeJS.Timeout | null = null;
+  private committing: Promise<void> | null = null;
+  private status: KafkaSourceState['state'] = 'starting';
+  private lastError: string | null = null;
+  private messages = 0;
+  private readonly log: (msg: string) => void;
+
+  constructor(
+    private readonly pipeline: IngestPipeline,
+    private readonly opts: KafkaSourceOptions,
+  ) {
+    this.log = opts.log ?? ((m) => console.error(`[kafka] ${m}`));
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      logLevel: logLevel.ERROR,
+      logCreator: () => ({ label, log }) => this.log(`${label}: ${log.message}`),
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+  }
+
+  async start(): Promise<void> {
+    await ensureTopics(this.kafka, this.opts.partitions ?? 6);
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+    await this.producer.connect();
+    this.pipeline.setDeadLetterSink(this);
+
+    this.consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      maxWaitTimeInMs: 250,
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.status = 'error';
+      this.lastError = String(e.payload.error?.message ?? e.payload.error);
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: INBOUND, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.status = 'running';
+    this.commitTimer = setInterval(() => void this.commitDurable(), 250);
+  }
+
+  private partition(topic: string, partition: number): PartitionState {
+    const key = `${topic}/${partition}`;
+    let p = this.partitions.get(key);
+    if (!p) {
+      p = { pending: [], committed: null, highWatermark: 0n };
+      this.partitions.set(key, p);
+    }
+    return p;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const { topic, partition } = batch;
+    const postings: PostingRow[] = [];
+    const inventory: InventoryRow[] = [];
+    const spans: SpanRow[] = [];
+    const rejects: Reject[] = [];
+    for (const m of batch.messages) {
+      const position = `${topic}/${partition}/${m.offset}`;
+      const raw = m.value ?? Buffer.alloc(0);
+      if (topic === TOPICS.spans) {
+        try {
+          if (raw.length === 0) throw new Error('empty message');
+          for (const s of decodeTraceRequest(raw, sniffOtlpEncoding(raw))) spans.push(s);
+        } catch (e) {
+          rejects.push({ stream: 'spans', source: 'kafka', position, line: 0, reason: (e as Error).message, raw });
+        }
+        continue;
+      }
+      const stream = topic === TOPICS.postings ? 'postings' : 'inventory';
+      const result = decodeMessage(stream, raw, { source: 'kafka', position });
+      if (result.ok) (stream === 'postings' ? postings : inventory).push(result.row as never);
+      else rejects.push({ stream, source: 'kafka', position, line: 0, reason: result.reason, raw });
+    }
+    const first = batch.firstOffset();
+    const last = batch.lastOffset();
+    const range = `${topic}/${partition}/${first}-${last}`;
+    const state = this.partition(topic, partition);
+    state.highWatermark = BigInt(batch.highWatermark);
+    const entry = { next: BigInt(last) + 1n, durable: false };
+    state.pending.push(entry);
+    this.messages += batch.messages.length;
+
+    const durable = Promise.all([
+      this.pipeline.submitPostings(postings, range),
+      this.pipeline.submitInventory(inventory, range),
+      this.pipeline.submitSpans(spans, range),
+      this.pipeline.reject(rejects),
+    ]);
+    durable.then(
+      () => {
+        entry.durable = true;
+      },
+      (e) => {
+        this.lastError = `batch ${range} not stored: ${(e as Error).message}`;
+        this.log(this.lastError);
+      },
+    );
+    // Fetching may go on: the offset is resolved for the fetcher, but committed only once durable.
+    resolveOffset(last);
+    // Back-pressure: hold this partition while the writers are full (the store is slow or down).
+    while (this.pipeline.saturated && isRunning() && !isStale()) {
+      this.status = 'paused';
+      await new Promise((r) => setTimeout(r, 100));
+      await heartbeat().catch(() => undefined);
+    }
+    if (this.status === 'paused') this.status = 'running';
+    await heartbeat().catch(() => undefined);
+  }
+
+  /** Commit, per partition, the offset after the longest run of durable batches. */
+  private commitDurable(): Promise<void> {
+    if (this.committing || !this.consumer) return this.committing ?? Promise.resolve();
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (const [key, p] of this.partitions) {
+      let next: bigint | null = null;
+      while (p.pending.length && p.pending[0].durable) next = p.pending.shift()!.next;
+      if (next !== null && (p.committed === null || next > p.committed)) {
+        const slash = key.lastIndexOf('/');
+        offsets.push({ topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset: next.toString() });
+        p.committed = next;
+      }
+    }
+    if (offsets.length === 0) return Promise.resolve();
+    const consumer = this.consumer;
+    this.committing = consumer
+      .commitOffsets(offsets)
+      .catch((e) => {
+        // A failed commit only means re-delivery after a restart; the next commit covers it.
+        this.lastError = `offset commit failed: ${(e as Error).message}`;
+        for (const o of offsets) {
+          const p = this.partition(o.topic, o.partition);
+          if (p.committed === BigInt(o.offset)) p.committed = null;
+          p.pending.unshift({ next: BigInt(o.offset), durable: true });
+        }
+      })
+      .finally(() => {
+        this.committing = null;
+      });
+    return this.committing;
+  }
+
+  async publish(rejects: Reject[]): Promise<void> {
+    if (!this.producer || rejects.length === 0) return;
+    await this.producer.send({
+      topic: TOPICS.dlq,
+      messages: rejects.map((r) => ({
+        key: r.position,
+        value: Buffer.from(r.raw),
+        headers: { reason: r.reason, stream: r.stream, source: r.source, position: r.position, line: String(r.line) },
+      })),
+    });
+  }
+
+  /** Replay requests and other outbound messages share the producer. */
+  async send(topic: string, messages: { key: string; value: string; headers?: Record<string, string> }[]): Promise<void> {
+    if (!this.producer) throw new Error('Kafka producer is not connected');
+    await this.producer.send({ topic, messages });
+  }
+
+  state(): KafkaSourceState {
+    const partitions = [...this.partitions].map(([key, p]) => {
+      const slash = key.lastIndexOf('/');
+      const lag = p.committed === null ? Number(p.highWatermark) : Math.max(0, Number(p.highWatermark - p.committed));
+      return {
+        topic: key.slice(0, slash),
+        partition: Number(key.slice(slash + 1)),
+        committed: p.committed?.toString() ?? null,
+        highWatermark: p.highWatermark.toString(),
+        lag,
+      };
+    });
+    return {
+      state: this.status,
+      lag: partitions.reduce((s, p) => s + p.lag, 0),
+      partitions,
+      lastError: this.lastError,
+      messages: this.messages,
+    };
+  }
+
+  /** Stop fetching, store what was fetched, commit it, disconnect. */
+  async stop(): Promise<void> {
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.consumer?.stop();
+    await this.pipeline.flush();
+    // let the durable-callbacks run before the last commit
+    await new Promise((r) => setImmediate(r));
+    await this.commitDurable();
+    await this.consumer?.disconnect();
+    this.pipeline.setDeadLetterSink(null);
+    await this.producer?.disconnect();
+    this.status = 'stopped';
+  }
+}
+
+export async function ensureTopics(kafka: Kafka, partitions: number): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...INBOUND, TOPICS.dlq, TOPICS.replay].filter((t) => !existing.has(t));
+    if (missing.length) {
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,34 @@
+// `npm run ingest`: the ingest service alone (server mode: scale it by Kafka partitions). It consumes
+// Kafka when KAFKA_BROKERS is set and serves the HTTP ingest endpoints and /api/health on PORT.
+import http from 'node:http';
+import { loadConfig } from '../lib/config';
+import { startIngestRuntime } from './runtime';
+
+async function main() {
+  const config = loadConfig();
+  const runtime = await startIngestRuntime(config);
+  const server = http.createServer((req, res) => {
+    void runtime.handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  console.log(`plantline ingest: ${runtime.writeStore.backend} store, kafka ${config.kafka ? 'on' : 'off'}, http on :${port}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`plantline ingest: ${signal}, storing what was received and stopping`);
+    server.close();
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e) => {
+  console.error(`plantline ingest failed to start: ${(e as Error).message}`);
+  process.exit(1);
+});

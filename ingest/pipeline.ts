@@ -1,0 +1,140 @@
+// The one ingest pipeline every source feeds: validated rows go to their table's writer, rejected
+// messages go to the rejects table and (with Kafka) the DLQ topic. Sources wait on the promises it
+// returns before they acknowledge anything (commit an offset, answer an HTTP request).
+import type { Store } from '../clickhouse/client';
+import type { Config } from '../lib/config';
+import type { InventoryRow, PostingRow } from '../lib/contract';
+import type { SpanRow } from './otlp';
+import { TableWriter, type InsertFn, type WriterStats } from './writer';
+
+export type Stream = 'postings' | 'inventory' | 'spans';
+export type SourceKind = 'kafka' | 'http' | 'file';
+
+export type Reject = {
+  stream: Stream;
+  source: SourceKind;
+  /** topic/partition/offset, http request id + line, file path + line */
+  position: string;
+  line: number;
+  reason: string;
+  raw: Uint8Array;
+};
+
+/** Where rejected messages are published besides the rejects table (the Kafka DLQ topic). */
+export interface DeadLetterSink {
+  publish(rejects: Reject[]): Promise<void>;
+}
+
+export type PipelineStats = {
+  accepted: Record<Stream, number>;
+  rejected: Record<Stream, number>;
+  bufferedRows: number;
+  saturated: boolean;
+  writers: WriterStats[];
+};
+
+const TABLE: Record<Stream, string> = { postings: 'postings', inventory: 'inventory_snapshots', spans: 'spans' };
+
+export class IngestPipeline {
+  private readonly writers: Record<Stream | 'rejects', TableWriter>;
+  private readonly accepted: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
+  private readonly rejected: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
+  private deadLetters: DeadLetterSink | null = null;
+
+  constructor(
+    store: Store | InsertFn,
+    private readonly config: Pick<Config, 'ingest'>,
+    private readonly log: (msg: string) => void = (m) => console.error(`[ingest] ${m}`),
+  ) {
+    const opts = { batchRows: config.ingest.batchRows, flushIntervalMs: config.ingest.flushIntervalMs, log };
+    const onPoisonRow = (stream: Stream) => async (line: string, reason: string) => {
+      // A row that passed validation but that the store still refuses: keep it, with the reason.
+      await this.reject([{ stream, source: 'http', position: 'store-refused', line: 0, reason, raw: Buffer.from(line) }]);
+    };
+    this.writers = {
+      postings: new TableWriter(TABLE.postings, store, { ...opts, onPoisonRow: onPoisonRow('postings') }),
+      inventory: new TableWriter(TABLE.inventory, store, { ...opts, onPoisonRow: onPoisonRow('inventory') }),
+      spans: new TableWriter(TABLE.spans, store, { ...opts, onPoisonRow: onPoisonRow('spans') }),
+      rejects: new TableWriter('rejects', store, opts),
+    };
+  }
+
+  setDeadLetterSink(sink: DeadLetterSink | null) {
+    this.deadLetters = sink;
+  }
+
+  submitPostings(rows: PostingRow[], position: string) {
+    return this.submit('postings', rows, position);
+  }
+  submitInventory(rows: InventoryRow[], position: string) {
+    return this.submit('inventory', rows, position);
+  }
+  submitSpans(rows: SpanRow[], position: string) {
+    return this.submit('spans', rows, position);
+  }
+
+  private async submit(stream: Stream, rows: object[], position: string): Promise<void> {
+    if (rows.length === 0) return;
+    const lines = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) lines[i] = JSON.stringify(rows[i]);
+    await this.writers[stream].add(lines, `${stream}:${position}`);
+    this.accepted[stream] += rows.length;
+  }
+
+  /** Keep rejected messages: rejects table first, then the DLQ topic when there is one. */
+  async reject(rejects: Reject[]): Promise<void> {
+    if (rejects.length === 0) return;
+    const now = new Date().toISOString();
+    const lines = rejects.map((r) =>
+      JSON.stringify({
+        received_at: now,
+        stream: r.stream,
+        source: r.source,
+        source_position: r.position,
+        line: r.line,
+        reason: r.reason,
+        raw_base64: Buffer.from(r.raw).toString('base64'),
+        raw_bytes: r.raw.length,
+      }),
+    );
+    await Promise.all([
+      this.writers.rejects.add(lines, `rejects:${rejects[0].position}..${rejects[rejects.length - 1].position}`),
+      this.deadLetters?.publish(rejects),
+    ]);
+    for (const r of rejects) this.rejected[r.stream] += 1;
+  }
+
+  get bufferedRows(): number {
+    let n = 0;
+    for (const w of Object.values(this.writers)) n += w.bufferedRows;
+    return n;
+  }
+
+  get saturated(): boolean {
+    return this.bufferedRows >= this.config.ingest.maxBufferedRows;
+  }
+
+  /** Back-pressure: resolves once the writers hold fewer rows than the configured bound. */
+  async waitForCapacity(signal?: AbortSignal): Promise<void> {
+    while (this.saturated && !signal?.aborted) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  stats(): PipelineStats {
+    return {
+      accepted: { ...this.accepted },
+      rejected: { ...this.rejected },
+      bufferedRows: this.bufferedRows,
+      saturated: this.saturated,
+      writers: Object.values(this.writers).map((w) => w.snapshot()),
+    };
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(Object.values(this.writers).map((w) => w.flush()));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await Promise.all(Object.values(this.writers).map((w) => w.close()));
+  }
+}

@@ -1,0 +1,144 @@
+// The ingest service as one object: store connections, migrations, the pipeline, the Kafka source and
+// health. The embedded server (web + ingest in one process) and `npm run ingest` both start one.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { openStore, queryRows, sql, type Store } from '../clickhouse/client';
+import { migrate, renderOptions } from '../clickhouse/migrate';
+import type { Config } from '../lib/config';
+import { createIngestHandler } from './http';
+import { KafkaSource } from './kafka';
+import { IngestPipeline } from './pipeline';
+
+export type IngestRuntime = {
+  config: Config;
+  writeStore: Store;
+  readStore: Store;
+  pipeline: IngestPipeline;
+  kafka: KafkaSource | null;
+  ingestToken: string;
+  handler: ReturnType<typeof createIngestHandler>;
+  health(): Promise<{ ok: boolean; body: HealthReport }>;
+  stop(): Promise<void>;
+};
+
+export type HealthReport = {
+  status: 'ok' | 'degraded' | 'down';
+  backend: 'chdb' | 'server';
+  store: { ok: boolean; latency_ms: number | null; error: string | null };
+  ingest: {
+    sources: Record<string, unknown>;
+    accepted: Record<string, number>;
+    buffered_rows: number;
+    saturated: boolean;
+    writers: unknown[];
+  };
+  rejects: Record<string, number>;
+  consumer_lag: number | null;
+};
+
+/**
+ * The ingest token: PLANTLINE_INGEST_TOKEN, or one generated at first start, kept (mode 600) in the
+ * data directory and printed that once, so edge agents can be configured with it.
+ */
+export function resolveIngestToken(config: Config, dataDir = config.store.kind === 'embedded' ? config.store.dataDir : path.resolve('./data')): string {
+  if (config.ingestToken) return config.ingestToken;
+  const file = path.join(dataDir, 'ingest-token');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const token = `pl_ingest_${randomBytes(24).toString('base64url')}`;
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  console.log(`\nPlantline generated an ingest token (kept in ${file}; shown this once):\n  ${token}\n`);
+  return token;
+}
+
+export async function startIngestRuntime(config: Config, opts: { kafka?: boolean; log?: (m: string) => void } = {}): Promise<IngestRuntime> {
+  const log = opts.log ?? ((m: string) => console.error(`[ingest] ${m}`));
+  if (config.store.kind === 'server') {
+    // the database may not exist yet: create it (and the tables) through a connection without one
+    const admin = await openStore(config, 'admin');
+    try {
+      await migrate(admin, renderOptions(config));
+    } finally {
+      await admin.close();
+    }
+  }
+  const writeStore = await openStore(config, 'write');
+  if (config.store.kind === 'embedded') await migrate(writeStore, renderOptions(config));
+  const readStore = await openStore(config, 'read');
+  const pipeline = new IngestPipeline(writeStore, config, log);
+  const ingestToken = resolveIngestToken(config);
+
+  let kafka: KafkaSource | null = null;
+  if (config.kafka && opts.kafka !== false) {
+    kafka = new KafkaSource(pipeline, { ...config.kafka, log: (m) => console.error(`[kafka] ${m}`) });
+    await kafka.start();
+  }
+
+  async function health(): Promise<{ ok: boolean; body: HealthReport }> {
+    const started = performance.now();
+    let storeOk = true;
+    let storeError: string | null = null;
+    let rejects: Record<string, number> = {};
+    try {
+      const rows = await queryRows<{ stream: string; n: string }>(
+        readStore,
+        'health',
+        sql`SELECT stream, uniqExact(source, source_position) AS n FROM rejects GROUP BY stream`,
+      );
+      rejects = Object.fromEntries(rows.map((r) => [r.stream, Number(r.n)]));
+    } catch (e) {
+      storeOk = false;
+      storeError = (e as Error).message.slice(0, 300);
+    }
+    const latency = Math.round(performance.now() - started);
+    const stats = pipeline.stats();
+    const kafkaState = kafka?.state() ?? null;
+    const degraded = !storeOk || kafkaState?.state === 'error' || stats.writers.some((w) => w.lastError);
+    return {
+      ok: storeOk,
+      body: {
+        status: !storeOk ? 'down' : degraded ? 'degraded' : 'ok',
+        backend: writeStore.backend,
+        store: { ok: storeOk, latency_ms: storeOk ? latency : null, error: storeError },
+        ingest: {
+          sources: {
+            http: { state: 'running' },
+            kafka: kafkaState ?? { state: 'off', reason: 'KAFKA_BROKERS is not set' },
+          },
+          accepted: stats.accepted,
+          buffered_rows: stats.bufferedRows,
+          saturated: stats.saturated,
+          writers: stats.writers,
+        },
+        rejects,
+        consumer_lag: kafkaState ? kafkaState.lag : null,
+      },
+    };
+  }
+
+  const handler = createIngestHandler({
+    pipeline,
+    ingestToken,
+    maxBodyBytes: config.ingest.maxBodyBytes,
+    otlpRequiresToken: config.ingest.otlpRequiresToken,
+    health,
+  });
+
+  return {
+    config,
+    writeStore,
+    readStore,
+    pipeline,
+    kafka,
+    ingestToken,
+    handler,
+    health,
+    async stop() {
+      await kafka?.stop();
+      await pipeline.close();
+      await readStore.close();
+      await writeStore.close();
+    },
+  };
+}

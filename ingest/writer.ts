@@ -1,0 +1,195 @@
+// One writer per table: it owns batching (flush by size or time), retries with backoff while the store
+// fails, and splits a batch the store refuses as a whole. Nothing is dropped: a batch stays in memory,
+// identical, until it is inserted, and it is always retried with the same deduplication token.
+import { createHash } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Store } from '../clickhouse/client';
+import { insertJsonEachRow } from '../clickhouse/client';
+
+export type InsertFn = (table: string, chunks: string[], dedupToken: string) => Promise<void>;
+
+export type WriterOptions = {
+  batchRows: number;
+  flushIntervalMs: number;
+  /** First retry delay; doubles up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Rows that the store refuses as data (not as an outage) are handed here after the batch is split down to them. */
+  onPoisonRow?: (line: string, reason: string) => Promise<void>;
+  log?: (msg: string) => void;
+};
+
+type Entry = { lines: string[]; position: string; done: () => void; failed: (e: Error) => void };
+
+export type WriterStats = {
+  table: string;
+  bufferedRows: number;
+  inFlightRows: number;
+  insertedRows: number;
+  insertedBatches: number;
+  failedAttempts: number;
+  lastError: string | null;
+  lastInsertMs: number | null;
+};
+
+// ClickHouse error codes that mean "this data is wrong", where retrying the same rows cannot help.
+const DATA_ERROR_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '131', '321', '349', '467']);
+
+export class TableWriter {
+  private queue: Entry[] = [];
+  private queuedRows = 0;
+  private inFlightRows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+  private readonly stats: WriterStats;
+  private readonly insert: InsertFn;
+
+  constructor(
+    readonly table: string,
+    storeOrInsert: Store | InsertFn,
+    private readonly opts: WriterOptions,
+  ) {
+    this.insert =
+      typeof storeOrInsert === 'function'
+        ? storeOrInsert
+        : (t, chunks, token) => insertJsonEachRow(storeOrInsert, t, chunks, token);
+    this.stats = { table, bufferedRows: 0, inFlightRows: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null };
+  }
+
+  /**
+   * Queue serialized rows (one JSON object per line, no newline). Resolves once they are durably in
+   * the table. `position` names where the rows came from; the batch's deduplication token is derived
+   * from the positions it holds, so the same batch always carries the same token.
+   */
+  add(lines: string[], position: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`writer for ${this.table} is closed`));
+    if (lines.length === 0) return Promise.resolve();
+    return new Promise<void>((done, failed) => {
+      this.queue.push({ lines, position, done, failed });
+      this.queuedRows += lines.length;
+      if (this.queuedRows >= this.opts.batchRows) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+    });
+  }
+
+  get bufferedRows(): number {
+    return this.queuedRows + this.inFlightRows;
+  }
+
+  snapshot(): WriterStats {
+    return { ...this.stats, bufferedRows: this.queuedRows, inFlightRows: this.inFlightRows };
+  }
+
+  /** Flush everything queued now and wait for it. */
+  async flush(): Promise<void> {
+    while (this.queuedRows > 0 || this.flushing) {
+      this.kick();
+      await this.flushing;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private kick() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.flushing || this.queuedRows === 0) return;
+    this.flushing = this.drain().finally(() => {
+      this.flushing = null;
+      if (this.queuedRows >= this.opts.batchRows) this.kick();
+      else if (this.queuedRows > 0) this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+    });
+  }
+
+  /** Take whole entries up to batchRows and insert them; one batch in flight per table. */
+  private async drain(): Promise<void> {
+    const batch: Entry[] = [];
+    let rows = 0;
+    while (this.queue.length && (rows === 0 || rows + this.queue[0].lines.length <= this.opts.batchRows)) {
+      const e = this.queue.shift()!;
+      batch.push(e);
+      rows += e.lines.length;
+    }
+    this.queuedRows -= rows;
+    this.inFlightRows = rows;
+    const token = createHash('sha256')
+      .update(this.table)
+      .update(batch.map((e) => `${e.position}#${e.lines.length}`).join('|'))
+      .digest('hex');
+    try {
+      await this.insertWithRetry(batch.flatMap((e) => e.lines), token);
+      for (const e of batch) e.done();
+    } catch (err) {
+      for (const e of batch) e.failed(err as Error);
+    } finally {
+      this.inFlightRows = 0;
+    }
+  }
+
+  private async insertWithRetry(lines: string[], token: string): Promise<void> {
+    let delay = this.opts.backoffMs ?? 100;
+    const maxDelay = this.opts.maxBackoffMs ?? 5_000;
+    for (;;) {
+      const started = performance.now();
+      try {
+        await this.insert(this.table, await toChunks(lines), token);
+        this.stats.insertedRows += lines.length;
+        this.stats.insertedBatches += 1;
+        this.stats.lastInsertMs = Math.round(performance.now() - started);
+        this.stats.lastError = null;
+        return;
+      } catch (err) {
+        this.stats.failedAttempts += 1;
+        this.stats.lastError = (err as Error).message?.slice(0, 500) ?? String(err);
+        if (isDataError(err) && this.opts.onPoisonRow) {
+          await this.splitAndInsert(lines, token, err as Error);
+          return;
+        }
+        this.opts.log?.(`insert into ${this.table} failed (${lines.length} rows), retrying in ${delay} ms: ${this.stats.lastError}`);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    }
+  }
+
+  /** The store refused the data itself: halve until the offending rows are alone, and hand those over. */
+  private async splitAndInsert(lines: string[], token: string, err: Error): Promise<void> {
+    if (lines.length === 1) {
+      await this.opts.onPoisonRow!(lines[0], `store refused the row: ${err.message.slice(0, 300)}`);
+      return;
+    }
+    const mid = Math.ceil(lines.length / 2);
+    await this.insertWithRetry(lines.slice(0, mid), `${token}-a`);
+    await this.insertWithRetry(lines.slice(mid), `${token}-b`);
+  }
+}
+
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code !== undefined && DATA_ERROR_CODES.has(String(code));
+}
+
+/** Join lines into ~1 MiB chunks, yielding to the event loop between chunks so pages stay responsive. */
+async function toChunks(lines: string[]): Promise<string[]> {
+  const chunks: string[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  for (let i = 0; i < lines.length; i++) {
+    parts.push(lines[i]);
+    size += lines[i].length + 1;
+    if (size >= 1 << 20) {
+      chunks.push(parts.join('\n') + '\n');
+      parts = [];
+      size = 0;
+      await yieldToLoop();
+    }
+  }
+  if (parts.length) chunks.push(parts.join('\n') + '\n');
+  return chunks;
+}

@@ -1,0 +1,85 @@
+// Plantline's configuration: every environment variable the project reads, parsed and checked once.
+// The README's "Configuration" table documents each of them; keep the two in step.
+import path from 'node:path';
+
+export type StoreConfig =
+  | { kind: 'embedded'; dataDir: string }
+  | { kind: 'server'; url: string; user?: string; password?: string; database: string; cluster?: string };
+
+export type Config = {
+  port: number;
+  store: StoreConfig;
+  /** Database that holds Plantline's tables (server mode: CLICKHOUSE_DATABASE; embedded: `plantline`). */
+  database: string;
+  kafka: { brokers: string[]; groupId: string; clientId: string } | null;
+  simulator: boolean;
+  ingestToken: string | undefined;
+  adminToken: string | undefined;
+  ingest: {
+    /** Rows that make a batch flush at once. */
+    batchRows: number;
+    /** Longest a row waits in a batch before it is flushed. */
+    flushIntervalMs: number;
+    /** Rows held in memory across all queues before sources pause (back-pressure). */
+    maxBufferedRows: number;
+    /** Largest HTTP ingest body accepted; larger bodies get 413 and nothing is written. */
+    maxBodyBytes: number;
+    /** Require the ingest token on POST /v1/traces too (OTLP exporters often run without one). */
+    otlpRequiresToken: boolean;
+  };
+  retention: { postingsDays: number; spansDays: number; rejectsDays: number };
+};
+
+export class ConfigError extends Error {}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name}=${raw}: expected a whole number ≥ ${min}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const url = env.CLICKHOUSE_URL?.trim();
+  const database = env.CLICKHOUSE_DATABASE?.trim() || 'plantline';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw new ConfigError(`CLICKHOUSE_DATABASE=${database}: expected a plain identifier (letters, digits, _)`);
+  }
+  const cluster = env.CLICKHOUSE_CLUSTER?.trim() || undefined;
+  if (cluster && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(cluster)) {
+    throw new ConfigError(`CLICKHOUSE_CLUSTER=${cluster}: expected a cluster name from remote_servers`);
+  }
+  const store: StoreConfig = url
+    ? { kind: 'server', url, user: env.CLICKHOUSE_USER || undefined, password: env.CLICKHOUSE_PASSWORD || undefined, database, cluster }
+    : { kind: 'embedded', dataDir: path.resolve(env.PLANTLINE_DATA_DIR || './data') };
+  if (!url && cluster) throw new ConfigError('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded store is a single node');
+
+  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const sim = (env.PLANTLINE_SIMULATOR ?? (store.kind === 'embedded' ? 'on' : 'off')).toLowerCase();
+  if (sim !== 'on' && sim !== 'off') throw new ConfigError(`PLANTLINE_SIMULATOR=${sim}: expected on or off`);
+
+  return {
+    port: intVar(env, 'PORT', 3000, 0),
+    store,
+    database,
+    kafka: brokers.length
+      ? { brokers, groupId: env.PLANTLINE_KAFKA_GROUP || 'plantline-ingest', clientId: env.PLANTLINE_KAFKA_CLIENT_ID || 'plantline' }
+      : null,
+    simulator: sim === 'on',
+    ingestToken: env.PLANTLINE_INGEST_TOKEN || undefined,
+    adminToken: env.PLANTLINE_ADMIN_TOKEN || undefined,
+    ingest: {
+      batchRows: intVar(env, 'PLANTLINE_BATCH_ROWS', 20_000, 1),
+      flushIntervalMs: intVar(env, 'PLANTLINE_FLUSH_MS', 1_000, 1),
+      maxBufferedRows: intVar(env, 'PLANTLINE_MAX_BUFFERED_ROWS', 200_000, 1),
+      maxBodyBytes: intVar(env, 'PLANTLINE_MAX_BODY_BYTES', 8 * 1024 * 1024, 1024),
+      otlpRequiresToken: env.PLANTLINE_OTLP_REQUIRE_TOKEN === '1',
+    },
+    retention: {
+      postingsDays: intVar(env, 'PLANTLINE_RETENTION_DAYS', 400, 1),
+      spansDays: intVar(env, 'PLANTLINE_SPAN_RETENTION_DAYS', 30, 1),
+      rejectsDays: intVar(env, 'PLANTLINE_REJECT_RETENTION_DAYS', 90, 1),
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// The embedded server: one process hosts the Next.js app and the ingest pipeline on chDB (chDB locks
+// its data directory to one process). Ingest paths are answered before Next sees the request.
+import http from 'node:http';
+import next from 'next';
+import { loadConfig } from '../lib/config';
+import { registerReadStore } from '../clickhouse/shared';
+import { isIngestPath } from '../ingest/http';
+import { startIngestRuntime } from '../ingest/runtime';
+
+export async function startServer(opts: { dev?: boolean } = {}) {
+  const config = loadConfig();
+  const runtime = await startIngestRuntime(config);
+  registerReadStore(runtime.readStore);
+
+  const app = next({ dev: opts.dev ?? false, dir: process.cwd() });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = http.createServer((req, res) => {
+    if (isIngestPath(req.url)) void runtime.handler(req, res);
+    else void handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+  const where = config.store.kind === 'embedded' ? `embedded chDB in ${config.store.dataDir}` : `ClickHouse at ${new URL(config.store.url).host}`;
+  console.log(`Plantline is up: open http://localhost:${config.port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Plantline: ${signal}, storing what was received and stopping`);
+    server.close();
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  return { server, runtime };
+}

@@ -1,0 +1,125 @@
+// The contract's validation rules (CONTRACT §1): what a posting or snapshot must carry, and the reason
+// given, naming the field, when it does not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeBody, decodeMessage } from '../ingest/decode';
+
+const from = { source: 'http' as const, position: 'http:req:1' };
+
+export function posting(overrides: Record<string, unknown> = {}) {
+  return {
+    event_id: 'evt-1',
+    correlation_id: 'P01-GR-000001',
+    flow: 'goods_receipt',
+    plant: 'P01',
+    source_system: 'MES',
+    target_system: 'ERP',
+    status: 'posted',
+    attempt: 1,
+    occurred_at: '2026-11-03T14:05:00.250Z',
+    reported_at: '2026-11-03T15:05:00.250+01:00',
+    ...overrides,
+  };
+}
+
+const reason = (bytes: string | Uint8Array) => {
+  const r = decodeMessage('postings', bytes, from);
+  assert.equal(r.ok, false, 'expected a reject');
+  return (r as { reason: string }).reason;
+};
+
+test('a valid posting becomes a row in UTC with its defaults filled', () => {
+  const r = decodeMessage('postings', JSON.stringify(posting({ quantity: 12.5, uom: 'EA', stock_delta: -12.5, plant_shift: 'B' })), from);
+  assert.ok(r.ok);
+  const row = r.row as Record<string, unknown>;
+  assert.equal(row.occurred_at, '2026-11-03 14:05:00.250');
+  // +01:00 offset converted to UTC
+  assert.equal(row.reported_at, '2026-11-03 14:05:00.250');
+  // posting_period defaults to the UTC month of occurred_at
+  assert.equal(row.posting_period, '2026-11');
+  assert.equal(row.quantity, 12.5);
+  assert.equal(row.stock_delta, -12.5);
+  assert.equal(row.unit_cost, null);
+  // unknown extra fields are kept, not rejected
+  assert.equal(row.extra, '{"plant_shift":"B"}');
+  assert.equal(row.source_position, 'http:req:1');
+});
+
+test('posting_period defaults to the UTC month, not the local one', () => {
+  const r = decodeMessage('postings', JSON.stringify(posting({ occurred_at: '2026-12-01T00:30:00+02:00' })), from);
+  assert.ok(r.ok);
+  assert.equal((r.row as { posting_period: string }).posting_period, '2026-11');
+});
+
+test('a failed posting keeps its error; without one it is rejected', () => {
+  const ok = decodeMessage(
+    'postings',
+    JSON.stringify(posting({ status: 'failed', error: { code: 'M7-021', category: 'period_closed', message: 'Posting period 2026-10 is closed', recoverable: true } })),
+    from,
+  );
+  assert.ok(ok.ok);
+  const row = ok.row as Record<string, unknown>;
+  assert.deepEqual([row.error_code, row.error_category, row.error_message, row.error_recoverable], ['M7-021', 'period_closed', 'Posting period 2026-10 is closed', true]);
+  assert.match(reason(JSON.stringify(posting({ status: 'failed' }))), /^field error: required when status is failed/);
+});
+
+test('each kind of bad input gets a reason that names what was wrong', () => {
+  assert.equal(reason(''), 'empty message');
+  assert.equal(reason(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])), 'not valid UTF-8');
+  assert.match(reason('{"event_id": "e1", "correlation'), /^invalid JSON: /);
+  assert.equal(reason('[1,2]'), 'expected one JSON object, got an array');
+  assert.equal(reason('42'), 'expected a JSON object, got number');
+  const { correlation_id: _omit, ...noCorrelation } = posting();
+  assert.equal(reason(JSON.stringify(noCorrelation)), 'field correlation_id: is required');
+  assert.match(reason(JSON.stringify(posting({ flow: 'teleport' }))), /^field flow: Invalid option: expected one of "order_release"/);
+  assert.match(reason(JSON.stringify(posting({ attempt: 'one' }))), /^field attempt: Invalid input: expected number, received string/);
+  assert.match(reason(JSON.stringify(posting({ attempt: 0 }))), /^field attempt: /);
+  assert.equal(
+    reason(JSON.stringify(posting({ occurred_at: '03/11/2026 14:05' }))),
+    'field occurred_at: expected an ISO-8601 timestamp with an offset, e.g. 2026-11-03T14:05:00.250Z',
+  );
+  assert.match(reason(JSON.stringify(posting({ trace_id: 'xyz' }))), /^field trace_id: expected 32 hex digits/);
+  assert.match(reason(JSON.stringify(posting({ posting_period: '2026-13' }))), /^field posting_period: expected YYYY-MM/);
+  assert.match(reason(JSON.stringify(posting({ event_id: 'e'.repeat(129) }))), /^field event_id: /);
+  assert.match(reason(JSON.stringify(posting({ payload: { blob: 'x'.repeat(256 * 1024) } }))), /^field payload: 262155 bytes, larger than the 256 KiB limit$/);
+});
+
+test('a payload of exactly 256 KiB is accepted', () => {
+  // {"blob":"…"} is 11 bytes of JSON around the string
+  const r = decodeMessage('postings', JSON.stringify(posting({ payload: { blob: 'x'.repeat(256 * 1024 - 11) } })), from);
+  assert.ok(r.ok);
+});
+
+test('inventory snapshots: system must be MES, ERP or WMS; quantity is required', () => {
+  const snap = { snapshot_id: 's1', plant: 'P01', system: 'ERP', storage_location: '0001', material: 'M-100', quantity: 40, uom: 'KG', as_of: '2026-11-03T14:00:00Z' };
+  const ok = decodeMessage('inventory', JSON.stringify(snap), from);
+  assert.ok(ok.ok);
+  assert.equal((ok.row as { lot: string }).lot, '');
+  const bad = decodeMessage('inventory', JSON.stringify({ ...snap, system: 'SAP', quantity: undefined }), from);
+  assert.equal(bad.ok, false);
+  assert.match((bad as { reason: string }).reason, /field system: Invalid option: expected one of "MES"\|"ERP"\|"WMS"; field quantity: is required/);
+});
+
+test('an NDJSON body is judged line by line, blank lines skipped, numbers kept', () => {
+  const body = Buffer.from([JSON.stringify(posting({ event_id: 'a' })), '', '{oops', JSON.stringify(posting({ event_id: 'b' })) + '\r', ''].join('\n'));
+  const items = decodeBody('postings', body, (line) => ({ source: 'http', position: `r:${line}` }));
+  assert.deepEqual(
+    items.map((i) => [i.line, i.result.ok]),
+    [
+      [1, true],
+      [3, false],
+      [4, true],
+    ],
+  );
+});
+
+test('a JSON array body is judged element by element', () => {
+  const body = Buffer.from(JSON.stringify([posting({ event_id: 'a' }), 7, posting({ event_id: 'c', flow: 'x' })]));
+  const items = decodeBody('postings', body, (line) => ({ source: 'http', position: `r:${line}` }));
+  assert.deepEqual(items.map((i) => [i.line, i.result.ok]), [
+    [1, true],
+    [2, false],
+    [3, false],
+  ]);
+  assert.equal((items[1].result as { reason: string }).reason, 'element 2: expected a JSON object, got number');
+});

@@ -1,0 +1,123 @@
+// The store layer on the real engine: chDB through @clickhouse/client's connection hook, migrations,
+// the cluster rendering of the DDL, typed parameters, and the writer's batching, retries and dedup.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { insertJsonEachRow, param, queryRows, raw, sql } from '../clickhouse/client';
+import { loadMigrations, migrate, renderOptions, renderStatements, migrationsTableDdl } from '../clickhouse/migrate';
+import { TableWriter } from '../ingest/writer';
+import { openTestStore, scalar } from './support/store';
+
+test('migrations apply once and a second run changes nothing', async () => {
+  const { config, store } = await openTestStore();
+  const again = await migrate(store, renderOptions(config));
+  assert.deepEqual(again.applied, []);
+  assert.deepEqual(again.alreadyApplied, ['001_postings', '002_inventory_snapshots', '003_spans', '004_rejects']);
+  const tables = await queryRows<{ name: string }>(
+    store,
+    'test',
+    sql`SELECT name FROM system.tables WHERE database = ${param('db', 'String', config.database)} ORDER BY name`,
+  );
+  assert.deepEqual(
+    tables.map((t) => t.name),
+    ['inventory_snapshots', 'postings', 'rejects', 'schema_migrations', 'span_transactions', 'span_transactions_mv', 'spans'],
+  );
+  await store.close();
+});
+
+test('with a cluster name every statement is ON CLUSTER and every MergeTree is replicated', () => {
+  const opts = { database: 'plantline', cluster: 'plants', postingsTtlDays: 400, spansTtlDays: 30, rejectsTtlDays: 90 };
+  const statements = loadMigrations().flatMap((m) => renderStatements(m.text, opts));
+  assert.equal(statements.length, 6);
+  for (const s of statements) {
+    assert.match(s, /^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS plantline\.\w+ ON CLUSTER 'plants'/);
+    if (s.startsWith('CREATE TABLE')) {
+      assert.match(s, /ENGINE = Replicated(Replacing|Aggregating)MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/);
+      assert.doesNotMatch(s, /non_replicated_deduplication_window/);
+    }
+  }
+  assert.match(migrationsTableDdl(opts), /schema_migrations ON CLUSTER 'plants'[\s\S]*ReplicatedReplacingMergeTree/);
+  // and without one, plain engines and no ON CLUSTER
+  const single = loadMigrations().flatMap((m) => renderStatements(m.text, { ...opts, cluster: undefined }));
+  for (const s of single) assert.doesNotMatch(s, /ON CLUSTER|Replicated/);
+});
+
+test('values reach SQL only as typed parameters', async () => {
+  const { store } = await openTestStore();
+  const hostile = "P01' OR 1=1 --";
+  const q = sql`SELECT ${param('plant', 'String', hostile)} AS plant, ${param('n', 'UInt32', 7)} + 1 AS n`;
+  assert.equal(q.query, 'SELECT {plant:String} AS plant, {n:UInt32} + 1 AS n');
+  assert.deepEqual(await queryRows(store, 'test', q), [{ plant: hostile, n: 8 }]);
+  // a bare value cannot be interpolated
+  assert.throws(() => (sql as unknown as (s: TemplateStringsArray, ...v: unknown[]) => unknown)`SELECT ${'x' as unknown}`, /never a bare value/);
+  assert.equal(sql`SELECT 1 FROM ${raw('postings')}`.query, 'SELECT 1 FROM postings');
+  await store.close();
+});
+
+test('an insert retried with the same deduplication token is stored once; another token is not confused with it', async () => {
+  const { store } = await openTestStore();
+  const row = (id: string) => JSON.stringify({ snapshot_id: id, plant: 'P01', system: 'ERP', storage_location: 'L1', material: 'M1', lot: '', quantity: 1, uom: 'EA', unit_cost: null, as_of: '2026-11-03 10:00:00.000', extra: '', source: 'http', source_position: id }) + '\n';
+  await insertJsonEachRow(store, 'inventory_snapshots', row('a'), 'tok-1');
+  await insertJsonEachRow(store, 'inventory_snapshots', row('a'), 'tok-1');
+  await insertJsonEachRow(store, 'inventory_snapshots', row('b'), 'tok-2');
+  assert.equal(await scalar(store, 'SELECT count() FROM inventory_snapshots'), 2);
+  await store.close();
+});
+
+test('the writer keeps a batch while the store fails and inserts it, once, when the store is back', async () => {
+  const { store } = await openTestStore();
+  let failuresLeft = 3;
+  const tokens: string[] = [];
+  const writer = new TableWriter(
+    'rejects',
+    async (table, chunks, token) => {
+      tokens.push(token);
+      if (failuresLeft-- > 0) throw new Error('injected: store unavailable');
+      await insertJsonEachRow(store, table, chunks, token);
+    },
+    { batchRows: 1000, flushIntervalMs: 20, backoffMs: 10, maxBackoffMs: 40 },
+  );
+  const line = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `p${i}`, line: i, reason: 'r', raw_base64: '', raw_bytes: 0 });
+  await Promise.all([writer.add([line(1), line(2)], 'a'), writer.add([line(3)], 'b')]);
+  assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 3);
+  // four attempts of one batch, all with the same token
+  assert.equal(tokens.length, 4);
+  assert.equal(new Set(tokens).size, 1);
+  assert.equal(writer.snapshot().failedAttempts, 3);
+  await store.close();
+});
+
+test('the writer flushes by size without waiting for the interval', async () => {
+  const { store } = await openTestStore();
+  const sizes: number[] = [];
+  const writer = new TableWriter(
+    'rejects',
+    async (table, chunks, token) => {
+      sizes.push(chunks.join('').split('\n').length - 1);
+      await insertJsonEachRow(store, table, chunks, token);
+    },
+    { batchRows: 4, flushIntervalMs: 60_000 },
+  );
+  const line = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `q${i}`, line: i, reason: 'r', raw_base64: '', raw_bytes: 0 });
+  await Promise.all([writer.add([line(1), line(2)], 'a'), writer.add([line(3), line(4)], 'b')]);
+  assert.deepEqual(sizes, [4]);
+  await store.close();
+});
+
+test('a row the store refuses as data is split out and handed over; the rest is stored', async () => {
+  const { store } = await openTestStore();
+  const poison: string[] = [];
+  const writer = new TableWriter('rejects', store, {
+    batchRows: 100,
+    flushIntervalMs: 10,
+    onPoisonRow: async (l, reason) => {
+      poison.push(`${l} :: ${reason.slice(0, 40)}`);
+    },
+  });
+  const good = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `s${i}`, line: i, reason: 'r', raw_base64: '', raw_bytes: 0 });
+  const bad = JSON.stringify({ received_at: 'not a time', stream: 'postings', source: 'http', source_position: 'bad', line: 1, reason: 'r', raw_base64: '', raw_bytes: 0 });
+  await writer.add([good(1), good(2), bad, good(3)], 'x');
+  assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 3);
+  assert.equal(poison.length, 1);
+  assert.match(poison[0], /"source_position":"bad"/);
+  await store.close();
+});

@@ -1,0 +1,36 @@
+// A real embedded store (chDB) in a temporary folder, migrated, for tests. chDB runs one engine per
+// process and per data folder, so a test file opens one folder and separates cases by database.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../lib/config';
+import { openStore, queryRows, sql, type Store } from '../../clickhouse/client';
+import { migrate, renderOptions } from '../../clickhouse/migrate';
+
+let sharedDir: string | null = null;
+
+export function testDataDir(): string {
+  sharedDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-test-'));
+  return sharedDir;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ PLANTLINE_DATA_DIR: testDataDir(), PLANTLINE_SIMULATOR: 'off', PLANTLINE_INGEST_TOKEN: 'test-ingest-token', ...env });
+}
+
+let counter = 0;
+/** A fresh, migrated database in the shared test folder. */
+export async function openTestStore(env: Record<string, string> = {}): Promise<{ config: Config; store: Store }> {
+  const database = `t${process.pid}_${++counter}`;
+  const config = testConfig({ CLICKHOUSE_DATABASE: database, ...env });
+  const store = await openStore(config, 'write');
+  await migrate(store, renderOptions(config));
+  return { config, store };
+}
+
+export async function scalar(store: Store, query: string): Promise<number> {
+  const rows = await queryRows<{ v: string | number }>(store, 'test', { query: `SELECT (${query}) AS v`, params: {} });
+  return Number(rows[0].v);
+}
+
+export { sql };

@@ -103,7 +103,10 @@ export async function insertJsonEachRow(
 }
 
 async function createChdbStore(dataDir: string, database: string): Promise<Store> {
-  const client = createClient({ connection: createChdbConnection({ path: dataDir }) });
+  // chdb types its Connection against @clickhouse/client-common, which @clickhouse/client 1.23 bundles
+  // as a private copy: the shapes are the same (tests/store.test.ts runs every call through it).
+  const connection = createChdbConnection({ path: dataDir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const client = createClient({ connection });
   // chDB has no per-request database: each connection is a session, so select it once here.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   await client.command({ query: `USE ${database}` });

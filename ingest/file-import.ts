@@ -19,7 +19,7 @@ const BLOCK_BYTES = 4 * 1024 * 1024;
 
 /** Yield blocks of whole lines (split on \n bytes, so invalid UTF-8 stays confined to its line), with the number of their first line. */
 async function* lineBlocks(file: string): AsyncGenerator<{ firstLine: number; body: Buffer }> {
-  let carry = Buffer.alloc(0);
+  let carry: Buffer = Buffer.alloc(0);
   let nextLine = 1;
   for await (const chunk of fs.createReadStream(file, { highWaterMark: BLOCK_BYTES })) {
     const buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);

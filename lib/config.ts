@@ -32,7 +32,7 @@ export type Config = {
 
 export class ConfigError extends Error {}
 
-function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function intVar(env: Record<string, string | undefined>, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -40,7 +40,7 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
   return n;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const url = env.CLICKHOUSE_URL?.trim();
   const database = env.CLICKHOUSE_DATABASE?.trim() || 'plantline';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {

@@ -3,24 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBody, decodeMessage } from '../ingest/decode';
+import { posting } from './support/fixtures';
 
 const from = { source: 'http' as const, position: 'http:req:1' };
-
-export function posting(overrides: Record<string, unknown> = {}) {
-  return {
-    event_id: 'evt-1',
-    correlation_id: 'P01-GR-000001',
-    flow: 'goods_receipt',
-    plant: 'P01',
-    source_system: 'MES',
-    target_system: 'ERP',
-    status: 'posted',
-    attempt: 1,
-    occurred_at: '2026-11-03T14:05:00.250Z',
-    reported_at: '2026-11-03T15:05:00.250+01:00',
-    ...overrides,
-  };
-}
 
 const reason = (bytes: string | Uint8Array) => {
   const r = decodeMessage('postings', bytes, from);

@@ -1,0 +1,190 @@
+// HTTP ingest as an edge agent or an OpenTelemetry SDK uses it: NDJSON and JSON arrays with the ingest
+// token, per-line reasons for what was rejected, 401 and 413 with nothing written, duplicates that
+// change no count, and traces from the real @opentelemetry/sdk-node OTLP exporters (protobuf and JSON).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { startIngestRuntime, type IngestRuntime } from '../ingest/runtime';
+import { param, queryRows, sql } from '../clickhouse/client';
+import { testConfig, scalar } from './support/store';
+import { posting } from './support/fixtures';
+
+let runtime: IngestRuntime;
+let server: http.Server;
+let base: string;
+const contentTypes: string[] = [];
+const TOKEN = 'test-ingest-token';
+
+before(async () => {
+  const config = testConfig({ CLICKHOUSE_DATABASE: 'http_ingest', PLANTLINE_MAX_BODY_BYTES: String(64 * 1024), PLANTLINE_FLUSH_MS: '20' });
+  runtime = await startIngestRuntime(config);
+  server = http.createServer((req, res) => {
+    if (req.url === '/v1/traces') contentTypes.push(String(req.headers['content-type']));
+    void runtime.handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server.close();
+  await runtime.stop();
+});
+
+async function post(path: string, body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson', ...headers } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const count = (q: string) => scalar(runtime.readStore, q);
+
+test('NDJSON: good lines are stored, each bad line is answered with its number and a reason naming the field', async () => {
+  const lines = [
+    JSON.stringify(posting({ event_id: 'h-1', correlation_id: 'TX-H1' })),
+    JSON.stringify(posting({ event_id: 'h-2', correlation_id: 'TX-H2', flow: 'teleport' })),
+    '{"event_id": "h-3", ',
+    JSON.stringify(posting({ event_id: 'h-4', correlation_id: 'TX-H4', status: 'failed', error: { code: 'E1', category: 'master_data', message: 'Material M-9 missing', recoverable: false } })),
+  ];
+  const res = await post('/api/ingest/postings', lines.join('\n'));
+  assert.equal(res.status, 200);
+  assert.equal(res.body.accepted, 2);
+  const rejected = res.body.rejected as { line: number; reason: string }[];
+  assert.deepEqual(rejected.map((r) => r.line), [2, 3]);
+  assert.match(rejected[0].reason, /^field flow: Invalid option/);
+  assert.match(rejected[1].reason, /^invalid JSON/);
+  assert.equal(await count(`SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'h-%'`), 2);
+  // the rejects table keeps the raw line, where it came from and why
+  const rows = await queryRows<{ line: number; reason: string; raw: string; source: string }>(
+    runtime.readStore,
+    'test',
+    sql`SELECT line, reason, raw, source FROM rejects WHERE stream = 'postings' AND source_position LIKE ${param('pos', 'String', `http:${res.body.request_id}:%`)} ORDER BY line`,
+  );
+  assert.deepEqual(rows.map((r) => [r.line, r.source]), [[2, 'http'], [3, 'http']]);
+  assert.equal(rows[1].raw, '{"event_id": "h-3", ');
+});
+
+test('a JSON array body is accepted element by element', async () => {
+  const body = JSON.stringify([posting({ event_id: 'arr-1' }), posting({ event_id: 'arr-2', attempt: -1 })]);
+  const res = await post('/api/ingest/postings', body, { 'content-type': 'application/json' });
+  assert.equal(res.status, 200);
+  assert.equal(res.body.accepted, 1);
+  assert.deepEqual((res.body.rejected as { line: number }[]).map((r) => r.line), [2]);
+});
+
+test('a duplicate delivery over HTTP changes no count', async () => {
+  const lines = [posting({ event_id: 'dup-1', correlation_id: 'TX-D1' }), posting({ event_id: 'dup-2', correlation_id: 'TX-D1', attempt: 2 })]
+    .map((p) => JSON.stringify(p))
+    .join('\n');
+  for (let i = 0; i < 3; i++) assert.equal((await post('/api/ingest/postings', lines)).body.accepted, 2);
+  assert.equal(await count(`SELECT uniqExact(event_id) FROM postings WHERE correlation_id = 'TX-D1'`), 2);
+  // the canonical read (one row per event_id) sees two events, whatever merges have or have not run
+  assert.equal(await count(`SELECT count() FROM (SELECT event_id FROM postings WHERE correlation_id = 'TX-D1' ORDER BY ingested_at LIMIT 1 BY event_id)`), 2);
+});
+
+test('inventory snapshots are ingested with the same rules', async () => {
+  const snap = { snapshot_id: 'inv-1', plant: 'P01', system: 'MES', storage_location: '0001', material: 'M-100', lot: 'L1', quantity: 40.5, uom: 'KG', as_of: '2026-11-03T14:00:00Z' };
+  const res = await post('/api/ingest/inventory', [JSON.stringify(snap), JSON.stringify({ ...snap, snapshot_id: 'inv-2', system: 'SAP' })].join('\n'));
+  assert.equal(res.body.accepted, 1);
+  assert.match((res.body.rejected as { reason: string }[])[0].reason, /^field system/);
+  assert.equal(await count(`SELECT sum(quantity) FROM inventory_snapshots WHERE snapshot_id = 'inv-1'`), 40.5);
+});
+
+test('401 without the ingest token or with a wrong one, and nothing is written', async () => {
+  const before = await count(`SELECT count() FROM postings`);
+  const none = await fetch(base + '/api/ingest/postings', { method: 'POST', body: JSON.stringify(posting({ event_id: 'unauth' })) });
+  assert.equal(none.status, 401);
+  const wrong = await post('/api/ingest/postings', JSON.stringify(posting({ event_id: 'unauth' })), { authorization: 'Bearer nope' });
+  assert.equal(wrong.status, 401);
+  assert.match(String(wrong.body.error), /ingest token/);
+  assert.equal(await count(`SELECT count() FROM postings`), before);
+});
+
+test('413 for a body over the limit, with nothing half-written', async () => {
+  const before = await count(`SELECT count() FROM postings`);
+  const lines: string[] = [];
+  for (let i = 0; lines.join('\n').length < 70 * 1024; i++) lines.push(JSON.stringify(posting({ event_id: `big-${i}` })));
+  const res = await post('/api/ingest/postings', lines.join('\n'));
+  assert.equal(res.status, 413);
+  assert.match(String(res.body.error), /over the 65536-byte limit/);
+  await runtime.pipeline.flush();
+  assert.equal(await count(`SELECT count() FROM postings`), before);
+});
+
+test('OTLP/HTTP from the real sdk-node exporters, protobuf and JSON, lands in spans with the business keys', async () => {
+  const sdk = new NodeSDK({
+    autoDetectResources: false,
+    resource: resourceFromAttributes({ 'service.name': 'mes-p03', 'mfg.plant': 'P03' }),
+    spanProcessors: [
+      new SimpleSpanProcessor({ exporter: new ProtoExporter({ url: `${base}/v1/traces` }) }),
+      new SimpleSpanProcessor({ exporter: new JsonExporter({ url: `${base}/v1/traces` }) }),
+    ],
+  });
+  sdk.start();
+  const tracer = trace.getTracer('plantline-test');
+  const t0 = new Date('2026-11-03T14:05:00.250Z');
+  const parent = tracer.startSpan('erp.post_goods_receipt', {
+    kind: SpanKind.SERVER,
+    startTime: t0,
+    attributes: { 'mfg.correlation_id': 'TX-OTEL-1', 'mfg.flow': 'goods_receipt', 'mfg.order_no': '4711' },
+  });
+  parent.setStatus({ code: SpanStatusCode.ERROR, message: 'period closed' });
+  parent.end(new Date(t0.getTime() + 1500));
+  const orphan = tracer.startSpan('mes.heartbeat', { startTime: t0 });
+  orphan.end(new Date(t0.getTime() + 2));
+  await sdk.shutdown();
+
+  // both encodings were used
+  assert.ok(contentTypes.some((c) => c.startsWith('application/x-protobuf')), `content types seen: ${contentTypes}`);
+  assert.ok(contentTypes.some((c) => c.startsWith('application/json')), `content types seen: ${contentTypes}`);
+  await runtime.pipeline.flush();
+  const spans = await queryRows<Record<string, string>>(
+    runtime.readStore,
+    'test',
+    sql`SELECT span_name, service_name, span_kind, status_code, status_message, toString(timestamp) AS ts, toString(duration_ns) AS duration_ns,
+               correlation_id, plant, flow, order_no
+        FROM spans WHERE service_name = 'mes-p03' ORDER BY span_name LIMIT 1 BY trace_id, span_id`,
+  );
+  assert.deepEqual(spans, [
+    {
+      span_name: 'erp.post_goods_receipt', service_name: 'mes-p03', span_kind: 'Server', status_code: 'Error', status_message: 'period closed',
+      ts: '2026-11-03 14:05:00.250000000', duration_ns: '1500000000', correlation_id: 'TX-OTEL-1', plant: 'P03', flow: 'goods_receipt', order_no: '4711',
+    },
+    {
+      span_name: 'mes.heartbeat', service_name: 'mes-p03', span_kind: 'Internal', status_code: 'Unset', status_message: '',
+      ts: '2026-11-03 14:05:00.250000000', duration_ns: '2000000', correlation_id: '', plant: 'P03', flow: '', order_no: '',
+    },
+  ]);
+  // each span arrived twice (once per encoding) and is one span in the store
+  assert.equal(await count(`SELECT uniqExact(trace_id, span_id) FROM spans WHERE service_name = 'mes-p03'`), 2);
+  // a transaction's traces are found through the narrow lookup table
+  assert.equal(await count(`SELECT count() FROM span_transactions WHERE correlation_id = 'TX-OTEL-1'`) >= 1, true);
+});
+
+test('an OTLP body that is not OTLP is rejected with a reason and kept', async () => {
+  const garbage = new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]);
+  const res = await fetch(`${base}/v1/traces`, { method: 'POST', body: garbage, headers: { 'content-type': 'application/x-protobuf' } });
+  assert.equal(res.status, 400);
+  assert.match(((await res.json()) as { error: string }).error, /could not be decoded/);
+  await runtime.pipeline.flush();
+  assert.equal(await count(`SELECT count() FROM rejects WHERE stream = 'spans' AND raw_bytes = 8`), 1);
+  const wrongType = await fetch(`${base}/v1/traces`, { method: 'POST', body: '{}', headers: { 'content-type': 'text/plain' } });
+  assert.equal(wrongType.status, 415);
+});
+
+test('health reports the backend, the sources and reject counts', async () => {
+  const res = await fetch(`${base}/api/health`);
+  assert.equal(res.status, 200);
+  const h = (await res.json()) as Record<string, any>;
+  assert.equal(h.backend, 'chdb');
+  assert.equal(h.store.ok, true);
+  assert.equal(h.ingest.sources.kafka.state, 'off');
+  assert.equal(h.rejects.postings, 3); // lines 2 and 3 of the first test, element 2 of the array
+  assert.equal(h.rejects.inventory, 1);
+});

@@ -70,8 +70,9 @@ export class KafkaSource implements DeadLetterSink {
       groupId: this.opts.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
+      // a fetch is memory too: ~1 MiB per partition keeps what waits outside the writers small
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
@@ -102,6 +103,15 @@ export class KafkaSource implements DeadLetterSink {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
+    // Back-pressure: hold this partition while the writers are full (the store is slow or down);
+    // nothing of this batch is taken, and nothing is committed, until there is room.
+    while (this.pipeline.saturated) {
+      if (!isRunning() || isStale()) return;
+      this.status = 'paused';
+      await new Promise((r) => setTimeout(r, 100));
+      await heartbeat().catch(() => undefined);
+    }
+    if (this.status === 'paused') this.status = 'running';
     const { topic, partition } = batch;
     const postings: PostingRow[] = [];
     const inventory: InventoryRow[] = [];
@@ -150,13 +160,6 @@ export class KafkaSource implements DeadLetterSink {
     );
     // Fetching may go on: the offset is resolved for the fetcher, but committed only once durable.
     resolveOffset(last);
-    // Back-pressure: hold this partition while the writers are full (the store is slow or down).
-    while (this.pipeline.saturated && isRunning() && !isStale()) {
-      this.status = 'paused';
-      await new Promise((r) => setTimeout(r, 100));
-      await heartbeat().catch(() => undefined);
-    }
-    if (this.status === 'paused') this.status = 'running';
     await heartbeat().catch(() => undefined);
   }
 

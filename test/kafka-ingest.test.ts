@@ -1,0 +1,220 @@
+// Kafka ingest against a real broker and the real engine: a duplicate delivery changes no count,
+// poison messages go to rejects and the DLQ while the partition moves on, and a store that fails for a
+// while loses nothing, holds memory bounded and resumes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { hrTimeToTimeStamp } from '@opentelemetry/core';
+import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { startKafkaBroker, type KafkaBroker } from './support/kafka-broker';
+import { openTestStore, scalar } from './support/store';
+import { posting } from './support/fixtures';
+import { insertJsonEachRow, queryRows, sql, type Store } from '../clickhouse/client';
+import { IngestPipeline } from '../ingest/pipeline';
+import { KafkaSource, ensureTopics } from '../ingest/kafka';
+import { TOPICS } from '../lib/contract';
+
+let broker: KafkaBroker;
+let kafka: Kafka;
+let producer: Producer;
+
+before(async () => {
+  broker = await startKafkaBroker({ partitions: 3 });
+  kafka = new Kafka({ clientId: 'plantline-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+  await ensureTopics(kafka, 3);
+  producer = kafka.producer();
+  await producer.connect();
+});
+
+after(async () => {
+  await producer?.disconnect();
+  await broker?.stop();
+});
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function sendPostings(values: (string | Buffer | null)[], key = 'TX') {
+  for (let i = 0; i < values.length; i += 1000) {
+    await producer.send({ topic: TOPICS.postings, messages: values.slice(i, i + 1000).map((value) => ({ key, value })) });
+  }
+}
+
+/** Start a source on its own consumer group, consume until every partition is committed to its end. */
+async function consumeAll(store: Store, group: string, pipeline = new IngestPipeline(store, { ingest: { batchRows: 5000, flushIntervalMs: 50, maxBufferedRows: 50_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } })) {
+  const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: group, clientId: group, partitions: 3, log: () => undefined });
+  await source.start();
+  return { source, pipeline };
+}
+
+async function caughtUp(source: KafkaSource, topics: string[]) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map<string, number>();
+    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, Number(p.high));
+    const state = source.state();
+    return [...ends].every(([key, end]) => {
+      if (end === 0) return true;
+      const p = state.partitions.find((x) => `${x.topic}/${x.partition}` === key);
+      return p !== undefined && Number(p.committed) === end;
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test('a duplicate delivery over Kafka changes no count', async () => {
+  const { store } = await openTestStore();
+  const events = [1, 2, 3].map((i) => JSON.stringify(posting({ event_id: `kdup-${i}`, correlation_id: 'TX-KDUP', attempt: i })));
+  await sendPostings(events, 'TX-KDUP');
+  await sendPostings(events, 'TX-KDUP'); // the middleware delivered everything twice
+  await sendPostings([events[1]], 'another-key'); // and once more on another partition
+  const { source } = await consumeAll(store, 'g-dup');
+  await waitFor('the postings topic to be consumed', () => caughtUp(source, [TOPICS.postings]));
+  await source.stop();
+  assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE correlation_id = 'TX-KDUP'`), 3);
+  assert.equal(
+    await scalar(store, `SELECT count() FROM (SELECT * FROM postings WHERE correlation_id = 'TX-KDUP' LIMIT 1 BY event_id)`),
+    3,
+  );
+  assert.equal(await scalar(store, `SELECT max(attempt) FROM (SELECT * FROM postings WHERE correlation_id = 'TX-KDUP' LIMIT 1 BY event_id)`), 3);
+  await store.close();
+});
+
+function otlpSpans(correlationId: string) {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'middleware' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+  const span = provider.getTracer('t').startSpan('route.goods_receipt', { attributes: { 'mfg.correlation_id': correlationId, 'mfg.plant': 'P02' } });
+  span.end();
+  void hrTimeToTimeStamp;
+  return exporter.getFinishedSpans();
+}
+
+test('poison messages go to rejects and the DLQ with their reason; every valid message is stored and the partition moves on', async () => {
+  const { store } = await openTestStore();
+  const valid = (i: number) => JSON.stringify(posting({ event_id: `kp-${i}`, correlation_id: `TX-KP-${i}` }));
+  const { correlation_id: _c, ...noCorrelation } = posting({ event_id: 'kp-bad-3' });
+  const bad: [string, string | Buffer | null, RegExp][] = [
+    ['truncated JSON', '{"event_id":"kp-bad-1","correlation_id":"TX', /^invalid JSON/],
+    ['wrong types', JSON.stringify(posting({ event_id: 'kp-bad-2', attempt: 'first' })), /^field attempt: Invalid input: expected number, received string$/],
+    ['missing correlation_id', JSON.stringify(noCorrelation), /^field correlation_id: is required$/],
+    ['unknown flow', JSON.stringify(posting({ event_id: 'kp-bad-4', flow: 'teleport' })), /^field flow: Invalid option/],
+    ['bad timestamp', JSON.stringify(posting({ event_id: 'kp-bad-5', occurred_at: 'yesterday' })), /^field occurred_at: expected an ISO-8601 timestamp/],
+    ['payload over 256 KiB', JSON.stringify(posting({ event_id: 'kp-bad-6', payload: { blob: 'x'.repeat(300_000) } })), /^field payload: 300011 bytes, larger than the 256 KiB limit$/],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x65, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]), /^not valid UTF-8$/],
+    ['empty message', Buffer.alloc(0), /^empty message$/],
+    ['an array', JSON.stringify([posting({ event_id: 'kp-bad-9' })]), /^expected one JSON object, got an array$/],
+    ['null (tombstone)', null, /^empty message$/],
+  ];
+  // each bad message sits between valid ones in the same partition (same key)
+  const sequence: (string | Buffer | null)[] = [];
+  bad.forEach(([, value], i) => sequence.push(valid(i * 2), value, valid(i * 2 + 1)));
+  await sendPostings(sequence, 'TX-KP');
+  await producer.send({ topic: TOPICS.inventory, messages: [{ key: 'P01', value: JSON.stringify({ snapshot_id: 'kp-inv', plant: 'P01', system: 'SAP', storage_location: '1', material: 'M', quantity: 1, uom: 'EA', as_of: '2026-11-03T10:00:00Z' }) }] });
+  // spans: protobuf garbage and JSON garbage, between a valid protobuf and a valid JSON OTLP request
+  const spans = otlpSpans('TX-KP-SPAN');
+  await producer.send({
+    topic: TOPICS.spans,
+    messages: [
+      { key: 'a', value: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!) },
+      { key: 'a', value: Buffer.from([0x0a, 0x05, 0x12, 0x03, 0xff, 0xff]) },
+      { key: 'a', value: Buffer.from('{"resourceSpans": 7}') },
+      { key: 'a', value: Buffer.from(JsonTraceSerializer.serializeRequest(otlpSpans('TX-KP-SPAN-2'))!) },
+    ],
+  });
+
+  const { source } = await consumeAll(store, 'g-poison');
+  await waitFor('every inbound topic to be consumed', () => caughtUp(source, [TOPICS.postings, TOPICS.inventory, TOPICS.spans]));
+  await source.stop();
+
+  assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'kp-%'`), 20);
+  assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'kp-bad%'`), 0);
+  const rejects = await queryRows<{ source_position: string; reason: string; raw_bytes: number; stream: string }>(
+    store,
+    'test',
+    sql`SELECT stream, source_position, reason, raw_bytes FROM rejects WHERE source = 'kafka' ORDER BY stream, source_position`,
+  );
+  const postingRejects = rejects.filter((r) => r.stream === 'postings');
+  // rejects from earlier tests' topics are not in this database: exactly the ten bad postings
+  assert.equal(postingRejects.length, 10);
+  const byReason = (re: RegExp) => postingRejects.filter((r) => re.test(r.reason));
+  for (const [kind, , re] of bad.filter(([k]) => k !== 'empty message' && k !== 'null (tombstone)')) {
+    assert.equal(byReason(re).length, 1, `${kind}: one reject matching ${re}`);
+  }
+  assert.equal(byReason(/^empty message$/).length, 2);
+  assert.deepEqual(rejects.filter((r) => r.stream === 'inventory').map((r) => r.reason), ['field system: Invalid option: expected one of "MES"|"ERP"|"WMS"']);
+  const spanRejects = rejects.filter((r) => r.stream === 'spans');
+  assert.equal(spanRejects.length, 2);
+  assert.deepEqual(spanRejects.map((r) => r.raw_bytes).sort(), [20, 6]);
+  assert.equal(await scalar(store, `SELECT uniqExact(trace_id, span_id) FROM spans WHERE correlation_id IN ('TX-KP-SPAN', 'TX-KP-SPAN-2')`), 2);
+
+  // and the DLQ topic carries each of them, raw bytes and reason in the headers
+  const dlq = kafka.consumer({ groupId: 'g-dlq-check' });
+  await dlq.connect();
+  await dlq.subscribe({ topic: TOPICS.dlq, fromBeginning: true });
+  const seen = new Map<string, { reason: string; bytes: number }>();
+  await dlq.run({
+    eachMessage: async ({ message }) => {
+      seen.set(String(message.headers?.position), { reason: String(message.headers?.reason), bytes: message.value?.length ?? 0 });
+    },
+  });
+  await waitFor('the DLQ to be read', () => rejects.every((r) => seen.has(r.source_position)), 30_000);
+  await dlq.disconnect();
+  for (const r of rejects) {
+    assert.equal(seen.get(r.source_position)!.reason, r.reason);
+    assert.equal(seen.get(r.source_position)!.bytes, r.raw_bytes);
+  }
+  await store.close();
+});
+
+test('a store that fails inserts for a while: consumption pauses with memory bounded, nothing is lost, it resumes', async () => {
+  const { store } = await openTestStore();
+  const N = 30_000;
+  const values = Array.from({ length: N }, (_, i) => JSON.stringify(posting({ event_id: `ko-${i}`, correlation_id: `TX-KO-${i % 997}` })));
+  await sendPostings(values, 'TX-KO');
+
+  let down = true;
+  let failedInserts = 0;
+  const pipeline = new IngestPipeline(
+    async (table, chunks, token) => {
+      if (down) {
+        failedInserts++;
+        throw new Error('injected: ClickHouse is unreachable');
+      }
+      await insertJsonEachRow(store, table, chunks, token);
+    },
+    { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 6000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } },
+    () => undefined,
+  );
+  const { source } = await consumeAll(store, 'g-outage', pipeline);
+  let peakBuffered = 0;
+  const sampler = setInterval(() => (peakBuffered = Math.max(peakBuffered, pipeline.bufferedRows)), 5);
+  await waitFor('the writers to fill up and consumption to pause', () => pipeline.saturated && failedInserts >= 3);
+  await new Promise((r) => setTimeout(r, 1500));
+  // paused: nothing stored, nothing committed past the store, memory held to the bound plus the
+  // batches already fetched (at most one fetch per partition consumed concurrently)
+  assert.equal(await scalar(store, `SELECT count() FROM postings WHERE event_id LIKE 'ko-%'`), 0);
+  const committed = source.state().partitions.filter((p) => p.topic === TOPICS.postings && p.committed !== null);
+  assert.deepEqual(committed, []);
+  assert.ok(pipeline.bufferedRows < N, `buffered ${pipeline.bufferedRows} of ${N}`);
+
+  down = false;
+  await waitFor('consumption to resume and finish', () => caughtUp(source, [TOPICS.postings]), 120_000);
+  clearInterval(sampler);
+  await source.stop();
+  assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'ko-%'`), N);
+  // the bound, plus at most one ~1 MiB fetch (≈3,100 of these postings) per partition consumed at once
+  assert.ok(peakBuffered <= 6000 + 3 * 4000, `peak buffered rows ${peakBuffered}`);
+  await store.close();
+});

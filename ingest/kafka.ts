@@ -14,6 +14,7 @@ export type KafkaSourceOptions = {
   clientId: string;
   /** Partitions for topics Plantline creates when they are missing. */
   partitions?: number;
+  sessionTimeoutMs?: number;
   log?: (msg: string) => void;
 };
 
@@ -68,8 +69,8 @@ export class KafkaSource implements DeadLetterSink {
 
     this.consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((this.opts.sessionTimeoutMs ?? 30_000) / 3)),
       // a fetch is memory too: ~1 MiB per partition keeps what waits outside the writers small
       maxBytesPerPartition: 1024 * 1024,
       maxBytes: 16 * 1024 * 1024,

@@ -11,7 +11,7 @@ export type Config = {
   store: StoreConfig;
   /** Database that holds Plantline's tables (server mode: CLICKHOUSE_DATABASE; embedded: `plantline`). */
   database: string;
-  kafka: { brokers: string[]; groupId: string; clientId: string } | null;
+  kafka: { brokers: string[]; groupId: string; clientId: string; sessionTimeoutMs: number; partitions: number } | null;
   simulator: boolean;
   ingestToken: string | undefined;
   adminToken: string | undefined;
@@ -64,7 +64,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     store,
     database,
     kafka: brokers.length
-      ? { brokers, groupId: env.PLANTLINE_KAFKA_GROUP || 'plantline-ingest', clientId: env.PLANTLINE_KAFKA_CLIENT_ID || 'plantline' }
+      ? {
+          brokers,
+          groupId: env.PLANTLINE_KAFKA_GROUP || 'plantline-ingest',
+          clientId: env.PLANTLINE_KAFKA_CLIENT_ID || 'plantline',
+          // how long a consumer that died keeps its partitions before the group hands them on
+          sessionTimeoutMs: intVar(env, 'PLANTLINE_KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000),
+          partitions: intVar(env, 'PLANTLINE_KAFKA_PARTITIONS', 6, 1),
+        }
       : null,
     simulator: sim === 'on',
     ingestToken: env.PLANTLINE_INGEST_TOKEN || undefined,

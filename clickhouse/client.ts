@@ -72,29 +72,31 @@ export async function command(store: Store, query: string, settings: ClickHouseS
   await store.client.command({ query, clickhouse_settings: settings });
 }
 
+const IDENT = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
- * Insert pre-serialized JSONEachRow text. The deduplication token is always set: on chDB a SET
- * outlives the statement, so an insert without its own token would inherit the previous one.
+ * Insert pre-serialized rows: JSONCompactEachRow (one JSON array per line, in `columns` order) when
+ * columns are given, else JSONEachRow. Settings go in the statement's own SETTINGS clause: on chDB a
+ * session-level SET would outlive the statement (a later insert would inherit this one's
+ * deduplication token), and it is also much slower there, as the SET prefix makes the engine lex the
+ * whole body as SQL. The deduplication token is always given, so a retried batch is stored once.
  */
-export async function insertJsonEachRow(
+export async function insertRows(
   store: Store,
   table: string,
+  columns: readonly string[] | null,
   body: string | string[],
   dedupToken: string,
 ): Promise<void> {
-  if (!/^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`bad table name ${table}`);
+  if (!IDENT.test(table)) throw new Error(`bad table name ${table}`);
+  if (columns && !columns.every((c) => IDENT.test(c))) throw new Error(`bad column list for ${table}`);
+  if (!/^[A-Za-z0-9_.:/#|-]+$/.test(dedupToken)) throw new Error('deduplication token must be [A-Za-z0-9_.:/#|-]');
   const chunks = typeof body === 'string' ? [body] : body;
+  const target = columns ? `${table} (${columns.join(', ')})` : table;
+  const format = columns ? 'JSONCompactEachRow' : 'JSONEachRow';
   const result = await store.client.exec({
-    query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+    query: `INSERT INTO ${target} SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${dedupToken}', async_insert = 0, log_comment = 'insert:${table}' FORMAT ${format}`,
     values: Readable.from(chunks),
-    clickhouse_settings: {
-      insert_deduplication_token: dedupToken,
-      insert_deduplicate: 1,
-      async_insert: 0,
-      date_time_input_format: 'best_effort',
-      input_format_skip_unknown_fields: 0,
-      log_comment: `insert:${table}`,
-    },
   });
   result.stream.resume();
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { command, insertJsonEachRow, queryRows, sql, type Store } from './client';
+import { command, insertRows, queryRows, sql, type Store } from './client';
 import type { Config } from '../lib/config';
 
 // npm scripts, tests and the server all run from the project root
@@ -99,8 +99,8 @@ export async function migrate(store: Store, opts: RenderOptions, migrations = lo
       continue;
     }
     for (const statement of renderStatements(m.text, opts)) await command(store, statement);
-    const row = { version: m.version, name: m.name, checksum: m.checksum, applied_at: new Date().toISOString() };
-    await insertJsonEachRow(store, `${opts.database}.schema_migrations`, JSON.stringify(row) + '\n', `migration-${m.version}-${m.checksum}`);
+    const row = { version: m.version, name: m.name, checksum: m.checksum, applied_at: new Date().toISOString().replace('T', ' ').replace('Z', '') };
+    await insertRows(store, `${opts.database}.schema_migrations`, null, JSON.stringify(row) + '\n', `migration-${m.version}-${m.checksum}`);
     report.applied.push(m.name);
   }
   return report;

@@ -2,11 +2,10 @@
 // file) goes through here, so a message gets the same verdict and the same reason whichever way it came.
 import {
   MAX_PAYLOAD_BYTES,
-  describeIssues,
-  inventorySchema,
   inventoryToRow,
-  postingSchema,
   postingToRow,
+  validateInventorySnapshot,
+  validatePostingEvent,
   type InventoryRow,
   type PostingRow,
   type Provenance,
@@ -44,9 +43,9 @@ export function parseJsonObject(bytes: Uint8Array | string): { ok: true; value: 
 }
 
 export function validatePosting(value: Record<string, unknown>, from: Provenance): Decoded<PostingRow> {
-  const parsed = postingSchema.safeParse(value);
-  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
-  const row = postingToRow(parsed.data, from);
+  const checked = validatePostingEvent(value);
+  if (!checked.ok) return checked;
+  const row = postingToRow(checked.value, from);
   const payloadBytes = Buffer.byteLength(row.payload);
   if (payloadBytes > MAX_PAYLOAD_BYTES) {
     return { ok: false, reason: `field payload: ${payloadBytes} bytes, larger than the 256 KiB limit` };
@@ -55,9 +54,9 @@ export function validatePosting(value: Record<string, unknown>, from: Provenance
 }
 
 export function validateInventory(value: Record<string, unknown>, from: Provenance): Decoded<InventoryRow> {
-  const parsed = inventorySchema.safeParse(value);
-  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
-  return { ok: true, row: inventoryToRow(parsed.data, from) };
+  const checked = validateInventorySnapshot(value);
+  if (!checked.ok) return checked;
+  return { ok: true, row: inventoryToRow(checked.value, from) };
 }
 
 export function decodeMessage(stream: 'postings', bytes: Uint8Array | string, from: Provenance): Decoded<PostingRow>;

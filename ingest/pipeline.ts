@@ -1,6 +1,7 @@
 // The one ingest pipeline every source feeds: validated rows go to their table's writer, rejected
 // messages go to the rejects table and (with Kafka) the DLQ topic. Sources wait on the promises it
 // returns before they acknowledge anything (commit an offset, answer an HTTP request).
+import { createHash } from 'node:crypto';
 import type { Store } from '../clickhouse/client';
 import type { Config } from '../lib/config';
 import type { InventoryRow, PostingRow } from '../lib/contract';
@@ -8,7 +9,7 @@ import type { SpanRow } from './otlp';
 import { TableWriter, type InsertFn, type WriterStats } from './writer';
 
 export type Stream = 'postings' | 'inventory' | 'spans';
-export type SourceKind = 'kafka' | 'http' | 'file';
+export type SourceKind = 'kafka' | 'http' | 'file' | 'store';
 
 export type Reject = {
   stream: Stream;
@@ -35,6 +36,26 @@ export type PipelineStats = {
 
 const TABLE: Record<Stream, string> = { postings: 'postings', inventory: 'inventory_snapshots', spans: 'spans' };
 
+/** Column order of each stream's serialized rows; every column the contract fills (the rest have defaults). */
+export const COLUMNS = {
+  postings: [
+    'event_id', 'correlation_id', 'trace_id', 'flow', 'plant', 'source_system', 'target_system', 'status', 'attempt',
+    'replay_of', 'occurred_at', 'reported_at', 'order_no', 'operation', 'material', 'lot', 'storage_location',
+    'document_no', 'posting_period', 'quantity', 'uom', 'stock_delta', 'unit_cost', 'error_code', 'error_category',
+    'error_message', 'error_recoverable', 'payload', 'extra', 'source', 'source_position',
+  ] satisfies (keyof PostingRow)[],
+  inventory: [
+    'snapshot_id', 'plant', 'system', 'storage_location', 'material', 'lot', 'quantity', 'uom', 'unit_cost', 'as_of',
+    'extra', 'source', 'source_position',
+  ] satisfies (keyof InventoryRow)[],
+  spans: [
+    'timestamp', 'trace_id', 'span_id', 'parent_span_id', 'trace_state', 'span_name', 'span_kind', 'service_name',
+    'resource_attributes', 'scope_name', 'scope_version', 'span_attributes', 'duration_ns', 'status_code',
+    'status_message', 'events_timestamp', 'events_name', 'events_attributes', 'links_trace_id', 'links_span_id',
+    'links_trace_state', 'links_attributes', 'correlation_id', 'plant', 'flow', 'order_no', 'material', 'lot',
+  ] satisfies (keyof SpanRow)[],
+} as const;
+
 export class IngestPipeline {
   private readonly writers: Record<Stream | 'rejects', TableWriter>;
   private readonly accepted: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
@@ -49,12 +70,12 @@ export class IngestPipeline {
     const opts = { batchRows: config.ingest.batchRows, flushIntervalMs: config.ingest.flushIntervalMs, log };
     const onPoisonRow = (stream: Stream) => async (line: string, reason: string) => {
       // A row that passed validation but that the store still refuses: keep it, with the reason.
-      await this.reject([{ stream, source: 'http', position: 'store-refused', line: 0, reason, raw: Buffer.from(line) }]);
+      await this.reject([{ stream, source: 'store', position: `store-refused:${createHash('sha1').update(line).digest('hex')}`, line: 0, reason, raw: Buffer.from(line) }]);
     };
     this.writers = {
-      postings: new TableWriter(TABLE.postings, store, { ...opts, onPoisonRow: onPoisonRow('postings') }),
-      inventory: new TableWriter(TABLE.inventory, store, { ...opts, onPoisonRow: onPoisonRow('inventory') }),
-      spans: new TableWriter(TABLE.spans, store, { ...opts, onPoisonRow: onPoisonRow('spans') }),
+      postings: new TableWriter(TABLE.postings, store, { ...opts, columns: COLUMNS.postings, onPoisonRow: onPoisonRow('postings') }),
+      inventory: new TableWriter(TABLE.inventory, store, { ...opts, columns: COLUMNS.inventory, onPoisonRow: onPoisonRow('inventory') }),
+      spans: new TableWriter(TABLE.spans, store, { ...opts, columns: COLUMNS.spans, onPoisonRow: onPoisonRow('spans') }),
       rejects: new TableWriter('rejects', store, opts),
     };
   }
@@ -75,8 +96,14 @@ export class IngestPipeline {
 
   private async submit(stream: Stream, rows: object[], position: string): Promise<void> {
     if (rows.length === 0) return;
+    const columns: readonly string[] = COLUMNS[stream];
     const lines = new Array<string>(rows.length);
-    for (let i = 0; i < rows.length; i++) lines[i] = JSON.stringify(rows[i]);
+    const values = new Array<unknown>(columns.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Record<string, unknown>;
+      for (let c = 0; c < columns.length; c++) values[c] = row[columns[c]];
+      lines[i] = JSON.stringify(values);
+    }
     await this.writers[stream].add(lines, `${stream}:${position}`);
     this.accepted[stream] += rows.length;
   }
@@ -84,7 +111,7 @@ export class IngestPipeline {
   /** Keep rejected messages: rejects table first, then the DLQ topic when there is one. */
   async reject(rejects: Reject[]): Promise<void> {
     if (rejects.length === 0) return;
-    const now = new Date().toISOString();
+    const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
     const lines = rejects.map((r) =>
       JSON.stringify({
         received_at: now,

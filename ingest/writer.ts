@@ -4,11 +4,14 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Store } from '../clickhouse/client';
-import { insertJsonEachRow } from '../clickhouse/client';
+import { insertRows } from '../clickhouse/client';
 
-export type InsertFn = (table: string, chunks: string[], dedupToken: string) => Promise<void>;
+/** Insert serialized rows (JSONCompactEachRow in `columns` order, or JSONEachRow when columns is null). */
+export type InsertFn = (table: string, columns: readonly string[] | null, chunks: string[], dedupToken: string) => Promise<void>;
 
 export type WriterOptions = {
+  /** Column order of the serialized rows (arrays); null when rows are JSON objects. */
+  columns?: readonly string[] | null;
   batchRows: number;
   flushIntervalMs: number;
   /** First retry delay; doubles up to maxBackoffMs. */
@@ -53,12 +56,12 @@ export class TableWriter {
     this.insert =
       typeof storeOrInsert === 'function'
         ? storeOrInsert
-        : (t, chunks, token) => insertJsonEachRow(storeOrInsert, t, chunks, token);
+        : (t, columns, chunks, token) => insertRows(storeOrInsert, t, columns, chunks, token);
     this.stats = { table, bufferedRows: 0, inFlightRows: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null };
   }
 
   /**
-   * Queue serialized rows (one JSON object per line, no newline). Resolves once they are durably in
+   * Queue serialized rows (one JSON array or object per line, no newline). Resolves once they are durably in
    * the table. `position` names where the rows came from; the batch's deduplication token is derived
    * from the positions it holds, so the same batch always carries the same token.
    */
@@ -138,7 +141,7 @@ export class TableWriter {
     for (;;) {
       const started = performance.now();
       try {
-        await this.insert(this.table, await toChunks(lines), token);
+        await this.insert(this.table, this.opts.columns ?? null, await toChunks(lines), token);
         this.stats.insertedRows += lines.length;
         this.stats.insertedBatches += 1;
         this.stats.lastInsertMs = Math.round(performance.now() - started);

@@ -1,6 +1,5 @@
 // The inbound contract (shared/design/CONTRACT.md §1): schemas for posting results and inventory
 // snapshots, and their mapping to storage rows. Names and enums here are fixed by the contract.
-import { z } from 'zod';
 
 export const FLOWS = [
   'order_release',
@@ -44,73 +43,193 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 // Decimal(18, 6) in storage: 12 integer digits.
 const DECIMAL_LIMIT = 1e12;
 
-const timestamp = z.iso.datetime({ offset: true, error: 'expected an ISO-8601 timestamp with an offset, e.g. 2026-11-03T14:05:00.250Z' });
-const optionalText = (max: number) => z.string().max(max).nullish();
-const quantity = z
-  .number()
-  .refine((n) => Number.isFinite(n) && Math.abs(n) < DECIMAL_LIMIT, { message: `expected a finite number below ${DECIMAL_LIMIT}` });
+// ---------------------------------------------------------------------------------------------
+// Validation. Hand-written rather than a schema library: it runs once per message at tens of
+// thousands of messages a second, and its reasons are part of the product (they name the field).
+// Each check returns null when the value is fine, or a reason without the field name.
 
-const postingError = z.object({
-  code: z.union([z.string(), z.number()]).transform(String).nullish(),
-  category: z.enum(ERROR_CATEGORIES),
-  message: z.string().max(8192).nullish(),
-  recoverable: z.boolean().nullish(),
-});
+type Check = (v: unknown) => string | null;
+const MISSING = Symbol('missing');
 
-export const postingSchema = z
-  .object({
-    event_id: z.string().min(1).max(128),
-    correlation_id: z.string().min(1).max(128),
-    trace_id: z
-      .string()
-      .regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits (a W3C trace id)')
-      .nullish(),
-    flow: z.enum(FLOWS),
-    plant: z.string().min(1).max(32),
-    source_system: z.string().min(1).max(64),
-    target_system: z.string().min(1).max(64),
-    status: z.enum(STATUSES),
-    attempt: z.number().int().min(1).max(1_000_000),
-    replay_of: optionalText(128),
-    occurred_at: timestamp,
-    reported_at: timestamp,
-    order_no: optionalText(128),
-    operation: optionalText(128),
-    material: optionalText(128),
-    lot: optionalText(128),
-    storage_location: optionalText(128),
-    document_no: optionalText(128),
-    posting_period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM').nullish(),
-    quantity: quantity.nullish(),
-    uom: optionalText(32),
-    stock_delta: quantity.nullish(),
-    unit_cost: quantity.nullish(),
-    error: postingError.nullish(),
-    payload: z.record(z.string(), z.unknown()).nullish(),
-  })
-  .loose()
-  .superRefine((p, ctx) => {
-    if (p.status === 'failed' && !p.error) {
-      ctx.addIssue({ code: 'custom', path: ['error'], message: 'required when status is failed: {code, category, message, recoverable}' });
+const text =
+  (max: number, required = true): Check =>
+  (v) => {
+    if (typeof v !== 'string') return `expected a string, got ${describe(v)}`;
+    if (required && v.length === 0) return 'must not be empty';
+    if (v.length > max) return `longer than ${max} characters`;
+    return null;
+  };
+
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? null : `expected one of ${values.join(', ')}; got ${describe(v)}`;
+
+const wholeNumber =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `expected a whole number from ${min} to ${max}, got ${describe(v)}`;
+
+const decimal: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < DECIMAL_LIMIT ? null : `expected a number below 1e12 in magnitude, got ${describe(v)}`;
+
+const bool: Check = (v) => (typeof v === 'boolean' ? null : `expected true or false, got ${describe(v)}`);
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+const timestamp: Check = (v) => {
+  const m = typeof v === 'string' ? TIMESTAMP.exec(v) : null;
+  if (!m || +m[2] < 1 || +m[2] > 12 || +m[3] < 1 || +m[3] > 31 || +m[4] > 23 || +m[5] > 59 || +m[6] > 59 || Number.isNaN(Date.parse(v as string))) {
+    return `expected an ISO-8601 timestamp with an offset, e.g. 2026-11-03T14:05:00.250Z; got ${describe(v)}`;
+  }
+  return null;
+};
+
+const regex =
+  (re: RegExp, expected: string): Check =>
+  (v) =>
+    typeof v === 'string' && re.test(v) ? null : `expected ${expected}, got ${describe(v)}`;
+
+const jsonObject: Check = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `expected a JSON object, got ${describe(v)}`);
+
+function describe(v: unknown): string {
+  if (v === MISSING || v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+type FieldSpec = { check: Check; required: boolean };
+type Spec = Record<string, FieldSpec>;
+const req = (check: Check): FieldSpec => ({ check, required: true });
+const opt = (check: Check): FieldSpec => ({ check, required: false });
+
+const ERROR_SPEC: Spec = {
+  code: opt((v) => (typeof v === 'string' || typeof v === 'number' ? null : `expected a string, got ${describe(v)}`)),
+  category: req(oneOf(ERROR_CATEGORIES)),
+  message: opt(text(8192, false)),
+  recoverable: opt(bool),
+};
+
+const POSTING_SPEC: Spec = {
+  event_id: req(text(128)),
+  correlation_id: req(text(128)),
+  trace_id: opt(regex(/^[0-9a-fA-F]{32}$/, '32 hex digits (a W3C trace id)')),
+  flow: req(oneOf(FLOWS)),
+  plant: req(text(32)),
+  source_system: req(text(64)),
+  target_system: req(text(64)),
+  status: req(oneOf(STATUSES)),
+  attempt: req(wholeNumber(1, 1_000_000)),
+  replay_of: opt(text(128, false)),
+  occurred_at: req(timestamp),
+  reported_at: req(timestamp),
+  order_no: opt(text(128, false)),
+  operation: opt(text(128, false)),
+  material: opt(text(128, false)),
+  lot: opt(text(128, false)),
+  storage_location: opt(text(128, false)),
+  document_no: opt(text(128, false)),
+  posting_period: opt(regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM')),
+  quantity: opt(decimal),
+  uom: opt(text(32, false)),
+  stock_delta: opt(decimal),
+  unit_cost: opt(decimal),
+  error: opt(jsonObject),
+  payload: opt(jsonObject),
+};
+
+const INVENTORY_SPEC: Spec = {
+  snapshot_id: req(text(128)),
+  plant: req(text(32)),
+  system: req(oneOf(INVENTORY_SYSTEMS)),
+  storage_location: req(text(128)),
+  material: req(text(128)),
+  lot: opt(text(128, false)),
+  quantity: req(decimal),
+  uom: req(text(32)),
+  unit_cost: opt(decimal),
+  as_of: req(timestamp),
+};
+
+/** Check an object against a spec; null (and absent) optional fields are fine. */
+function checkSpec(obj: Record<string, unknown>, spec: Spec, prefix: string, problems: string[]) {
+  for (const name in spec) {
+    const { check, required } = spec[name];
+    const v = obj[name];
+    if (v === undefined || v === null) {
+      if (required) problems.push(`field ${prefix}${name}: is required`);
+      continue;
     }
-  });
-export type PostingEvent = z.infer<typeof postingSchema>;
+    const problem = check(v);
+    if (problem) problems.push(`field ${prefix}${name}: ${problem}`);
+  }
+}
 
-export const inventorySchema = z
-  .object({
-    snapshot_id: z.string().min(1).max(128),
-    plant: z.string().min(1).max(32),
-    system: z.enum(INVENTORY_SYSTEMS),
-    storage_location: z.string().min(1).max(128),
-    material: z.string().min(1).max(128),
-    lot: optionalText(128),
-    quantity,
-    uom: z.string().min(1).max(32),
-    unit_cost: quantity.nullish(),
-    as_of: timestamp,
-  })
-  .loose();
-export type InventorySnapshot = z.infer<typeof inventorySchema>;
+export type Validation<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export type PostingEvent = {
+  event_id: string;
+  correlation_id: string;
+  trace_id?: string | null;
+  flow: Flow;
+  plant: string;
+  source_system: string;
+  target_system: string;
+  status: PostingStatus;
+  attempt: number;
+  replay_of?: string | null;
+  occurred_at: string;
+  reported_at: string;
+  order_no?: string | null;
+  operation?: string | null;
+  material?: string | null;
+  lot?: string | null;
+  storage_location?: string | null;
+  document_no?: string | null;
+  posting_period?: string | null;
+  quantity?: number | null;
+  uom?: string | null;
+  stock_delta?: number | null;
+  unit_cost?: number | null;
+  error?: { code?: string | number | null; category: string; message?: string | null; recoverable?: boolean | null } | null;
+  payload?: Record<string, unknown> | null;
+  [extra: string]: unknown;
+};
+
+export type InventorySnapshot = {
+  snapshot_id: string;
+  plant: string;
+  system: (typeof INVENTORY_SYSTEMS)[number];
+  storage_location: string;
+  material: string;
+  lot?: string | null;
+  quantity: number;
+  uom: string;
+  unit_cost?: number | null;
+  as_of: string;
+  [extra: string]: unknown;
+};
+
+const reasonOf = (problems: string[]) => problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+
+export function validatePostingEvent(obj: Record<string, unknown>): Validation<PostingEvent> {
+  const problems: string[] = [];
+  checkSpec(obj, POSTING_SPEC, '', problems);
+  const error = obj.error;
+  if (error !== null && typeof error === 'object' && !Array.isArray(error)) checkSpec(error as Record<string, unknown>, ERROR_SPEC, 'error.', problems);
+  else if (obj.status === 'failed' && (error === undefined || error === null)) {
+    problems.push('field error: required when status is failed: {code, category, message, recoverable}');
+  }
+  return problems.length ? { ok: false, reason: reasonOf(problems) } : { ok: true, value: obj as PostingEvent };
+}
+
+export function validateInventorySnapshot(obj: Record<string, unknown>): Validation<InventorySnapshot> {
+  const problems: string[] = [];
+  checkSpec(obj, INVENTORY_SPEC, '', problems);
+  return problems.length ? { ok: false, reason: reasonOf(problems) } : { ok: true, value: obj as InventorySnapshot };
+}
 
 /** Storage row of `postings` (see clickhouse/migrations/001_postings.sql). */
 export type PostingRow = {
@@ -166,13 +285,19 @@ export type InventoryRow = {
 
 export type Provenance = { source: 'kafka' | 'http' | 'file'; position: string };
 
-/** UTC with millisecond precision, the text form DateTime64(3, 'UTC') reads. */
+/** UTC with millisecond precision, the text form DateTime64(3, 'UTC') reads. Sub-millisecond digits are cut, not rounded. */
 export function toStoreTime(iso: string): string {
+  if (iso.length >= 20 && iso.charCodeAt(iso.length - 1) === 90 /* Z */) {
+    // already UTC: cut and pad the fraction without a Date round trip (the hot path)
+    const dot = iso.indexOf('.', 19);
+    const frac = dot === -1 ? '000' : (iso.slice(dot + 1, -1) + '00').slice(0, 3);
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${frac}`;
+  }
   return new Date(Date.parse(iso)).toISOString().replace('T', ' ').replace('Z', '');
 }
 
-const POSTING_KEYS = new Set(Object.keys(postingSchema.shape ?? {}));
-const INVENTORY_KEYS = new Set(Object.keys(inventorySchema.shape));
+const POSTING_KEYS = new Set(Object.keys(POSTING_SPEC));
+const INVENTORY_KEYS = new Set(Object.keys(INVENTORY_SPEC));
 
 function extraFields(obj: Record<string, unknown>, known: Set<string>): string {
   let extra: Record<string, unknown> | undefined;
@@ -208,7 +333,7 @@ export function postingToRow(p: PostingEvent, from: Provenance): PostingRow {
     uom: p.uom ?? '',
     stock_delta: p.stock_delta ?? null,
     unit_cost: p.unit_cost ?? null,
-    error_code: p.error?.code ?? '',
+    error_code: p.error?.code === undefined || p.error?.code === null ? '' : String(p.error.code),
     error_category: p.error?.category ?? '',
     error_message: p.error?.message ?? '',
     error_recoverable: p.error?.recoverable ?? null,
@@ -235,16 +360,4 @@ export function inventoryToRow(s: InventorySnapshot, from: Provenance): Inventor
     source: from.source,
     source_position: from.position,
   };
-}
-
-/** Zod issues as one sentence a person can act on: which field, what was expected. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const field = issue.path.length ? issue.path.join('.') : '(message)';
-      const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-      return `field ${field}: ${missing ? 'is required' : issue.message}`;
-    })
-    .join('; ');
 }

@@ -2,7 +2,7 @@
 // the cluster rendering of the DDL, typed parameters, and the writer's batching, retries and dedup.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertJsonEachRow, param, queryRows, raw, sql } from '../clickhouse/client';
+import { insertRows, param, queryRows, raw, sql } from '../clickhouse/client';
 import { loadMigrations, migrate, renderOptions, renderStatements, migrationsTableDdl } from '../clickhouse/migrate';
 import { TableWriter } from '../ingest/writer';
 import { openTestStore, scalar } from './support/store';
@@ -56,9 +56,9 @@ test('values reach SQL only as typed parameters', async () => {
 test('an insert retried with the same deduplication token is stored once; another token is not confused with it', async () => {
   const { store } = await openTestStore();
   const row = (id: string) => JSON.stringify({ snapshot_id: id, plant: 'P01', system: 'ERP', storage_location: 'L1', material: 'M1', lot: '', quantity: 1, uom: 'EA', unit_cost: null, as_of: '2026-11-03 10:00:00.000', extra: '', source: 'http', source_position: id }) + '\n';
-  await insertJsonEachRow(store, 'inventory_snapshots', row('a'), 'tok-1');
-  await insertJsonEachRow(store, 'inventory_snapshots', row('a'), 'tok-1');
-  await insertJsonEachRow(store, 'inventory_snapshots', row('b'), 'tok-2');
+  await insertRows(store, 'inventory_snapshots', null, row('a'), 'tok-1');
+  await insertRows(store, 'inventory_snapshots', null, row('a'), 'tok-1');
+  await insertRows(store, 'inventory_snapshots', null, row('b'), 'tok-2');
   assert.equal(await scalar(store, 'SELECT count() FROM inventory_snapshots'), 2);
   await store.close();
 });
@@ -69,10 +69,10 @@ test('the writer keeps a batch while the store fails and inserts it, once, when 
   const tokens: string[] = [];
   const writer = new TableWriter(
     'rejects',
-    async (table, chunks, token) => {
+    async (table, columns, chunks, token) => {
       tokens.push(token);
       if (failuresLeft-- > 0) throw new Error('injected: store unavailable');
-      await insertJsonEachRow(store, table, chunks, token);
+      await insertRows(store, table, columns, chunks, token);
     },
     { batchRows: 1000, flushIntervalMs: 20, backoffMs: 10, maxBackoffMs: 40 },
   );
@@ -91,9 +91,9 @@ test('the writer flushes by size without waiting for the interval', async () => 
   const sizes: number[] = [];
   const writer = new TableWriter(
     'rejects',
-    async (table, chunks, token) => {
+    async (table, columns, chunks, token) => {
       sizes.push(chunks.join('').split('\n').length - 1);
-      await insertJsonEachRow(store, table, chunks, token);
+      await insertRows(store, table, columns, chunks, token);
     },
     { batchRows: 4, flushIntervalMs: 60_000 },
   );

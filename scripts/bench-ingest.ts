@@ -1,0 +1,220 @@
+// `npm run bench:ingest [-- --n 300000 --write]`: ingest throughput on this machine, in one run:
+//  (a) raw kafkajs consume rate of N postings (no decoding, no store),
+//  (b) raw store insert rate of the same rows, pre-serialized, in the writer's batch size,
+//  (c) end to end: Kafka -> decode/validate -> writer -> stored rows, offsets committed,
+//  (d) HTTP ingest: NDJSON POSTs to /api/ingest/postings -> stored rows,
+// and c / min(a, b), the share of the slower raw part that the pipeline keeps. With --write the
+// figures replace the ingest section of docs/performance.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { startKafkaBroker } from '../test/support/kafka-broker';
+import { loadConfig } from '../lib/config';
+import { TOPICS, postingToRow, type PostingEvent } from '../lib/contract';
+import { openStore, insertRows, param, queryRows, sql, type Store } from '../clickhouse/client';
+import { migrate, renderOptions } from '../clickhouse/migrate';
+import { ensureTopics, KafkaSource } from '../ingest/kafka';
+import { COLUMNS, IngestPipeline } from '../ingest/pipeline';
+import { createIngestHandler } from '../ingest/http';
+
+const { values: args } = parseArgs({ options: { n: { type: 'string', default: '300000' }, write: { type: 'boolean', default: false } } });
+const N = Number(args.n);
+const FLOWS = ['order_release', 'production_confirmation', 'material_issue', 'goods_receipt', 'scrap', 'inventory_transfer', 'quality_hold', 'shipment'];
+
+function makePosting(i: number) {
+  const plant = `P0${(i % 8) + 1}`;
+  const failed = i % 20 === 0;
+  const occurred = new Date(Date.UTC(2026, 10, 1) + i * 1000);
+  return {
+    event_id: `bench-${i}`,
+    correlation_id: `${plant}-TX-${Math.floor(i / 2)}`,
+    trace_id: (i.toString(16).padStart(8, '0') + 'a'.repeat(24)).slice(0, 32),
+    flow: FLOWS[i % FLOWS.length],
+    plant,
+    source_system: 'MES',
+    target_system: 'ERP',
+    status: failed ? 'failed' : 'posted',
+    attempt: 1 + (i % 2),
+    occurred_at: occurred.toISOString(),
+    reported_at: new Date(occurred.getTime() + 4200).toISOString(),
+    order_no: `100${i % 10_000}`,
+    material: `M-${i % 500}`,
+    lot: `L${i % 3000}`,
+    storage_location: '0001',
+    quantity: (i % 40) + 0.5,
+    uom: 'EA',
+    stock_delta: -((i % 40) + 0.5),
+    unit_cost: 12.75,
+    ...(failed ? { error: { code: 'M7-021', category: 'period_closed', message: 'Posting period is closed', recoverable: true } } : {}),
+  };
+}
+
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+let peakRss = 0;
+const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+
+async function freshStore(dataDir: string, database: string): Promise<Store> {
+  const config = loadConfig({ PLANTLINE_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database });
+  const store = await openStore(config, 'write');
+  await migrate(store, renderOptions(config));
+  return store;
+}
+
+async function distinct(store: Store, prefix: string): Promise<number> {
+  const [r] = await queryRows<{ n: string }>(store, 'bench', sql`SELECT uniqExact(event_id) AS n FROM postings WHERE startsWith(event_id, ${param('p', 'String', prefix)})`);
+  return Number(r.n);
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-bench-'));
+  const broker = await startKafkaBroker({ partitions: 4 });
+  const kafka = new Kafka({ clientId: 'bench', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+  const results: Record<string, number> = {};
+  try {
+    await ensureTopics(kafka, 4);
+    const messages = Array.from({ length: N }, (_, i) => JSON.stringify(makePosting(i)));
+    const bytes = messages.reduce((s, m) => s + m.length, 0);
+    console.log(`producing ${N} postings (${Math.round(bytes / N)} bytes each) to a 4-partition topic…`);
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < N; i += 5000) {
+      await producer.send({ topic: TOPICS.postings, messages: messages.slice(i, i + 5000).map((value, j) => ({ key: `k${(i + j) % 64}`, value })) });
+    }
+    await producer.disconnect();
+
+    // (a) raw consume
+    {
+      const consumer = kafka.consumer({ groupId: 'bench-raw', maxBytesPerPartition: 1 << 20, maxBytes: 16 << 20, maxWaitTimeInMs: 250 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: TOPICS.postings, fromBeginning: true });
+      let seen = 0;
+      let t0 = 0;
+      const done = new Promise<number>((resolve) => {
+        void consumer.run({
+          partitionsConsumedConcurrently: 4,
+          eachBatch: async ({ batch }) => {
+            if (!t0) t0 = performance.now();
+            seen += batch.messages.length;
+            if (seen >= N) resolve(performance.now() - t0);
+          },
+        });
+      });
+      const ms = await done;
+      await consumer.disconnect();
+      results.a = rate(N, ms);
+      console.log(`(a) raw kafkajs consume: ${results.a.toLocaleString('en-US')} postings/s`);
+    }
+
+    // (b) raw store insert, pre-serialized rows, 20,000-row batches
+    {
+      const store = await freshStore(dataDir, 'bench_raw');
+      // the writer's own serialization: one JSON array per row, in the table's column order
+      const lines = messages.map((m, i) => {
+        const row = postingToRow(JSON.parse(m) as PostingEvent, { source: 'kafka', position: `x/0/${i}` }) as Record<string, unknown>;
+        return JSON.stringify(COLUMNS.postings.map((c) => row[c]));
+      });
+      const t0 = performance.now();
+      for (let i = 0; i < N; i += 20_000) {
+        const chunk = lines.slice(i, i + 20_000).join('\n') + '\n';
+        await insertRows(store, 'postings', COLUMNS.postings, chunk, `bench-raw-${i}`);
+      }
+      results.b = rate(N, performance.now() - t0);
+      console.log(`(b) raw store insert (embedded chDB, JSONCompactEachRow): ${results.b.toLocaleString('en-US')} rows/s`);
+      await store.close();
+    }
+
+    // (c) end to end: Kafka -> stored rows
+    {
+      const store = await freshStore(dataDir, 'bench_e2e');
+      const pipeline = new IngestPipeline(store, { ingest: { batchRows: 20_000, flushIntervalMs: 1000, maxBufferedRows: 200_000, maxBodyBytes: 8 << 20, otlpRequiresToken: false } });
+      const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: 'bench-e2e', clientId: 'bench-e2e', partitions: 4, log: () => undefined });
+      const t0 = performance.now();
+      await source.start();
+      let firstMessageAt = 0;
+      for (;;) {
+        const s = source.state();
+        if (!firstMessageAt && s.messages > 0) firstMessageAt = performance.now();
+        const committed = s.partitions.filter((p) => p.topic === TOPICS.postings).reduce((sum, p) => sum + Number(p.committed ?? 0), 0);
+        if (committed >= N) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const ms = performance.now() - firstMessageAt;
+      await source.stop();
+      const stored = await distinct(store, 'bench-');
+      if (stored !== N) throw new Error(`end to end stored ${stored} of ${N}`);
+      results.c = rate(N, ms);
+      results.joinMs = Math.round(firstMessageAt - t0);
+      console.log(`(c) end to end Kafka -> stored: ${results.c.toLocaleString('en-US')} postings/s (group join took ${results.joinMs} ms, not counted)`);
+      await store.close();
+    }
+
+    // (d) HTTP ingest
+    {
+      const store = await freshStore(dataDir, 'bench_http');
+      const pipeline = new IngestPipeline(store, { ingest: { batchRows: 20_000, flushIntervalMs: 1000, maxBufferedRows: 200_000, maxBodyBytes: 8 << 20, otlpRequiresToken: false } });
+      const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+      const server = http.createServer((req, res) => void handler(req, res));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest/postings`;
+      const bodies: string[] = [];
+      for (let i = 0; i < N; i += 5000) bodies.push(messages.slice(i, i + 5000).join('\n'));
+      const t0 = performance.now();
+      let next = 0;
+      const agent = async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++];
+          const res = await fetch(url, { method: 'POST', body, headers: { authorization: 'Bearer bench', 'content-type': 'application/x-ndjson' } });
+          if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+          await res.arrayBuffer();
+        }
+      };
+      await Promise.all([agent(), agent(), agent(), agent()]);
+      results.d = rate(N, performance.now() - t0);
+      server.close();
+      await pipeline.close();
+      const stored = await distinct(store, 'bench-');
+      if (stored !== N) throw new Error(`HTTP stored ${stored} of ${N}`);
+      console.log(`(d) HTTP ingest (4 agents, 5,000-line NDJSON bodies): ${results.d.toLocaleString('en-US')} postings/s`);
+      await store.close();
+    }
+  } finally {
+    clearInterval(rssSampler);
+    await broker.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const ratio = results.c / Math.min(results.a, results.b);
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const report = [
+    `<!-- bench:ingest -->`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:ingest -- --n ${N}\` on ${machine}; Kafka 3.9 single broker and embedded chDB on the same machine.`,
+    '',
+    '| measure | postings/s |',
+    '|---|---|',
+    `| (a) raw kafkajs consume | ${results.a.toLocaleString('en-US')} |`,
+    `| (b) raw store insert, pre-serialized | ${results.b.toLocaleString('en-US')} |`,
+    `| (c) end to end, Kafka → stored rows | ${results.c.toLocaleString('en-US')} |`,
+    `| (d) HTTP ingest, NDJSON | ${results.d.toLocaleString('en-US')} |`,
+    '',
+    `c / min(a, b) = **${ratio.toFixed(2)}** (target ≥ 0.7); end to end ${results.c >= 50_000 ? 'meets' : 'misses'} the 50,000 postings/s target. Peak RSS of the process: **${Math.round(peakRss / 2 ** 20)} MiB** (broker excluded: it is its own JVM).`,
+    `<!-- /bench:ingest -->`,
+  ].join('\n');
+  console.log('\n' + report);
+  if (args.write) {
+    const file = path.join(process.cwd(), 'docs', 'performance.md');
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Performance\n';
+    const next = /<!-- bench:ingest -->[\s\S]*<!-- \/bench:ingest -->/.test(current)
+      ? current.replace(/<!-- bench:ingest -->[\s\S]*<!-- \/bench:ingest -->/, report)
+      : `${current.trimEnd()}\n\n## Ingest\n\n${report}\n`;
+    fs.writeFileSync(file, next);
+    console.log(`written to ${file}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -33,6 +33,8 @@ export type WriterStats = {
   failedAttempts: number;
   lastError: string | null;
   lastInsertMs: number | null;
+  /** Time spent in successful inserts since start: with wall time, how busy the store keeps this writer. */
+  totalInsertMs: number;
 };
 
 // ClickHouse error codes that mean "this data is wrong", where retrying the same rows cannot help.
@@ -57,7 +59,7 @@ export class TableWriter {
       typeof storeOrInsert === 'function'
         ? storeOrInsert
         : (t, columns, chunks, token) => insertRows(storeOrInsert, t, columns, chunks, token);
-    this.stats = { table, bufferedRows: 0, inFlightRows: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null };
+    this.stats = { table, bufferedRows: 0, inFlightRows: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null, totalInsertMs: 0 };
   }
 
   /**
@@ -145,6 +147,7 @@ export class TableWriter {
         this.stats.insertedRows += lines.length;
         this.stats.insertedBatches += 1;
         this.stats.lastInsertMs = Math.round(performance.now() - started);
+        this.stats.totalInsertMs += this.stats.lastInsertMs;
         this.stats.lastError = null;
         return;
       } catch (err) {

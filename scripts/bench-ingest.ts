@@ -143,6 +143,8 @@ async function main() {
         await new Promise((r) => setTimeout(r, 20));
       }
       const ms = performance.now() - firstMessageAt;
+      const w = pipeline.stats().writers.find((x) => x.table === 'postings')!;
+      console.log(`    postings writer: ${w.insertedBatches} batches, busy inserting ${Math.round((w.totalInsertMs / ms) * 100)}% of the time`);
       await source.stop();
       const stored = await distinct(store, 'bench-');
       if (stored !== N) throw new Error(`end to end stored ${stored} of ${N}`);

@@ -52,7 +52,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const store: StoreConfig = url
     ? { kind: 'server', url, user: env.CLICKHOUSE_USER || undefined, password: env.CLICKHOUSE_PASSWORD || undefined, database, cluster }
-    : { kind: 'embedded', dataDir: path.resolve(env.PLANTLINE_DATA_DIR || './data') };
+    : { kind: 'embedded', dataDir: path.resolve(/*turbopackIgnore: true*/ env.PLANTLINE_DATA_DIR || './data') };
   if (!url && cluster) throw new ConfigError('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded store is a single node');
 
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);

@@ -1,0 +1,58 @@
+// File import, for plants that still exchange files: every good line stored, every bad line reported
+// with its line number, and importing the same file again changes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { importFile } from '../ingest/file-import';
+import { IngestPipeline } from '../ingest/pipeline';
+import { openTestStore, scalar } from './support/store';
+import { posting } from './support/fixtures';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-import-'));
+const file = path.join(dir, 'p07-2026-11-03.ndjson');
+fs.writeFileSync(
+  file,
+  Buffer.concat([
+    Buffer.from(JSON.stringify(posting({ event_id: 'f-1', correlation_id: 'TX-F1' })) + '\n'),
+    Buffer.from(JSON.stringify(posting({ event_id: 'f-2', correlation_id: 'TX-F2', status: 'pending' })) + '\n'),
+    Buffer.from('\n'), // blank line 3: skipped, still counted
+    Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d, 0x0a]), // line 4: invalid UTF-8
+    Buffer.from(JSON.stringify(posting({ event_id: 'f-5', plant: 'P-TOO-LONG-FOR-A-PLANT-CODE-XXXXXXX' })) + '\n'),
+    Buffer.from(JSON.stringify(posting({ event_id: 'f-6', correlation_id: 'TX-F6' }))), // no trailing newline
+  ]),
+);
+
+test('an NDJSON file is imported line by line; re-importing it changes nothing', async () => {
+  const { config, store } = await openTestStore();
+  const pipeline = new IngestPipeline(store, config, () => undefined);
+  const report = await importFile(pipeline, 'postings', file);
+  assert.equal(report.accepted, 3);
+  assert.deepEqual(report.rejected, [
+    { line: 4, reason: 'not valid UTF-8' },
+    { line: 5, reason: 'field plant: longer than 32 characters' },
+  ]);
+  assert.equal(report.lines, 6);
+  const again = await importFile(pipeline, 'postings', file);
+  assert.equal(again.accepted, 3);
+  await pipeline.close();
+  assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings`), 3);
+  assert.equal(await scalar(store, `SELECT uniqExact(source_position) FROM rejects WHERE source = 'file'`), 2);
+  assert.equal(await scalar(store, `SELECT count() FROM (SELECT 1 FROM rejects FINAL WHERE source = 'file')`), 2);
+  await store.close();
+});
+
+test('the import command reports per line and exits 2 when lines were rejected', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-import-cli-'));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'ingest/file-import.ts', '--stream', 'postings', file], {
+    env: { ...process.env, PLANTLINE_DATA_DIR: dataDir, PLANTLINE_INGEST_TOKEN: 't' },
+    encoding: 'utf8',
+  });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stdout, /p07-2026-11-03\.ndjson: 6 lines, 3 accepted, 2 rejected/);
+  assert.match(run.stdout, /line 4: not valid UTF-8/);
+  assert.match(run.stdout, /line 5: field plant: longer than 32 characters/);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});

@@ -23,6 +23,7 @@ import { createIngestHandler } from '../ingest/http';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '300000' }, write: { type: 'boolean', default: false } } });
 const N = Number(args.n);
+const BATCH = Number(process.env.PLANTLINE_BATCH_ROWS ?? 20_000);
 const FLOWS = ['order_release', 'production_confirmation', 'material_issue', 'goods_receipt', 'scrap', 'inventory_transfer', 'quality_hold', 'shipment'];
 
 function makePosting(i: number) {
@@ -130,7 +131,8 @@ async function main() {
     // (c) end to end: Kafka -> stored rows
     {
       const store = await freshStore(dataDir, 'bench_e2e');
-      const pipeline = new IngestPipeline(store, { ingest: { batchRows: 20_000, flushIntervalMs: 1000, maxBufferedRows: 200_000, maxBodyBytes: 8 << 20, otlpRequiresToken: false } });
+      const pipeline = new IngestPipeline(store, { ingest: { batchRows: BATCH, flushIntervalMs: 1000, maxBufferedRows: 200_000, maxBodyBytes: 8 << 20, otlpRequiresToken: false } });
+      const cpu0 = process.cpuUsage();
       const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: 'bench-e2e', clientId: 'bench-e2e', partitions: 4, log: () => undefined });
       const t0 = performance.now();
       await source.start();
@@ -144,7 +146,8 @@ async function main() {
       }
       const ms = performance.now() - firstMessageAt;
       const w = pipeline.stats().writers.find((x) => x.table === 'postings')!;
-      console.log(`    postings writer: ${w.insertedBatches} batches, busy inserting ${Math.round((w.totalInsertMs / ms) * 100)}% of the time`);
+      const cpu = process.cpuUsage(cpu0);
+      console.log(`    postings writer: ${w.insertedBatches} batches, busy inserting ${Math.round((w.totalInsertMs / ms) * 100)}% of the time; process CPU ${Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100)}% of one core`);
       await source.stop();
       const stored = await distinct(store, 'bench-');
       if (stored !== N) throw new Error(`end to end stored ${stored} of ${N}`);

@@ -1,0 +1,24 @@
+// SLA thresholds (CONTRACT §3): the defaults per flow, in minutes. A plant may override a flow's
+// threshold (table sla_policies); queries/slaThresholds.ts renders the thresholds in force as SQL.
+import type { Flow } from './contract';
+
+export const DEFAULT_SLA_MINUTES: Record<Flow, number> = {
+  order_release: 5,
+  quality_hold: 5,
+  production_confirmation: 15,
+  material_issue: 15,
+  goods_receipt: 15,
+  scrap: 30,
+  inventory_transfer: 30,
+  shipment: 60,
+};
+
+/** Exception aging buckets, in the contract's order, with their upper bounds in seconds. */
+export const AGING_BUCKETS = [
+  { bucket: '<1h', below: 3600 },
+  { bucket: '1-4h', below: 4 * 3600 },
+  { bucket: '4-24h', below: 24 * 3600 },
+  { bucket: '1-3d', below: 72 * 3600 },
+  { bucket: '>3d', below: Infinity },
+] as const;
+export type AgingBucket = (typeof AGING_BUCKETS)[number]['bucket'];

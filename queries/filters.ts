@@ -1,0 +1,120 @@
+// The filters every view shares (CONTRACT §4): plant, flow, from/to (transactions by occurred_at),
+// at (the instant the answer is computed for), limit and cursor; and the viewer's plant scope, which
+// is applied inside every query. Parsed once from URL parameters, so pages, the API and exports
+// read the same filters the same way.
+import { z } from 'zod';
+import { FLOWS } from '../lib/contract';
+import { param, raw, sql, type Sql } from '../clickhouse/client';
+
+/** The plants a viewer may see: null for all. Applied in SQL, never only in the menu. */
+export type Scope = { plants: string[] | null };
+export const ALL_PLANTS: Scope = { plants: null };
+
+export type Filters = {
+  plants: string[];
+  flows: string[];
+  from: Date;
+  to: Date;
+  at: Date;
+  limit: number;
+  offset: number;
+};
+
+const DAY_MS = 24 * 3600 * 1000;
+
+const list = (name: string, item: z.ZodType<string>) =>
+  z
+    .array(z.string())
+    .transform((values) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(item).max(100, `${name}: at most 100 values`));
+
+const instant = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+    message: 'expected an ISO-8601 time, e.g. 2026-11-03T14:05:00Z',
+  })
+  .transform((s) => new Date(s));
+
+export const filtersSchema = z.object({
+  plant: list('plant', z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected a plant code (letters, digits, _ . -, at most 32)')),
+  flow: list('flow', z.enum(FLOWS)),
+  from: instant.optional(),
+  to: instant.optional(),
+  at: instant.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected a cursor returned by a previous page')
+    .transform((c, ctx) => {
+      const offset = Number(Buffer.from(c, 'base64url').toString('utf8').replace(/^o:/, ''));
+      if (!Number.isInteger(offset) || offset < 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a cursor returned by a previous page' });
+        return z.NEVER;
+      }
+      return offset;
+    })
+    .optional(),
+});
+
+export class BadRequest extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+/** Turn zod issues into sentences that name the parameter. */
+export function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
+}
+
+/** Read the common filters from URL parameters; `extra` parses the endpoint's own ones. */
+export function parseFilters(params: URLSearchParams, now = new Date()): Filters {
+  const input = {
+    plant: params.getAll('plant'),
+    flow: params.getAll('flow'),
+    from: params.get('from') ?? undefined,
+    to: params.get('to') ?? undefined,
+    at: params.get('at') ?? undefined,
+    limit: params.get('limit') ?? undefined,
+    cursor: params.get('cursor') ?? undefined,
+  };
+  const parsed = filtersSchema.safeParse(input);
+  if (!parsed.success) throw new BadRequest(problemsOf(parsed.error));
+  const f = parsed.data;
+  const at = f.at ?? now;
+  const to = f.to ?? at;
+  const from = f.from ?? new Date(to.getTime() - DAY_MS);
+  if (from >= to) throw new BadRequest([`from: must be before to (${from.toISOString()} ≥ ${to.toISOString()})`]);
+  if (to.getTime() - from.getTime() > 400 * DAY_MS) throw new BadRequest(['from: the range is limited to 400 days']);
+  return { plants: f.plant, flows: f.flow, from, to, at, limit: f.limit, offset: f.cursor ?? 0 };
+}
+
+export function nextCursor(offset: number, limit: number, returned: number): string | null {
+  return returned < limit ? null : Buffer.from(`o:${offset + limit}`).toString('base64url');
+}
+
+/** DateTime64(3, 'UTC') parameter text. */
+export const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+/** ISO-8601 UTC text from a ClickHouse DateTime64 value as JSON returns it ('YYYY-MM-DD HH:MM:SS.mmm'). */
+export const isoFromCh = (s: string | null | undefined): string | null => (s ? `${s.replace(' ', 'T')}${s.includes('.') ? '' : '.000'}Z` : null);
+
+/**
+ * The WHERE conditions on `postings` for these filters and scope: transactions by occurred_at in
+ * [from, to), events that exist at `at`, the plants and flows asked for, within the viewer's plants.
+ */
+export function postingConditions(f: Filters, scope: Scope): Sql {
+  const parts: Sql[] = [
+    sql`occurred_at >= ${param('from', "DateTime64(3, 'UTC')", chTime(f.from))}`,
+    sql`occurred_at < ${param('to', "DateTime64(3, 'UTC')", chTime(f.to))}`,
+    sql`reported_at <= ${param('at', "DateTime64(3, 'UTC')", chTime(f.at))}`,
+  ];
+  if (f.plants.length) parts.push(sql`plant IN ${param('plants', 'Array(String)', f.plants)}`);
+  if (f.flows.length) parts.push(sql`flow IN ${param('flows', 'Array(String)', f.flows)}`);
+  if (scope.plants) parts.push(sql`plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
+  return joinSql(parts, ' AND ');
+}
+
+export function joinSql(parts: Sql[], separator: string): Sql {
+  return parts.reduce((acc, part, i) => (i === 0 ? part : sql`${acc}${raw(separator)}${part}`));
+}

@@ -1,0 +1,145 @@
+// Month-end reconciliation (CONTRACT §3 "Inventory variance", §4 /api/v1/inventory/variance): for
+// each (plant, storage_location, material, lot), the latest MES and ERP balances at the cut-off, their
+// difference and its value, and what explains it — ERP-bound postings still pending or failed at the
+// cut-off, and postings the ERP took twice — leaving a residual that nothing explains (a manual ERP
+// change, a unit mismatch, a missing interface), which is flagged. Quantities are converted to the
+// ERP unit with uom_conversions; a pair with no conversion is flagged and not summed. Sums are exact
+// (Decimal).
+import { z } from 'zod';
+import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
+import { chTime, type Filters, type Scope } from './filters';
+
+export const varianceParams = z.object({
+  as_of: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), { message: 'expected an ISO-8601 time, e.g. 2026-11-30T23:59:59Z' })
+    .transform((s) => new Date(s))
+    .optional(),
+  material: z.string().max(128).optional(),
+  only: z.enum(['all', 'unexplained']).default('all'),
+});
+export type VarianceParams = z.infer<typeof varianceParams>;
+
+export type VarianceRow = {
+  plant: string;
+  storage_location: string;
+  material: string;
+  lot: string;
+  uom: string;
+  mes_qty: number | null;
+  erp_qty: number | null;
+  variance: number | null;
+  value: number | null;
+  explained_pending: number;
+  explained_failed: number;
+  explained_duplicate: number;
+  residual: number | null;
+  flags: string[];
+};
+
+const RANK = sql`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`;
+
+export async function getInventoryVariance(store: Store, f: Filters, scope: Scope, p: VarianceParams): Promise<{ items: VarianceRow[]; next_cursor: null; as_of: string }> {
+  const cutoffDate = p.as_of ?? f.at;
+  const cutoff = param('cutoff', "DateTime64(3, 'UTC')", chTime(cutoffDate));
+  const plantConditions: Sql[] = [];
+  if (f.plants.length) plantConditions.push(sql` AND plant IN ${param('plants', 'Array(String)', f.plants)}`);
+  if (scope.plants) plantConditions.push(sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
+  if (p.material) plantConditions.push(sql` AND material = ${param('material', 'String', p.material)}`);
+  const plantFilter = plantConditions.reduce((a, c) => sql`${a}${c}`, sql``);
+  const rows = await queryRows<Record<string, unknown>>(
+    store,
+    'getInventoryVariance',
+    sql`
+WITH
+conversions AS (
+  SELECT material, from_uom, to_uom, argMax(factor, changed_at) AS factor
+  FROM uom_conversions WHERE changed_at <= ${cutoff} GROUP BY material, from_uom, to_uom
+),
+latest AS (
+  SELECT plant, storage_location, material, lot, system,
+         argMax(quantity, as_of) AS qty, argMax(uom, as_of) AS uom, argMax(unit_cost, as_of) AS unit_cost
+  FROM inventory_snapshots
+  WHERE as_of <= ${cutoff} AND system IN ('MES', 'ERP')${plantFilter}
+  GROUP BY plant, storage_location, material, lot, system
+),
+sides AS (
+  SELECT plant, storage_location, material, lot,
+         countIf(system = 'MES') > 0 AS has_mes, anyIf(qty, system = 'MES') AS mes_raw, anyIf(uom, system = 'MES') AS mes_uom,
+         countIf(system = 'ERP') > 0 AS has_erp, anyIf(qty, system = 'ERP') AS erp_qty, anyIf(uom, system = 'ERP') AS erp_uom,
+         anyIf(unit_cost, system = 'ERP') AS erp_unit_cost
+  FROM latest GROUP BY plant, storage_location, material, lot
+),
+events AS (
+  SELECT correlation_id, event_id, plant, storage_location, material, lot, uom, status, reported_at, stock_delta
+  FROM postings
+  WHERE target_system = 'ERP' AND stock_delta IS NOT NULL AND occurred_at <= ${cutoff} AND reported_at <= ${cutoff}${plantFilter}
+  LIMIT 1 BY event_id
+),
+transactions AS (
+  SELECT correlation_id, any(plant) AS plant, any(storage_location) AS storage_location, any(material) AS material, any(lot) AS lot,
+         any(uom) AS uom,
+         argMax(status, (reported_at, ${RANK})) AS status_at_cutoff,
+         argMin(assumeNotNull(stock_delta), (reported_at, event_id)) AS delta,
+         sumIf(assumeNotNull(stock_delta), status = 'posted')
+           - if(countIf(status = 'posted') > 0, argMinIf(assumeNotNull(stock_delta), (reported_at, event_id), status = 'posted'), 0) AS posted_again
+  FROM events GROUP BY correlation_id
+),
+explained AS (
+  SELECT plant, storage_location, material, lot, uom,
+         sumIf(delta, status_at_cutoff = 'pending') AS pending,
+         sumIf(delta, status_at_cutoff = 'failed') AS failed,
+         -sum(posted_again) AS duplicate
+  FROM transactions GROUP BY plant, storage_location, material, lot, uom
+),
+joined AS (
+  SELECT s.plant AS plant, s.storage_location AS storage_location, s.material AS material, s.lot AS lot,
+         if(s.has_erp, s.erp_uom, s.mes_uom) AS uom,
+         s.has_mes AS has_mes, s.has_erp AS has_erp, s.erp_qty AS erp_qty, s.erp_unit_cost AS erp_unit_cost,
+         if(s.mes_uom = uom, toDecimal128(1, 9), mc.factor) AS mes_factor, s.mes_raw AS mes_raw,
+         if(e.uom = '' OR e.uom = uom, toDecimal128(1, 9), ec.factor) AS posting_factor,
+         e.pending AS pending, e.failed AS failed, e.duplicate AS duplicate, e.uom AS posting_uom
+  FROM sides AS s
+  LEFT JOIN explained AS e ON e.plant = s.plant AND e.storage_location = s.storage_location AND e.material = s.material AND e.lot = s.lot
+  LEFT JOIN conversions AS mc ON mc.material = s.material AND mc.from_uom = s.mes_uom AND mc.to_uom = if(s.has_erp, s.erp_uom, s.mes_uom)
+  LEFT JOIN conversions AS ec ON ec.material = s.material AND ec.from_uom = e.uom AND ec.to_uom = if(s.has_erp, s.erp_uom, s.mes_uom)
+  SETTINGS join_use_nulls = 1
+)
+SELECT plant, storage_location, material, lot, uom,
+       if(has_mes AND mes_factor IS NOT NULL, toDecimal128(mes_raw * mes_factor, 6), NULL) AS mes_qty,
+       if(has_erp, toDecimal128(erp_qty, 6), NULL) AS erp_qty,
+       toDecimal128(ifNull(pending, 0) * ifNull(posting_factor, 0), 6) AS explained_pending,
+       toDecimal128(ifNull(failed, 0) * ifNull(posting_factor, 0), 6) AS explained_failed,
+       toDecimal128(ifNull(duplicate, 0) * ifNull(posting_factor, 0), 6) AS explained_duplicate,
+       mes_qty - erp_qty AS variance,
+       toDecimal128(variance * erp_unit_cost, 6) AS value,
+       variance - explained_pending - explained_failed - explained_duplicate AS residual,
+       arrayFilter(x -> x != '', [
+         if(NOT has_mes, 'missing_mes', ''),
+         if(NOT has_erp, 'missing_erp', ''),
+         if(has_mes AND mes_factor IS NULL, 'no_conversion', ''),
+         if(posting_uom IS NOT NULL AND posting_uom != '' AND posting_factor IS NULL, 'no_conversion_postings', ''),
+         if(residual IS NOT NULL AND residual != 0, 'unexplained', '')]) AS flags
+FROM joined
+ORDER BY plant, storage_location, material, lot`,
+  );
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  let items: VarianceRow[] = rows.map((r) => ({
+    plant: String(r.plant),
+    storage_location: String(r.storage_location),
+    material: String(r.material),
+    lot: String(r.lot),
+    uom: String(r.uom),
+    mes_qty: num(r.mes_qty),
+    erp_qty: num(r.erp_qty),
+    variance: num(r.variance),
+    value: num(r.value),
+    explained_pending: Number(r.explained_pending),
+    explained_failed: Number(r.explained_failed),
+    explained_duplicate: Number(r.explained_duplicate),
+    residual: num(r.residual),
+    flags: r.flags as string[],
+  }));
+  if (p.only === 'unexplained') items = items.filter((i) => i.flags.length > 0);
+  return { items, next_cursor: null, as_of: cutoffDate.toISOString() };
+}

@@ -1,0 +1,110 @@
+// One row per transaction (all posting events with one correlation_id) as it stood at `at`, per
+// CONTRACT §3. Every business view counts from these rows, so the definitions live in one place:
+// - current status: status of the latest event (greatest reported_at; ties posted > failed > pending);
+// - latency of a posted transaction: reported_at of its first posted event − occurred_at;
+// - an exception (current status failed) ages from the earliest failed event after the last
+//   non-failed one; its hand-set state (acknowledged, assigned, resolved) comes from exception_actions;
+// - SLA threshold: the plant's override for the flow, else the contract's default.
+// Duplicate deliveries (same event_id) cannot change any of these: argMax/min/max ignore repeats and
+// every count of events counts distinct event_ids.
+import { param, raw, sql, type Sql } from '../clickhouse/client';
+import { DEFAULT_SLA_MINUTES } from '../lib/sla';
+import { chTime, postingConditions, type Filters, type Scope } from './filters';
+
+// status rank for ties at the same reported_at: posted > failed > pending
+const RANK = raw(`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`);
+
+/** SLA threshold in minutes for (plant, flow): the latest override in sla_policies, else the default. */
+function thresholdSql(): Sql {
+  const defaults = Object.entries(DEFAULT_SLA_MINUTES)
+    .map(([flow, minutes]) => `t.tx_flow = '${flow}', ${minutes}`)
+    .join(', ');
+  // the defaults are constants of the contract (lib/sla.ts), not values from a request
+  return raw(`if(policy.policy_minutes > 0, policy.policy_minutes, multiIf(t.tx_flow = '', 60, ${defaults}, 60))`);
+}
+
+/**
+ * SELECT … one row per transaction with: correlation_id, plant, flow, occurred_at, status,
+ * first_reported_at, last_reported_at, first_posted_at, attempts, events, posted_events,
+ * attempt1_status, order_no, material, lot, document_no, error_code, error_category, error_message,
+ * recoverable, exception_since, latency_ms, threshold_minutes, sla_state ('met'|'closed_breach'|
+ * 'open_breach'|'open'), state ('open'|'acknowledged'|'assigned'|'resolved' for exceptions, '' else),
+ * assignee.
+ */
+export function transactionsSql(f: Filters, scope: Scope, extra?: Sql): Sql {
+  const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
+  return sql`
+SELECT
+  t.correlation_id AS correlation_id, t.tx_plant AS plant, t.tx_flow AS flow, t.tx_occurred_at AS occurred_at,
+  t.current_status AS status, t.first_reported_at AS first_reported_at, t.last_reported_at AS last_reported_at,
+  if(t.posted_events > 0, t.first_posted, NULL) AS first_posted_at,
+  t.attempts AS attempts, t.events AS events, t.posted_events AS posted_events, t.attempt1_status AS attempt1_status,
+  t.tx_order_no AS order_no, t.tx_material AS material, t.tx_lot AS lot, t.tx_document_no AS document_no,
+  t.tx_error_code AS error_code, t.tx_error_category AS error_category, t.tx_error_message AS error_message, t.tx_recoverable AS recoverable,
+  if(t.current_status = 'failed', arrayMin(arrayFilter(x -> (x, 2) > t.last_ok, t.failed_times)), NULL) AS exception_since,
+  if(t.current_status = 'posted', dateDiff('millisecond', t.tx_occurred_at, t.first_posted), NULL) AS latency_ms,
+  ${thresholdSql()} AS threshold_minutes,
+  multiIf(
+    t.current_status = 'posted' AND dateDiff('millisecond', t.tx_occurred_at, t.first_posted) > threshold_minutes * 60000, 'closed_breach',
+    t.current_status = 'posted', 'met',
+    dateDiff('millisecond', t.tx_occurred_at, ${at}) > threshold_minutes * 60000, 'open_breach',
+    'open') AS sla_state,
+  if(t.current_status != 'failed', '',
+     if(actions.last_state_at >= exception_since AND actions.last_state_at > toDateTime64(0, 3, 'UTC'),
+        multiIf(actions.last_state = 'resolve', 'resolved', actions.last_state = 'assign', 'assigned', actions.last_state = 'acknowledge', 'acknowledged', 'open'),
+        'open')) AS state,
+  if(t.current_status = 'failed' AND actions.assigned_at >= exception_since, actions.last_assignee, '') AS assignee
+FROM
+(
+  SELECT
+    correlation_id,
+    any(plant) AS tx_plant,
+    any(flow) AS tx_flow,
+    min(occurred_at) AS tx_occurred_at,
+    argMax(status, (reported_at, ${RANK})) AS current_status,
+    min(reported_at) AS first_reported_at,
+    max(reported_at) AS last_reported_at,
+    minIf(reported_at, status = 'posted') AS first_posted,
+    max(attempt) AS attempts,
+    uniqExact(event_id) AS events,
+    uniqExactIf(event_id, status = 'posted') AS posted_events,
+    argMaxIf(status, (reported_at, ${RANK}), attempt = 1) AS attempt1_status,
+    anyIf(order_no, order_no != '') AS tx_order_no,
+    anyIf(material, material != '') AS tx_material,
+    anyIf(lot, lot != '') AS tx_lot,
+    argMaxIf(document_no, reported_at, document_no != '') AS tx_document_no,
+    argMaxIf(error_code, (reported_at, ${RANK}), status = 'failed') AS tx_error_code,
+    argMaxIf(error_category, (reported_at, ${RANK}), status = 'failed') AS tx_error_category,
+    argMaxIf(error_message, (reported_at, ${RANK}), status = 'failed') AS tx_error_message,
+    argMaxIf(error_recoverable, (reported_at, ${RANK}), status = 'failed') AS tx_recoverable,
+    maxIf((reported_at, ${RANK}), status != 'failed') AS last_ok,
+    groupArrayIf(reported_at, status = 'failed') AS failed_times
+  FROM postings
+  WHERE ${extra ? sql`${postingConditions(f, scope)} AND ${extra}` : postingConditions(f, scope)}
+  GROUP BY correlation_id
+) AS t
+LEFT JOIN
+(
+  SELECT plant, flow, argMax(threshold_minutes, changed_at) AS policy_minutes
+  FROM sla_policies
+  WHERE changed_at <= ${at}
+  GROUP BY plant, flow
+) AS policy ON policy.plant = t.tx_plant AND policy.flow = t.tx_flow
+LEFT JOIN
+(
+  SELECT
+    correlation_id,
+    argMaxIf(action, at, action IN ('acknowledge', 'assign', 'resolve', 'reopen')) AS last_state,
+    maxIf(at, action IN ('acknowledge', 'assign', 'resolve', 'reopen')) AS last_state_at,
+    argMaxIf(assignee, at, action = 'assign') AS last_assignee,
+    maxIf(at, action = 'assign') AS assigned_at
+  FROM exception_actions
+  WHERE at <= ${at}
+  GROUP BY correlation_id
+) AS actions ON actions.correlation_id = t.correlation_id`;
+}
+
+/** Bucket label for an age in seconds (CONTRACT §3: <1h, 1-4h, 4-24h, 1-3d, >3d). */
+export const AGE_BUCKET_SQL = raw(
+  `multiIf(age_seconds < 3600, '<1h', age_seconds < 14400, '1-4h', age_seconds < 86400, '4-24h', age_seconds < 259200, '1-3d', '>3d')`,
+);

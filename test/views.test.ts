@@ -1,0 +1,219 @@
+// The business views' numbers (CONTRACT §3, §4) on a small hand-built day whose answers were worked
+// out by hand (test/support/views-dataset.ts): current status with its tie rule, first-pass yield,
+// SLA with a plant override, exception ages and buckets, events reported after `at` invisible,
+// duplicates counted once, inventory variance and what explains it.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { insertRows, type Store } from '../clickhouse/client';
+import { IngestPipeline } from '../ingest/pipeline';
+import { decodeMessage } from '../ingest/decode';
+import type { InventoryRow, PostingRow } from '../lib/contract';
+import { ALL_PLANTS, parseFilters, BadRequest } from '../queries/filters';
+import { getOverview } from '../queries/getOverview';
+import { getExceptions } from '../queries/getExceptions';
+import { getExceptionAging } from '../queries/getExceptionAging';
+import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
+import { getSlaBreaches } from '../queries/getSlaBreaches';
+import { getLatency } from '../queries/getLatency';
+import { getTransaction } from '../queries/getTransaction';
+import { searchTransactions } from '../queries/searchTransactions';
+import { getInventoryVariance } from '../queries/getInventoryVariance';
+import { openTestStore } from './support/store';
+import { ACTIONS, AT, DUPLICATE_DELIVERIES, POSTINGS, SLA_POLICIES, SNAPSHOTS, UOM_CONVERSIONS } from './support/views-dataset';
+
+let store: Store;
+const filters = (q = '') => parseFilters(new URLSearchParams(q.includes('at=') ? q : `at=${AT}${q ? `&${q}` : ''}`));
+
+before(async () => {
+  ({ store } = await openTestStore());
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const decode = (stream: 'postings' | 'inventory', o: object, i: number) => {
+    const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });
+    if (!r.ok) throw new Error(`fixture ${i}: ${r.reason}`);
+    return r.row;
+  };
+  await pipeline.submitPostings(POSTINGS.map((p, i) => decode('postings', p, i) as PostingRow), 'fixture');
+  await pipeline.submitPostings(DUPLICATE_DELIVERIES.map((p, i) => decode('postings', p, 100 + i) as PostingRow), 'fixture-again');
+  await pipeline.submitInventory(SNAPSHOTS.map((s, i) => decode('inventory', s, i) as InventoryRow), 'fixture');
+  await pipeline.close();
+  const lines = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  await insertRows(store, 'sla_policies', null, lines(SLA_POLICIES), 'fixture-sla');
+  await insertRows(store, 'uom_conversions', null, lines(UOM_CONVERSIONS), 'fixture-uom');
+  await insertRows(store, 'exception_actions', null, lines(ACTIONS), 'fixture-actions');
+});
+
+after(async () => {
+  await store.close();
+});
+
+test('overview: statuses by the latest event (ties: posted > failed > pending), FPY, SLA with the plant override, latency', async () => {
+  const o = await getOverview(store, filters(), ALL_PLANTS);
+  const { by_plant, ...total } = o;
+  assert.deepEqual(total, {
+    transactions: 11, posted: 4, failed: 4, pending: 3,
+    first_pass_yield: 3 / 8,
+    sla_compliance: 2 / 9,
+    open_exceptions: 3,
+    open_sla_breaches: 5,
+    latency_p50_ms: 1_500_000,
+    latency_p95_ms: 2_400_000,
+  });
+  assert.deepEqual(by_plant, [
+    { plant: 'P01', transactions: 6, posted: 2, failed: 2, pending: 2, first_pass_yield: 1 / 4, sla_compliance: 1 / 6, open_exceptions: 1, open_sla_breaches: 4, latency_p50_ms: 2_400_000, latency_p95_ms: 2_400_000 },
+    { plant: 'P02', transactions: 5, posted: 2, failed: 2, pending: 1, first_pass_yield: 2 / 4, sla_compliance: 1 / 3, open_exceptions: 2, open_sla_breaches: 1, latency_p50_ms: 1_500_000, latency_p95_ms: 1_500_000 },
+  ]);
+});
+
+test('a plant filter and a plant scope both narrow every figure', async () => {
+  const byFilter = await getOverview(store, filters('plant=P02'), ALL_PLANTS);
+  const byScope = await getOverview(store, filters(), { plants: ['P02'] });
+  for (const o of [byFilter, byScope]) {
+    assert.equal(o.transactions, 5);
+    assert.equal(o.open_exceptions, 2);
+    assert.deepEqual(o.by_plant.map((p) => p.plant), ['P02']);
+  }
+  // asking for a plant outside the scope gives nothing, not that plant
+  const outside = await getOverview(store, filters('plant=P01'), { plants: ['P02'] });
+  assert.equal(outside.transactions, 0);
+});
+
+test('the view as it stood at an earlier instant: later events and transactions do not exist yet', async () => {
+  const o = await getOverview(store, filters('at=2026-11-03T10:20:00Z'), ALL_PLANTS);
+  assert.deepEqual([o.transactions, o.posted, o.failed, o.pending, o.open_exceptions], [4, 2, 2, 0, 2]);
+});
+
+test('exceptions age from the first failure after the last non-failed event, oldest first', async () => {
+  const { items, next_cursor } = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open' });
+  assert.equal(next_cursor, null);
+  assert.deepEqual(
+    items.map((i) => [i.correlation_id, i.first_failed_at, i.age_seconds, i.age_bucket, i.state, i.assignee, i.attempts, i.error_category, i.recoverable]),
+    [
+      ['T6', '2026-11-02T13:31:00.000Z', 80_940, '4-24h', 'assigned', 'ben', 2, 'timeout', true],
+      ['T3', '2026-11-03T08:00:30.000Z', 14_370, '1-4h', 'acknowledged', '', 1, 'master_data', false],
+      ['T11', '2026-11-03T11:58:30.000Z', 90, '<1h', 'open', '', 1, 'validation', true],
+    ],
+  );
+  const all = await getExceptions(store, filters(), ALL_PLANTS, { status: 'all' });
+  assert.deepEqual(all.items.map((i) => [i.correlation_id, i.state, i.age_bucket]), [
+    ['T6', 'assigned', '4-24h'],
+    ['T3', 'acknowledged', '1-4h'],
+    ['T12', 'resolved', '1-4h'],
+    ['T11', 'open', '<1h'],
+  ]);
+  const validation = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open', category: 'validation' });
+  assert.deepEqual(validation.items.map((i) => i.correlation_id), ['T11']);
+  const oneToFour = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open', aging: '1-4h' });
+  assert.deepEqual(oneToFour.items.map((i) => i.correlation_id), ['T3']);
+  const unrecoverable = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open', recoverable: 'false' });
+  assert.deepEqual(unrecoverable.items.map((i) => i.correlation_id), ['T3']);
+});
+
+test('paging: limit and cursor walk the list without gaps', async () => {
+  const first = await getExceptions(store, filters('limit=2'), ALL_PLANTS, { status: 'open' });
+  assert.deepEqual(first.items.map((i) => i.correlation_id), ['T6', 'T3']);
+  assert.ok(first.next_cursor);
+  const second = await getExceptions(store, filters(`limit=2&cursor=${first.next_cursor}`), ALL_PLANTS, { status: 'open' });
+  assert.deepEqual(second.items.map((i) => i.correlation_id), ['T11']);
+  assert.equal(second.next_cursor, null);
+});
+
+test('exception aging: open exceptions per plant and bucket', async () => {
+  const { items } = await getExceptionAging(store, filters(), ALL_PLANTS, { status: 'open' });
+  assert.deepEqual(items, [
+    { plant: 'P01', bucket: '1-4h', count: 1 },
+    { plant: 'P02', bucket: '<1h', count: 1 },
+    { plant: 'P02', bucket: '4-24h', count: 1 },
+  ]);
+});
+
+test('failed order releases', async () => {
+  const { items } = await getFailedOrderReleases(store, filters(), ALL_PLANTS);
+  assert.deepEqual(items, [
+    {
+      correlation_id: 'T3', plant: 'P01', order_no: '100200', material: 'M-9', error_code: 'MES-404', error_category: 'master_data',
+      error_message: 'Material M-9 is not in the MES master', attempts: 1, first_failed_at: '2026-11-03T08:00:30.000Z',
+      age_seconds: 14_370, age_bucket: '1-4h', state: 'acknowledged',
+    },
+  ]);
+});
+
+test('SLA breaches: open ones by time since occurred, closed ones by latency, thresholds in force', async () => {
+  const { items } = await getSlaBreaches(store, filters(), ALL_PLANTS, {});
+  assert.deepEqual(
+    items.map((i) => [i.correlation_id, i.state, i.flow, i.threshold_minutes, i.latency_seconds]),
+    [
+      ['T6', 'open', 'scrap', 30, 82_800],
+      ['T3', 'open', 'order_release', 5, 14_400],
+      ['T2', 'closed', 'goods_receipt', 15, 2_400],
+      ['T12', 'open', 'material_issue', 15, 5_400],
+      ['T9', 'open', 'goods_receipt', 15, 3_600],
+      ['T8', 'closed', 'shipment', 20, 1_500],
+      ['T4', 'open', 'order_release', 5, 600],
+    ],
+  );
+  const closed = await getSlaBreaches(store, filters(), ALL_PLANTS, { state: 'closed' });
+  assert.deepEqual(closed.items.map((i) => i.correlation_id), ['T2', 'T8']);
+});
+
+test('latency per plant and flow (exact quantiles)', async () => {
+  const { items } = await getLatency(store, filters(), ALL_PLANTS);
+  assert.deepEqual(items, [
+    { plant: 'P01', flow: 'goods_receipt', count: 2, p50_ms: 2_400_000, p95_ms: 2_400_000, p99_ms: 2_400_000 },
+    { plant: 'P02', flow: 'shipment', count: 2, p50_ms: 1_500_000, p95_ms: 1_500_000, p99_ms: 1_500_000 },
+  ]);
+});
+
+test('one transaction end to end: every event once, its status, its SLA', async () => {
+  const t8 = await getTransaction(store, 'T8', filters(), ALL_PLANTS);
+  assert.ok(t8);
+  assert.equal(t8.status, 'posted');
+  assert.deepEqual(t8.events.map((e) => [e.event_id, e.status, e.document_no]), [
+    ['e12', 'posted', '8000000012'],
+    ['e13', 'posted', '8000000013'],
+  ]);
+  assert.deepEqual([t8.summary.latency_ms, t8.summary.sla_state, t8.summary.threshold_minutes], [1_500_000, 'closed_breach', 20]);
+  // delivered twice, shown once
+  const t7 = await getTransaction(store, 'T7', filters(), ALL_PLANTS);
+  assert.equal(t7!.events.length, 1);
+  // T9's posting at 12:30 does not exist yet at 12:00
+  const t9 = await getTransaction(store, 'T9', filters(), ALL_PLANTS);
+  assert.deepEqual([t9!.status, t9!.events.length], ['pending', 1]);
+  const t12 = await getTransaction(store, 'T12', filters(), ALL_PLANTS);
+  assert.deepEqual(t12!.actions.map((a) => [a.action, a.actor]), [['resolve', 'ana']]);
+  assert.equal(t12!.summary.state, 'resolved');
+  // out of scope: as if it did not exist
+  assert.equal(await getTransaction(store, 'T8', filters(), { plants: ['P01'] }), null);
+});
+
+test('search by order, material, document and correlation id', async () => {
+  const byOrder = await searchTransactions(store, '4713', filters(), ALL_PLANTS);
+  assert.deepEqual(byOrder.items.map((i) => [i.correlation_id, i.status, i.matched_on]), [['T9', 'pending', ['order_no']]]);
+  const byMaterial = await searchTransactions(store, 'M-100', filters(), ALL_PLANTS);
+  assert.deepEqual(byMaterial.items.map((i) => i.correlation_id), ['T9', 'T12', 'T1', 'T2']);
+  const byDocument = await searchTransactions(store, '5000000002', filters(), ALL_PLANTS);
+  assert.deepEqual(byDocument.items.map((i) => [i.correlation_id, i.matched_on]), [['T2', ['document_no']]]);
+  const byId = await searchTransactions(store, 'T11', filters(), ALL_PLANTS);
+  assert.deepEqual(byId.items.map((i) => i.matched_on), [['correlation_id']]);
+  const scoped = await searchTransactions(store, 'M-100', filters(), { plants: ['P02'] });
+  assert.deepEqual(scoped.items, []);
+});
+
+test('inventory variance at the cut-off: pending, failed and duplicate postings explain it; the rest is flagged', async () => {
+  const { items } = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'all' });
+  assert.deepEqual(items, [
+    { plant: 'P01', storage_location: '0001', material: 'M-100', lot: 'L1', uom: 'EA', mes_qty: 120, erp_qty: 116, variance: 4, value: 10, explained_pending: 7, explained_failed: -3, explained_duplicate: 0, residual: 0, flags: [] },
+    { plant: 'P01', storage_location: '0001', material: 'M-400', lot: '', uom: 'KG', mes_qty: null, erp_qty: 4, variance: null, value: null, explained_pending: 0, explained_failed: 0, explained_duplicate: 0, residual: null, flags: ['no_conversion'] },
+    { plant: 'P01', storage_location: '0009', material: 'M-500', lot: '', uom: 'EA', mes_qty: null, erp_qty: 3, variance: null, value: null, explained_pending: 0, explained_failed: 0, explained_duplicate: 0, residual: null, flags: ['missing_mes'] },
+    { plant: 'P02', storage_location: '0002', material: 'M-200', lot: '', uom: 'KG', mes_qty: 50.75, erp_qty: 49.5, variance: 1.25, value: 5, explained_pending: 0, explained_failed: -0.25, explained_duplicate: 1.5, residual: 0, flags: [] },
+    { plant: 'P02', storage_location: '0002', material: 'M-300', lot: 'LX', uom: 'EA', mes_qty: 10, erp_qty: 12, variance: -2, value: -14, explained_pending: 0, explained_failed: 0, explained_duplicate: 0, residual: -2, flags: ['unexplained'] },
+  ]);
+});
+
+test('bad filters are refused with the reason, naming the parameter', () => {
+  assert.throws(() => parseFilters(new URLSearchParams('flow=teleport')), (e: unknown) => e instanceof BadRequest && /^flow\.0: Invalid option/.test(e.message));
+  assert.throws(() => parseFilters(new URLSearchParams('at=yesterday')), (e: unknown) => e instanceof BadRequest && /^at: expected an ISO-8601 time/.test(e.message));
+  assert.throws(() => parseFilters(new URLSearchParams('limit=0')), (e: unknown) => e instanceof BadRequest && /^limit: /.test(e.message));
+  assert.throws(() => parseFilters(new URLSearchParams("plant=P01' OR 1=1")), (e: unknown) => e instanceof BadRequest && /^plant\.0: expected a plant code/.test(e.message));
+  assert.throws(() => parseFilters(new URLSearchParams('from=2026-11-03T00:00:00Z&to=2026-11-02T00:00:00Z')), (e: unknown) => e instanceof BadRequest && /^from: must be before to/.test(e.message));
+  assert.throws(() => parseFilters(new URLSearchParams('cursor=!!')), (e: unknown) => e instanceof BadRequest && /^cursor: /.test(e.message));
+});

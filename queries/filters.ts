@@ -22,7 +22,7 @@ export type Filters = {
 
 const DAY_MS = 24 * 3600 * 1000;
 
-const list = (name: string, item: z.ZodType<string>) =>
+const list = (name: string, item: z.ZodType<string, string>) =>
   z
     .array(z.string())
     .transform((values) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))

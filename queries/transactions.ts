@@ -7,7 +7,7 @@
 // - SLA threshold: the plant's override for the flow, else the contract's default.
 // Duplicate deliveries (same event_id) cannot change any of these: argMax/min/max ignore repeats and
 // every count of events counts distinct event_ids.
-import { param, raw, sql, type Sql } from '../clickhouse/client';
+import { param, raw, sql, type Raw, type Sql } from '../clickhouse/client';
 import { DEFAULT_SLA_MINUTES } from '../lib/sla';
 import { chTime, postingConditions, type Filters, type Scope } from './filters';
 
@@ -15,7 +15,7 @@ import { chTime, postingConditions, type Filters, type Scope } from './filters';
 const RANK = raw(`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`);
 
 /** SLA threshold in minutes for (plant, flow): the latest override in sla_policies, else the default. */
-function thresholdSql(): Sql {
+function thresholdSql(): Raw {
   const defaults = Object.entries(DEFAULT_SLA_MINUTES)
     .map(([flow, minutes]) => `t.tx_flow = '${flow}', ${minutes}`)
     .join(', ');

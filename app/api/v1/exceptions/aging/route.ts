@@ -1,0 +1,11 @@
+import { readRoute } from '@/lib/route';
+import { exceptionParams } from '@/queries/getExceptions';
+import { getExceptionAging } from '@/queries/getExceptionAging';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = readRoute({
+  name: 'exception-aging',
+  params: exceptionParams.omit({ aging: true }),
+  run: ({ store, filters, scope, params }) => getExceptionAging(store, filters, scope, params),
+});

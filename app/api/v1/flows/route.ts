@@ -1,0 +1,10 @@
+import { readRoute } from '@/lib/route';
+import { flowParams, getFlowMatrix } from '@/queries/getFlowMatrix';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = readRoute({
+  name: 'flows',
+  params: flowParams,
+  run: ({ store, filters, scope, params }) => getFlowMatrix(store, filters, scope, params),
+});

@@ -1,0 +1,9 @@
+import { readRoute } from '@/lib/route';
+import { getLatency } from '@/queries/getLatency';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = readRoute({
+  name: 'latency',
+  run: ({ store, filters, scope }) => getLatency(store, filters, scope),
+});

@@ -1,0 +1,144 @@
+// The read API (CONTRACT §4) through its route handlers, on the hand-built day of views.test.ts:
+// every endpoint answers its documented fields, bad parameters get 400 with the reason (never 500),
+// and a CSV export carries exactly the rows of the JSON answer.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
+import { insertRows, type Store } from '../clickhouse/client';
+import { registerReadStore } from '../clickhouse/shared';
+import { IngestPipeline } from '../ingest/pipeline';
+import { decodeMessage } from '../ingest/decode';
+import type { InventoryRow, PostingRow } from '../lib/contract';
+import { openTestStore } from './support/store';
+import { ACTIONS, AT, POSTINGS, SLA_POLICIES, SNAPSHOTS, UOM_CONVERSIONS } from './support/views-dataset';
+import * as overview from '../app/api/v1/overview/route';
+import * as failedReleases from '../app/api/v1/order-releases/failed/route';
+import * as exceptions from '../app/api/v1/exceptions/route';
+import * as aging from '../app/api/v1/exceptions/aging/route';
+import * as breaches from '../app/api/v1/sla/breaches/route';
+import * as latency from '../app/api/v1/latency/route';
+import * as variance from '../app/api/v1/inventory/variance/route';
+import * as transaction from '../app/api/v1/transactions/[correlation_id]/route';
+import * as search from '../app/api/v1/search/route';
+import * as flows from '../app/api/v1/flows/route';
+
+let store: Store;
+
+before(async () => {
+  ({ store } = await openTestStore());
+  registerReadStore(store);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const rows = (stream: 'postings' | 'inventory', list: object[]) =>
+    list.map((o, i) => {
+      const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });
+      if (!r.ok) throw new Error(r.reason);
+      return r.row;
+    });
+  await pipeline.submitPostings(rows('postings', POSTINGS) as PostingRow[], 'fixture');
+  await pipeline.submitInventory(rows('inventory', SNAPSHOTS) as InventoryRow[], 'fixture');
+  await pipeline.close();
+  const lines = (list: object[]) => list.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  await insertRows(store, 'sla_policies', null, lines(SLA_POLICIES), 'api-sla');
+  await insertRows(store, 'uom_conversions', null, lines(UOM_CONVERSIONS), 'api-uom');
+  await insertRows(store, 'exception_actions', null, lines(ACTIONS), 'api-actions');
+});
+
+after(async () => {
+  await store.close();
+});
+
+const call = async (handler: (r: Request) => Promise<Response>, path: string, query = '') => {
+  const res = await handler(new Request(`http://plantline.test${path}?at=${AT}${query}`));
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type') ?? '', text, body: res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : null };
+};
+
+test('every list endpoint answers {items, next_cursor} with the contract fields', async () => {
+  const cases: [string, (r: Request) => Promise<Response>, string[], number][] = [
+    ['/api/v1/order-releases/failed', failedReleases.GET, ['correlation_id', 'plant', 'order_no', 'material', 'error_code', 'error_category', 'error_message', 'attempts', 'first_failed_at', 'age_bucket'], 1],
+    ['/api/v1/exceptions', exceptions.GET, ['correlation_id', 'flow', 'plant', 'order_no', 'error_category', 'recoverable', 'attempts', 'age_seconds', 'age_bucket', 'state', 'assignee'], 3],
+    ['/api/v1/exceptions/aging', aging.GET, ['plant', 'bucket', 'count'], 3],
+    ['/api/v1/sla/breaches', breaches.GET, ['correlation_id', 'flow', 'plant', 'threshold_minutes', 'latency_seconds', 'state'], 7],
+    ['/api/v1/latency', latency.GET, ['plant', 'flow', 'count', 'p50_ms', 'p95_ms', 'p99_ms'], 2],
+    ['/api/v1/inventory/variance', variance.GET, ['plant', 'storage_location', 'material', 'lot', 'uom', 'mes_qty', 'erp_qty', 'variance', 'value', 'explained_pending', 'explained_failed', 'explained_duplicate', 'residual', 'flags'], 5],
+    ['/api/v1/flows', flows.GET, ['plant', 'flow', 'transactions', 'failed', 'pending', 'p95_ms'], 7],
+  ];
+  for (const [path, handler, fields, count] of cases) {
+    const { status, body } = await call(handler, path);
+    assert.equal(status, 200, path);
+    assert.ok('next_cursor' in body, `${path}: next_cursor`);
+    assert.equal(body.items.length, count, `${path}: ${count} items`);
+    for (const field of fields) assert.ok(field in body.items[0], `${path}: field ${field}`);
+  }
+});
+
+test('overview answers the KPI fields and by_plant', async () => {
+  const { status, body } = await call(overview.GET, '/api/v1/overview');
+  assert.equal(status, 200);
+  assert.deepEqual(
+    Object.keys(body).sort(),
+    ['by_plant', 'failed', 'first_pass_yield', 'latency_p50_ms', 'latency_p95_ms', 'open_exceptions', 'open_sla_breaches', 'pending', 'posted', 'sla_compliance', 'transactions'].sort(),
+  );
+  assert.equal(body.transactions, 11);
+  assert.deepEqual(body.by_plant.map((p: { plant: string }) => p.plant), ['P01', 'P02']);
+});
+
+test('a transaction by correlation id: events, spans, actions, status; 404 for an unknown one', async () => {
+  const { status, body } = await transaction.GET(new Request(`http://plantline.test/api/v1/transactions/T12?at=${AT}`), { params: Promise.resolve({ correlation_id: 'T12' }) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  assert.equal(status, 200);
+  assert.equal(body.status, 'failed');
+  assert.deepEqual(body.events.map((e: { event_id: string }) => e.event_id), ['e18']);
+  assert.deepEqual(body.actions.map((a: { action: string }) => a.action), ['resolve']);
+  assert.deepEqual(body.spans, []);
+  const missing = await transaction.GET(new Request(`http://plantline.test/api/v1/transactions/NOPE?at=${AT}`), { params: Promise.resolve({ correlation_id: 'NOPE' }) });
+  assert.equal(missing.status, 404);
+});
+
+test('search finds a transaction by order number', async () => {
+  const { status, body } = await call(search.GET, '/api/v1/search', '&q=4713');
+  assert.equal(status, 200);
+  assert.deepEqual(body.items.map((i: { correlation_id: string }) => i.correlation_id), ['T9']);
+});
+
+test('bad parameters get 400 with the reason, never 500', async () => {
+  const bad: [(r: Request) => Promise<Response>, string, string, RegExp][] = [
+    [overview.GET, '/api/v1/overview', '&flow=teleport', /^flow\.0: Invalid option/],
+    [overview.GET, '/api/v1/overview', '&from=garbage', /^from: expected an ISO-8601 time/],
+    [exceptions.GET, '/api/v1/exceptions', '&aging=ancient', /^aging: Invalid option/],
+    [exceptions.GET, '/api/v1/exceptions', '&category=gremlins', /^category: Invalid option/],
+    [exceptions.GET, '/api/v1/exceptions', '&limit=100000', /^limit: /],
+    [breaches.GET, '/api/v1/sla/breaches', '&state=sideways', /^state: Invalid option/],
+    [variance.GET, '/api/v1/inventory/variance', '&as_of=soon', /^as_of: expected an ISO-8601 time/],
+    [search.GET, '/api/v1/search', '', /^q: /],
+    [latency.GET, '/api/v1/latency', '&format=xml', /^format: expected json or csv/],
+    [latency.GET, '/api/v1/latency', "&plant=P01'%20OR%20'1'='1", /^plant\.0: expected a plant code/],
+  ];
+  for (const [handler, path, query, reason] of bad) {
+    const { status, body } = await call(handler, path, query);
+    assert.equal(status, 400, `${path}${query}`);
+    assert.match(body.problems[0], reason, `${path}${query}`);
+  }
+});
+
+test('a CSV export holds exactly the rows of the JSON answer', async () => {
+  const asJson = await call(exceptions.GET, '/api/v1/exceptions', '&status=all');
+  const asCsv = await call(exceptions.GET, '/api/v1/exceptions', '&status=all&format=csv');
+  assert.equal(asCsv.status, 200);
+  assert.match(asCsv.type, /^text\/csv/);
+  const records = parse(asCsv.text, { columns: true }) as Record<string, string>[];
+  assert.equal(records.length, asJson.body.items.length);
+  records.forEach((r, i) => {
+    const item = asJson.body.items[i];
+    assert.equal(r.correlation_id, item.correlation_id);
+    assert.equal(Number(r.age_seconds), item.age_seconds);
+    assert.equal(r.state, item.state);
+  });
+  const varianceCsv = parse((await call(variance.GET, '/api/v1/inventory/variance', '&format=csv')).text, { columns: true }) as Record<string, string>[];
+  assert.deepEqual(varianceCsv.map((r) => [r.material, r.residual, r.flags]), [
+    ['M-100', '0', ''],
+    ['M-400', '', 'no_conversion'],
+    ['M-500', '', 'missing_mes'],
+    ['M-200', '0', ''],
+    ['M-300', '-2', 'unexplained'],
+  ]);
+});

@@ -56,8 +56,13 @@ export function renderStatements(text: string, opts: RenderOptions): string[] {
     .replace(/\{\{postings_ttl_days\}\}/g, String(opts.postingsTtlDays))
     .replace(/\{\{spans_ttl_days\}\}/g, String(opts.spansTtlDays))
     .replace(/\{\{rejects_ttl_days\}\}/g, String(opts.rejectsTtlDays))
-    .replace(/\{\{engine:([A-Za-z]*MergeTree)\}\}/g, (_m, engine: string) =>
-      opts.cluster ? `Replicated${engine}('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')` : engine,
+    // {{engine:ReplacingMergeTree}} or {{engine:ReplacingMergeTree(version_column)}}
+    .replace(/\{\{engine:([A-Za-z]*MergeTree)(?:\(([^)]*)\))?\}\}/g, (_m, engine: string, args?: string) =>
+      opts.cluster
+        ? `Replicated${engine}('/clickhouse/tables/{shard}/{database}/{table}', '{replica}'${args ? `, ${args}` : ''})`
+        : args
+          ? `${engine}(${args})`
+          : engine,
     )
     // replicated tables deduplicate inserts through Keeper with their own window setting
     .replace(/non_replicated_deduplication_window/g, opts.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window');

@@ -11,7 +11,10 @@ test('migrations apply once and a second run changes nothing', async () => {
   const { config, store } = await openTestStore();
   const again = await migrate(store, renderOptions(config));
   assert.deepEqual(again.applied, []);
-  assert.deepEqual(again.alreadyApplied, ['001_postings', '002_inventory_snapshots', '003_spans', '004_rejects']);
+  assert.deepEqual(again.alreadyApplied, [
+    '001_postings', '002_inventory_snapshots', '003_spans', '004_rejects', '005_exception_actions', '006_sla_policies',
+    '007_uom_conversions', '008_identity',
+  ]);
   const tables = await queryRows<{ name: string }>(
     store,
     'test',
@@ -19,7 +22,10 @@ test('migrations apply once and a second run changes nothing', async () => {
   );
   assert.deepEqual(
     tables.map((t) => t.name),
-    ['inventory_snapshots', 'postings', 'rejects', 'schema_migrations', 'span_transactions', 'span_transactions_mv', 'spans'],
+    [
+      'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'inventory_snapshots', 'postings', 'rejects',
+      'schema_migrations', 'sla_policies', 'span_transactions', 'span_transactions_mv', 'spans', 'uom_conversions', 'users',
+    ],
   );
   await store.close();
 });
@@ -27,15 +33,17 @@ test('migrations apply once and a second run changes nothing', async () => {
 test('with a cluster name every statement is ON CLUSTER and every MergeTree is replicated', () => {
   const opts = { database: 'plantline', cluster: 'plants', postingsTtlDays: 400, spansTtlDays: 30, rejectsTtlDays: 90 };
   const statements = loadMigrations().flatMap((m) => renderStatements(m.text, opts));
-  assert.equal(statements.length, 6);
+  assert.equal(statements.length, 13);
   for (const s of statements) {
     assert.match(s, /^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS plantline\.\w+ ON CLUSTER 'plants'/);
     if (s.startsWith('CREATE TABLE')) {
-      assert.match(s, /ENGINE = Replicated(Replacing|Aggregating)MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/);
+      assert.match(s, /ENGINE = Replicated(Replacing|Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'(, changed_at)?\)/);
       assert.doesNotMatch(s, /non_replicated_deduplication_window/);
     }
   }
   assert.match(migrationsTableDdl(opts), /schema_migrations ON CLUSTER 'plants'[\s\S]*ReplicatedReplacingMergeTree/);
+  // a version column goes inside the replicated engine's arguments
+  assert.ok(statements.some((s) => s.includes(`ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', changed_at)`)));
   // and without one, plain engines and no ON CLUSTER
   const single = loadMigrations().flatMap((m) => renderStatements(m.text, { ...opts, cluster: undefined }));
   for (const s of single) assert.doesNotMatch(s, /ON CLUSTER|Replicated/);

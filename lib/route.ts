@@ -6,9 +6,25 @@ import { stringify } from 'csv-stringify/sync';
 import type { z } from 'zod';
 import { getReadStore } from '../clickhouse/shared';
 import type { Store } from '../clickhouse/client';
-import { BadRequest, parseFilters, problemsOf, ALL_PLANTS, type Filters, type Scope } from '../queries/filters';
+import { BadRequest, parseFilters, problemsOf, type Filters, type Scope } from '../queries/filters';
+import { can, type Permission, type Principal } from './auth/policy';
+import { resolvePrincipal } from './auth/principal';
 
-export type ReadContext<P> = { store: Store; filters: Filters; scope: Scope; params: P; search: URLSearchParams };
+export type ReadContext<P> = { store: Store; filters: Filters; scope: Scope; params: P; search: URLSearchParams; principal: Principal };
+
+class Denied extends Error {
+  constructor(readonly status: 401 | 403, message: string) {
+    super(message);
+  }
+}
+
+/** 401 without valid credentials, 403 without the permission; else the caller and their plant scope. */
+export async function authorize(store: Store, request: Request, permission: Permission): Promise<Principal> {
+  const principal = await resolvePrincipal(store, request);
+  if (!principal) throw new Denied(401, 'sign in, or send Authorization: Bearer <API token>');
+  if (!can(principal, permission)) throw new Denied(403, `the ${principal.role} role may not do this (needs ${permission})`);
+  return principal;
+}
 
 type Listing = { items: object[] };
 
@@ -32,17 +48,10 @@ export function toCsv(rows: object[]): string {
   return stringify([columns, ...cells]);
 }
 
-/**
- * Resolve the caller's plant scope. Sign-in and tokens arrive with the access-control work; until
- * then every caller sees every plant. Every query already takes the scope, so the limit applies
- * inside the SQL the moment this returns one.
- */
-async function resolveScope(_request: Request): Promise<Scope> {
-  return ALL_PLANTS;
-}
-
 export function readRoute<S extends z.ZodType, R>(opts: {
   name: string;
+  /** What the caller must be allowed to do (lib/auth/policy.ts). */
+  permission: Permission;
   params?: S;
   run: (ctx: ReadContext<z.infer<S>>) => Promise<R | null>;
   /** Rows for `format=csv`; by default the response's items. */
@@ -51,7 +60,10 @@ export function readRoute<S extends z.ZodType, R>(opts: {
   return async function GET(request: Request): Promise<Response> {
     const search = new URL(request.url).searchParams;
     try {
-      const scope = await resolveScope(request);
+      const store = await getReadStore();
+      const principal = await authorize(store, request, opts.permission);
+      // the plant limit of the caller goes into every query's SQL, not only into the menu
+      const scope: Scope = { plants: principal.plants };
       const filters = parseFilters(search);
       let params = {} as z.infer<S>;
       if (opts.params) {
@@ -62,8 +74,7 @@ export function readRoute<S extends z.ZodType, R>(opts: {
       }
       const format = search.get('format') ?? 'json';
       if (format !== 'json' && format !== 'csv') throw new BadRequest([`format: expected json or csv, got ${JSON.stringify(format)}`]);
-      const store = await getReadStore();
-      const result = await opts.run({ store, filters, scope, params, search });
+      const result = await opts.run({ store, filters, scope, params, search, principal });
       if (result === null) return json({ error: 'not found' }, 404);
       if (format === 'csv') {
         const rows = opts.csvRows ? opts.csvRows(result) : (result as unknown as Listing).items;
@@ -73,9 +84,54 @@ export function readRoute<S extends z.ZodType, R>(opts: {
       }
       return json(result);
     } catch (e) {
+      if (e instanceof Denied) return json({ error: e.message }, e.status);
       if (e instanceof BadRequest) return json({ error: 'bad request', problems: e.problems }, 400);
       console.error(`[api] ${opts.name} failed:`, (e as Error).message);
       return json({ error: 'the query failed; try again, or narrow the time range' }, 500);
+    }
+  };
+}
+
+/**
+ * A state-changing route: the same checks, plus CSRF protection for cookie sessions (the request must
+ * come from this site's own pages: its Origin must be this host), a JSON body parsed against a schema,
+ * and the handler's own audit entry.
+ */
+export function actionRoute<S extends z.ZodType>(opts: {
+  name: string;
+  permission: Permission;
+  body?: S;
+  run: (ctx: { store: Store; principal: Principal; body: z.infer<S>; request: Request; ip: string }) => Promise<{ status?: number; body: unknown }>;
+}) {
+  return async function handler(request: Request): Promise<Response> {
+    try {
+      const store = await getReadStore();
+      const principal = await authorize(store, request, opts.permission);
+      if (!request.headers.get('authorization')) {
+        const origin = request.headers.get('origin');
+        const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
+        if (!origin || !host || new URL(origin).host !== host) throw new Denied(403, 'cross-site request refused (CSRF): send it from Plantline\'s pages or with an API token');
+      }
+      let body = {} as z.infer<S>;
+      if (opts.body) {
+        let raw: unknown;
+        try {
+          raw = await request.json();
+        } catch {
+          throw new BadRequest(['body: expected a JSON object']);
+        }
+        const parsed = opts.body.safeParse(raw);
+        if (!parsed.success) throw new BadRequest(problemsOf(parsed.error));
+        body = parsed.data;
+      }
+      const ip = request.headers.get('x-forwarded-for')?.split(',')[0].trim() ?? '';
+      const result = await opts.run({ store, principal, body, request, ip });
+      return json(result.body, result.status ?? 200);
+    } catch (e) {
+      if (e instanceof Denied) return json({ error: e.message }, e.status);
+      if (e instanceof BadRequest) return json({ error: 'bad request', problems: e.problems }, 400);
+      console.error(`[api] ${opts.name} failed:`, (e as Error).message);
+      return json({ error: 'the request failed; nothing was changed' }, 500);
     }
   };
 }

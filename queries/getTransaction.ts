@@ -30,7 +30,8 @@ export type TransactionSummary = {
 
 export type TransactionDetail = { correlation_id: string; status: string; summary: TransactionSummary; events: TransactionEvent[]; spans: TransactionSpan[]; actions: TransactionAction[] };
 
-export async function getTransaction(store: Store, correlationId: string, f: Filters, scope: Scope): Promise<TransactionDetail | null> {
+/** `payloads: false` leaves the original business messages out (roles that may not see them). */
+export async function getTransaction(store: Store, correlationId: string, f: Filters, scope: Scope, opts: { payloads: boolean } = { payloads: true }): Promise<TransactionDetail | null> {
   const id = param('correlation_id', 'String', correlationId);
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const scopeCondition = scope.plants ? sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}` : sql``;
@@ -41,7 +42,7 @@ export async function getTransaction(store: Store, correlationId: string, f: Fil
 SELECT event_id, status, attempt, replay_of, flow, plant, source_system, target_system,
        occurred_at, reported_at, order_no, operation, material, lot,
        storage_location, document_no, posting_period, quantity, uom, stock_delta, unit_cost, error_code, error_category,
-       error_message, error_recoverable, payload, trace_id, source, source_position
+       error_message, error_recoverable, if(${param('with_payloads', 'Bool', opts.payloads)}, payload, '') AS payload, trace_id, source, source_position
 FROM postings
 WHERE correlation_id = ${id} AND reported_at <= ${at}${scopeCondition}
 ORDER BY reported_at ASC, multiIf(status = 'posted', 3, status = 'failed', 2, 1) ASC, event_id ASC

@@ -6,11 +6,13 @@ import { loadConfig } from '../lib/config';
 import { registerReadStore } from '../clickhouse/shared';
 import { isIngestPath } from '../ingest/http';
 import { startIngestRuntime } from '../ingest/runtime';
+import { bootstrapIdentity } from '../lib/auth/directory';
 
 export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
   const runtime = await startIngestRuntime(config);
   registerReadStore(runtime.readStore);
+  await bootstrapIdentity(runtime.writeStore, config.adminToken);
 
   const app = next({ dev: opts.dev ?? false, dir: process.cwd() });
   const handle = app.getRequestHandler();
@@ -21,8 +23,12 @@ export async function startServer(opts: { dev?: boolean } = {}) {
     else void handle(req, res);
   });
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // next-auth builds its callback URLs from this; behind a proxy, set it to the public URL
+  process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
   const where = config.store.kind === 'embedded' ? `embedded chDB in ${config.store.dataDir}` : `ClickHouse at ${new URL(config.store.url).host}`;
-  console.log(`Plantline is up: open http://localhost:${config.port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'})`);
+  console.log(`Plantline is up: open http://localhost:${port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'})`);
 
   let stopping = false;
   const stop = async (signal: string) => {

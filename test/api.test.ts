@@ -10,6 +10,7 @@ import { IngestPipeline } from '../ingest/pipeline';
 import { decodeMessage } from '../ingest/decode';
 import type { InventoryRow, PostingRow } from '../lib/contract';
 import { openTestStore } from './support/store';
+import { createToken } from '../lib/auth/directory';
 import { ACTIONS, AT, POSTINGS, SLA_POLICIES, SNAPSHOTS, UOM_CONVERSIONS } from './support/views-dataset';
 import * as overview from '../app/api/v1/overview/route';
 import * as failedReleases from '../app/api/v1/order-releases/failed/route';
@@ -23,10 +24,12 @@ import * as search from '../app/api/v1/search/route';
 import * as flows from '../app/api/v1/flows/route';
 
 let store: Store;
+let token = '';
 
 before(async () => {
   ({ store } = await openTestStore());
   registerReadStore(store);
+  token = (await createToken(store, { name: 'api-test', role: 'admin', plants: [] }, 'test')).token;
   const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
   const rows = (stream: 'postings' | 'inventory', list: object[]) =>
     list.map((o, i) => {
@@ -48,7 +51,7 @@ after(async () => {
 });
 
 const call = async (handler: (r: Request) => Promise<Response>, path: string, query = '') => {
-  const res = await handler(new Request(`http://plantline.test${path}?at=${AT}${query}`));
+  const res = await handler(new Request(`http://plantline.test${path}?at=${AT}${query}`, { headers: { authorization: `Bearer ${token}` } }));
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type') ?? '', text, body: res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : null };
 };
@@ -84,13 +87,13 @@ test('overview answers the KPI fields and by_plant', async () => {
 });
 
 test('a transaction by correlation id: events, spans, actions, status; 404 for an unknown one', async () => {
-  const { status, body } = await transaction.GET(new Request(`http://plantline.test/api/v1/transactions/T12?at=${AT}`), { params: Promise.resolve({ correlation_id: 'T12' }) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const { status, body } = await transaction.GET(new Request(`http://plantline.test/api/v1/transactions/T12?at=${AT}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ correlation_id: 'T12' }) }).then(async (r) => ({ status: r.status, body: await r.json() }));
   assert.equal(status, 200);
   assert.equal(body.status, 'failed');
   assert.deepEqual(body.events.map((e: { event_id: string }) => e.event_id), ['e18']);
   assert.deepEqual(body.actions.map((a: { action: string }) => a.action), ['resolve']);
   assert.deepEqual(body.spans, []);
-  const missing = await transaction.GET(new Request(`http://plantline.test/api/v1/transactions/NOPE?at=${AT}`), { params: Promise.resolve({ correlation_id: 'NOPE' }) });
+  const missing = await transaction.GET(new Request(`http://plantline.test/api/v1/transactions/NOPE?at=${AT}`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ correlation_id: 'NOPE' }) });
   assert.equal(missing.status, 404);
 });
 

@@ -5,6 +5,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = readRoute({
   name: 'exceptions',
+  permission: 'view:exceptions',
   params: exceptionParams,
   run: ({ store, filters, scope, params }) => getExceptions(store, filters, scope, params),
 });

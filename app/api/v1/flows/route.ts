@@ -5,6 +5,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = readRoute({
   name: 'flows',
+  permission: 'view:flows',
   params: flowParams,
   run: ({ store, filters, scope, params }) => getFlowMatrix(store, filters, scope, params),
 });

@@ -5,5 +5,6 @@ export const dynamic = 'force-dynamic';
 
 export const GET = readRoute({
   name: 'latency',
+  permission: 'view:kpi',
   run: ({ store, filters, scope }) => getLatency(store, filters, scope),
 });

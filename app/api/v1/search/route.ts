@@ -8,6 +8,7 @@ const searchParams = z.object({ q: z.string().trim().min(1, 'q: what to look for
 
 export const GET = readRoute({
   name: 'search',
+  permission: 'view:transactions',
   params: searchParams,
   run: ({ store, filters, scope, params, search }) => {
     // a search looks back 90 days unless a range is given

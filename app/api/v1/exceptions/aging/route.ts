@@ -6,6 +6,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = readRoute({
   name: 'exception-aging',
+  permission: 'view:exceptions',
   params: exceptionParams.omit({ aging: true }),
   run: ({ store, filters, scope, params }) => getExceptionAging(store, filters, scope, params),
 });

@@ -5,6 +5,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = readRoute({
   name: 'inventory-variance',
+  permission: 'view:inventory',
   params: varianceParams,
   run: ({ store, filters, scope, params }) => getInventoryVariance(store, filters, scope, params),
 });

@@ -5,6 +5,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = readRoute({
   name: 'sla-breaches',
+  permission: 'view:kpi',
   params: slaParams,
   run: ({ store, filters, scope, params }) => getSlaBreaches(store, filters, scope, params),
 });

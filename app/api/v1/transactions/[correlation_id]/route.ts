@@ -1,4 +1,5 @@
 import { readRoute } from '@/lib/route';
+import { can } from '@/lib/auth/policy';
 import { getTransaction } from '@/queries/getTransaction';
 
 export const dynamic = 'force-dynamic';
@@ -7,7 +8,8 @@ export async function GET(request: Request, ctx: { params: Promise<{ correlation
   const { correlation_id } = await ctx.params;
   return readRoute({
     name: 'transaction',
-    run: ({ store, filters, scope }) => getTransaction(store, correlation_id, filters, scope),
+    permission: 'view:transactions',
+    run: ({ store, filters, scope, principal }) => getTransaction(store, correlation_id, filters, scope, { payloads: can(principal, 'view:payloads') }),
     csvRows: (t) => t.events,
   })(request);
 }

@@ -1,0 +1,102 @@
+// Changes to identity: users, API tokens, token use, and the audit log. Every change appends a row
+// (the tables are versioned); every change is audited.
+import { randomUUID } from 'node:crypto';
+import { insertRows, type Store } from '../../clickhouse/client';
+import { countUsers, findTokenByHash, getUser } from '../../queries/identity';
+import { hashPassword, randomSecret, tokenHash } from './secrets';
+import type { Principal, Role } from './policy';
+
+const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
+const line = (row: object) => JSON.stringify(row) + '\n';
+
+export type AuditEvent = {
+  actor: string;
+  actor_kind: 'user' | 'token' | 'system' | 'anonymous';
+  action: string;
+  target?: string;
+  plant?: string;
+  outcome: 'ok' | 'denied' | 'failed';
+  ip?: string;
+  details?: Record<string, unknown>;
+};
+
+export async function audit(store: Store, e: AuditEvent): Promise<void> {
+  const row = { at: now(), actor: e.actor, actor_kind: e.actor_kind, action: e.action, target: e.target ?? '', plant: e.plant ?? '', outcome: e.outcome, ip: e.ip ?? '', details: e.details ? JSON.stringify(e.details) : '' };
+  await insertRows(store, 'audit_log', null, line(row), `audit-${randomUUID()}`);
+}
+
+export const actorOf = (p: Principal) => ({ actor: p.kind === 'token' ? `token:${p.name}` : p.name, actor_kind: p.kind });
+
+export async function createUser(
+  store: Store,
+  u: { email: string; name: string; role: Role; plants: string[]; password?: string },
+  by: string,
+): Promise<string> {
+  const user_id = randomUUID();
+  const password_hash = u.password ? await hashPassword(u.password) : '';
+  await insertRows(store, 'users', null, line({ user_id, email: u.email, name: u.name, role: u.role, plants: u.plants, password_hash, disabled: false, changed_by: by, changed_at: now() }), `user-${user_id}`);
+  return user_id;
+}
+
+export type NewToken = { token: string; token_id: string; name: string; role: Role; plants: string[]; created_at: string };
+
+export async function createToken(store: Store, t: { name: string; role: Role; plants: string[] }, by: string, value?: string, tokenId?: string): Promise<NewToken> {
+  const token = value ?? randomSecret('pl_');
+  const token_id = tokenId ?? randomUUID();
+  const created_at = now();
+  await insertRows(
+    store,
+    'api_tokens',
+    null,
+    line({ token_id, name: t.name, role: t.role, plants: t.plants, token_hash: tokenHash(token), created_by: by, created_at, revoked_at: null, changed_at: created_at }),
+    `token-${token_id}-${created_at.replace(/\D/g, '')}`,
+  );
+  return { token, token_id, name: t.name, role: t.role, plants: t.plants, created_at: `${created_at.replace(' ', 'T')}Z` };
+}
+
+/** Revoke: append a version of the token's row with revoked_at set. False when there is no live token with that id. */
+export async function revokeToken(store: Store, tokenId: string): Promise<boolean> {
+  const before = await store.client.query({
+    query: 'SELECT count() AS n FROM (SELECT revoked_at FROM api_tokens WHERE token_id = {id:String} ORDER BY changed_at DESC LIMIT 1) WHERE revoked_at IS NULL',
+    query_params: { id: tokenId },
+    format: 'JSONEachRow',
+  });
+  const [{ n }] = await before.json<{ n: string }>();
+  if (Number(n) === 0) return false;
+  await store.client.command({
+    query: `INSERT INTO api_tokens (token_id, name, role, plants, token_hash, created_by, created_at, revoked_at, changed_at)
+            SETTINGS insert_deduplication_token = {dedup:String}
+            SELECT token_id, name, role, plants, token_hash, created_by, created_at, now64(3), now64(3)
+            FROM api_tokens WHERE token_id = {id:String} ORDER BY changed_at DESC LIMIT 1`,
+    query_params: { id: tokenId, dedup: `revoke-${tokenId}-${Date.now()}` },
+  });
+  return true;
+}
+
+const lastUse = new Map<string, number>();
+/** Record a token's use at most once a minute (the list shows last-used time to the minute). */
+export async function recordTokenUse(store: Store, tokenId: string): Promise<void> {
+  const t = Date.now();
+  if ((lastUse.get(tokenId) ?? 0) > t - 60_000) return;
+  lastUse.set(tokenId, t);
+  await insertRows(store, 'api_token_uses', null, line({ token_id: tokenId, used_at: now() }), `use-${tokenId}-${t}`);
+}
+
+/**
+ * First start: with no users, create an admin with a random password and print it once. With
+ * PLANTLINE_ADMIN_TOKEN set, make sure an admin API token with that value exists (for automation).
+ */
+export async function bootstrapIdentity(store: Store, adminToken: string | undefined, log: (m: string) => void = console.log): Promise<void> {
+  if ((await countUsers(store)) === 0) {
+    const password = randomSecret('', 18);
+    await createUser(store, { email: 'admin@plantline.local', name: 'admin', role: 'admin', plants: [] , password }, 'system');
+    await audit(store, { actor: 'system', actor_kind: 'system', action: 'user_created', target: 'admin@plantline.local', outcome: 'ok', details: { role: 'admin', bootstrap: true } });
+    log(`\nPlantline created the first admin (shown this once; change it after signing in):\n  email: admin@plantline.local\n  password: ${password}\n`);
+  }
+  if (adminToken && !(await findTokenByHash(store, tokenHash(adminToken)))) {
+    await createToken(store, { name: 'bootstrap-admin', role: 'admin', plants: [] }, 'system', adminToken, 'bootstrap-admin');
+    await audit(store, { actor: 'system', actor_kind: 'system', action: 'token_created', target: 'bootstrap-admin', outcome: 'ok', details: { role: 'admin', from: 'PLANTLINE_ADMIN_TOKEN' } });
+  }
+}
+
+export { getUser };

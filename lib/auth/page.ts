@@ -1,0 +1,23 @@
+// For pages (server components): who is looking, and which plants they may see. No session: to the
+// sign-in page. No permission: a plain refusal page. Pages pass the returned scope into every query.
+import { cookies, headers } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { getReadStore } from '../../clickhouse/shared';
+import type { Scope } from '../../queries/filters';
+import { can, type Permission, type Principal } from './policy';
+import { resolvePrincipal } from './principal';
+
+export class PageForbidden extends Error {}
+
+export async function pagePrincipal(permission: Permission, returnTo = '/'): Promise<{ principal: Principal; scope: Scope }> {
+  const cookieHeader = (await cookies())
+    .getAll()
+    .map((c) => `${c.name}=${encodeURIComponent(c.value)}`)
+    .join('; ');
+  const h = await headers();
+  const request = new Request('http://plantline.local/', { headers: { cookie: cookieHeader, ...(h.get('authorization') ? { authorization: h.get('authorization')! } : {}) } });
+  const principal = await resolvePrincipal(await getReadStore(), request);
+  if (!principal) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (!can(principal, permission)) throw new PageForbidden(`Your role (${principal.role}) does not include this page.`);
+  return { principal, scope: { plants: principal.plants } };
+}

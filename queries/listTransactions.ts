@@ -1,0 +1,83 @@
+// The transactions behind a count (the overview's "11 transactions", "3 pending", a flow cell's
+// volume): the selected transactions as they stood at `at`, newest first, narrowed by current status,
+// SLA state, first-pass outcome or material. Same per-transaction rows as every other view.
+import { z } from 'zod';
+import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
+import { STATUSES } from '../lib/contract';
+import { isoFromCh, nextCursor, type Filters, type Scope } from './filters';
+import { transactionsSql } from './transactions';
+
+export const transactionListParams = z.object({
+  status: z.enum(STATUSES).optional(),
+  sla: z.enum(['met', 'closed_breach', 'open_breach', 'open']).optional(),
+  /** finished transactions (posted or failed) whose attempt 1 ended posted (true) or not (false) */
+  first_pass: z.enum(['true', 'false']).optional(),
+  material: z.string().trim().min(1).max(128).optional(),
+});
+export type TransactionListParams = z.infer<typeof transactionListParams>;
+
+export type TransactionListItem = {
+  correlation_id: string;
+  plant: string;
+  flow: string;
+  status: string;
+  occurred_at: string;
+  last_reported_at: string;
+  attempts: number;
+  order_no: string;
+  material: string;
+  lot: string;
+  document_no: string;
+  error_category: string;
+  latency_ms: number | null;
+  threshold_minutes: number;
+  sla_state: string;
+  first_pass: boolean | null;
+};
+
+export async function listTransactions(
+  store: Store,
+  f: Filters,
+  scope: Scope,
+  p: TransactionListParams,
+): Promise<{ items: TransactionListItem[]; total: number; next_cursor: string | null }> {
+  const conditions: Sql[] = [sql`1`];
+  if (p.status) conditions.push(sql`status = ${param('status', 'String', p.status)}`);
+  if (p.sla) conditions.push(sql`sla_state = ${param('sla', 'String', p.sla)}`);
+  if (p.first_pass) {
+    conditions.push(sql`status IN ('posted', 'failed')`);
+    conditions.push(p.first_pass === 'true' ? sql`attempt1_status = 'posted'` : sql`attempt1_status != 'posted'`);
+  }
+  if (p.material) conditions.push(sql`material = ${param('material', 'String', p.material)}`);
+  const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
+  const rows = await queryRows<Record<string, string | number | null>>(
+    store,
+    'listTransactions',
+    sql`
+SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
+       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status, count() OVER () AS total
+FROM (${transactionsSql(f, scope)})
+WHERE ${where}
+ORDER BY occurred_at DESC, correlation_id ASC
+LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
+  );
+  const items = rows.map((r) => ({
+    correlation_id: String(r.correlation_id),
+    plant: String(r.plant),
+    flow: String(r.flow),
+    status: String(r.status),
+    occurred_at: isoFromCh(String(r.occurred_at))!,
+    last_reported_at: isoFromCh(String(r.last_reported_at))!,
+    attempts: Number(r.attempts),
+    order_no: String(r.order_no),
+    material: String(r.material),
+    lot: String(r.lot),
+    document_no: String(r.document_no),
+    error_category: r.status === 'failed' ? String(r.error_category) : '',
+    latency_ms: r.latency_ms === null ? null : Number(r.latency_ms),
+    threshold_minutes: Number(r.threshold_minutes),
+    sla_state: String(r.sla_state),
+    first_pass: r.status === 'pending' ? null : r.attempt1_status === 'posted',
+  }));
+  return { items, total: rows.length ? Number(rows[0].total) : 0, next_cursor: nextCursor(f.offset, f.limit, items.length) };
+}

@@ -1,0 +1,282 @@
+// Access control as an attacker and as each role would try it: no route is born open, a plant-scoped
+// caller sees nothing of another plant through any endpoint, state changes need the right role (and,
+// for cookie sessions, a same-site origin), injection strings never leak rows or errors, and every
+// sign-in, failure and token change lands in the audit log.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { encode } from 'next-auth/jwt';
+import { param, queryRows, sql, type Store } from '../clickhouse/client';
+import { registerReadStore } from '../clickhouse/shared';
+import { IngestPipeline } from '../ingest/pipeline';
+import { decodeMessage } from '../ingest/decode';
+import type { InventoryRow, PostingRow } from '../lib/contract';
+import { createToken, createUser } from '../lib/auth/directory';
+import { authOptions } from '../lib/auth/options';
+import { PERMISSIONS } from '../lib/auth/policy';
+import { openTestStore } from './support/store';
+import { AT, POSTINGS, SNAPSHOTS } from './support/views-dataset';
+
+process.env.NEXTAUTH_SECRET = 'test-secret-for-session-cookies-0123456789';
+
+let store: Store;
+const tokens: Record<string, string> = {};
+
+type Handler = (request: Request, ctx?: { params: Promise<Record<string, string>> }) => Promise<Response>;
+type RouteModule = Record<string, unknown>;
+
+/** Every route file under app/api/v1, with its URL path and its dynamic segment names. */
+function apiRoutes(dir = path.join(process.cwd(), 'app', 'api', 'v1'), prefix = '/api/v1'): { file: string; url: string; params: string[] }[] {
+  const out: { file: string; url: string; params: string[] }[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) out.push(...apiRoutes(path.join(dir, entry.name), `${prefix}/${entry.name}`));
+    else if (entry.name === 'route.ts') out.push({ file: path.join(dir, entry.name), url: prefix, params: [...prefix.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]) });
+  }
+  return out;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+async function call(mod: RouteModule, method: string, url: string, params: string[], init: { headers?: Record<string, string>; body?: unknown } = {}) {
+  const handler = mod[method] as Handler;
+  const concrete = params.reduce((u, p) => u.replace(`[${p}]`, p === 'correlation_id' ? 'T3' : 'x'), url);
+  const request = new Request(`http://plantline.test${concrete}${concrete.includes('?') ? '&' : '?'}at=${AT}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const ctx = { params: Promise.resolve(Object.fromEntries(params.map((p) => [p, p === 'correlation_id' ? 'T3' : 'x']))) };
+  const res = await handler(request, ctx);
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, text };
+}
+
+const bearer = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
+
+before(async () => {
+  ({ store } = await openTestStore());
+  registerReadStore(store);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const rows = (stream: 'postings' | 'inventory', list: object[]) =>
+    list.map((o, i) => {
+      const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });
+      if (!r.ok) throw new Error(r.reason);
+      return r.row;
+    });
+  await pipeline.submitPostings(rows('postings', POSTINGS.map((p) => ({ ...p, payload: { idoc: `DOC-${p.event_id}` } }))) as PostingRow[], 'fixture');
+  await pipeline.submitInventory(rows('inventory', SNAPSHOTS) as InventoryRow[], 'fixture');
+  await pipeline.close();
+  for (const role of ['viewer', 'plant_it', 'erp_support', 'finance', 'admin']) tokens[role] = (await createToken(store, { name: `t-${role}`, role: role as never, plants: [] }, 'test')).token;
+  tokens.support_p02 = (await createToken(store, { name: 'support-p02', role: 'erp_support', plants: ['P02'] }, 'test')).token;
+  tokens.finance_p02 = (await createToken(store, { name: 'finance-p02', role: 'finance', plants: ['P02'] }, 'test')).token;
+  tokens.admin_p02 = (await createToken(store, { name: 'admin-p02', role: 'admin', plants: ['P02'] }, 'test')).token;
+});
+
+after(async () => {
+  await store.close();
+});
+
+test('every route under app/api/v1 answers 401 without a token and with a wrong one', async () => {
+  const routes = apiRoutes();
+  assert.ok(routes.length >= 14, `found ${routes.length} routes`);
+  let checked = 0;
+  for (const r of routes) {
+    const mod = (await import(r.file)) as RouteModule;
+    for (const method of METHODS.filter((m) => typeof mod[m] === 'function')) {
+      const none = await call(mod, method, r.url, r.params, { body: method === 'GET' ? undefined : {} });
+      assert.equal(none.status, 401, `${method} ${r.url} without a token`);
+      const wrong = await call(mod, method, r.url, r.params, { headers: { authorization: 'Bearer pl_not-a-real-token' }, body: method === 'GET' ? undefined : {} });
+      assert.equal(wrong.status, 401, `${method} ${r.url} with a wrong token`);
+      const garbled = await call(mod, method, r.url, r.params, { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' }, body: method === 'GET' ? undefined : {} });
+      assert.equal(garbled.status, 401, `${method} ${r.url} with Basic credentials`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 16, `checked ${checked} handlers`);
+});
+
+test('a plant-scoped token sees none of another plant, even when it asks for that plant by name', async () => {
+  const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
+  const get = async (url: string, token: string, query = '') => {
+    const r = routes[url];
+    const mod = (await import(r.file)) as RouteModule;
+    return call(mod, 'GET', `${url}${query ? `?${query}` : ''}`.replace(/\?$/, ''), r.params, { headers: { authorization: `Bearer ${tokens[token]}` } });
+  };
+  const lists = ['/api/v1/order-releases/failed', '/api/v1/exceptions', '/api/v1/exceptions/aging', '/api/v1/sla/breaches', '/api/v1/latency', '/api/v1/flows'];
+  for (const url of lists) {
+    for (const query of ['', 'plant=P01', 'plant=P01,P02']) {
+      const res = await get(url, 'support_p02', query);
+      assert.equal(res.status, 200, `${url}?${query}`);
+      assert.ok(res.body.items.every((i: { plant: string }) => i.plant === 'P02'), `${url}?${query}: only P02 rows`);
+      if (query === 'plant=P01') assert.equal(res.body.items.length, 0, `${url}?plant=P01 is empty`);
+    }
+    // and the same through the export
+    const csv = await get(url, 'support_p02', 'plant=P01,P02&format=csv');
+    assert.doesNotMatch(csv.text, /P01/, `${url} CSV`);
+  }
+  const overview = await get('/api/v1/overview', 'support_p02', 'plant=P01');
+  assert.equal(overview.body.transactions, 0);
+  const all = await get('/api/v1/overview', 'support_p02');
+  assert.deepEqual(all.body.by_plant.map((p: { plant: string }) => p.plant), ['P02']);
+  // drill-down into a P01 transaction: as if it did not exist
+  const t3 = await get('/api/v1/transactions/[correlation_id]', 'support_p02');
+  assert.equal(t3.status, 404);
+  // search for a P01 material, order and document
+  for (const q of ['M-100', '100200', '5000000002', 'T3']) {
+    const found = await get('/api/v1/search', 'support_p02', `q=${q}`);
+    assert.deepEqual(found.body.items, [], `search ${q}`);
+  }
+  const variance = await get('/api/v1/inventory/variance', 'finance_p02', 'plant=P01');
+  assert.deepEqual(variance.body.items, []);
+  const ownVariance = await get('/api/v1/inventory/variance', 'finance_p02');
+  assert.deepEqual([...new Set(ownVariance.body.items.map((i: { plant: string }) => i.plant))], ['P02']);
+  // even an admin limited to P02 is limited
+  const adminScoped = await get('/api/v1/exceptions', 'admin_p02', 'plant=P01');
+  assert.deepEqual(adminScoped.body.items, []);
+});
+
+test('roles: each read route answers exactly the roles of its permission', async () => {
+  const expectations: [string, keyof typeof PERMISSIONS][] = [
+    ['/api/v1/overview', 'view:kpi'],
+    ['/api/v1/exceptions', 'view:exceptions'],
+    ['/api/v1/flows', 'view:flows'],
+    ['/api/v1/inventory/variance', 'view:inventory'],
+    ['/api/v1/search', 'view:transactions'],
+    ['/api/v1/admin/tokens', 'admin'],
+    ['/api/v1/admin/audit', 'admin'],
+  ];
+  const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
+  for (const [url, permission] of expectations) {
+    const mod = (await import(routes[url].file)) as RouteModule;
+    for (const role of ['viewer', 'plant_it', 'erp_support', 'finance', 'admin']) {
+      const res = await call(mod, 'GET', url === '/api/v1/search' ? `${url}?q=4713` : url, [], { headers: bearer(role) });
+      const allowed = (PERMISSIONS[permission] as readonly string[]).includes(role);
+      assert.equal(res.status, allowed ? 200 : 403, `${role} GET ${url}`);
+    }
+  }
+});
+
+test('payloads in drill-down only for roles that may see them', async () => {
+  const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
+  const mod = (await import(routes['/api/v1/transactions/[correlation_id]'].file)) as RouteModule;
+  const support = await call(mod, 'GET', '/api/v1/transactions/[correlation_id]', ['correlation_id'], { headers: bearer('erp_support') });
+  assert.deepEqual(support.body.events[0].payload, { idoc: 'DOC-e5' });
+  const plantIt = await call(mod, 'GET', '/api/v1/transactions/[correlation_id]', ['correlation_id'], { headers: bearer('plant_it') });
+  assert.equal(plantIt.body.events[0].payload, null);
+});
+
+test('tokens: only an admin creates one; it is shown once, works at once, and stops working when revoked', async () => {
+  const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
+  const tokensRoute = (await import(routes['/api/v1/admin/tokens'].file)) as RouteModule;
+  for (const role of ['viewer', 'plant_it', 'erp_support', 'finance']) {
+    const denied = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: bearer(role), body: { name: 'escalate', role: 'admin' } });
+    assert.equal(denied.status, 403, `${role} may not create tokens`);
+  }
+  const bad = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: bearer('admin'), body: { name: 'x', role: 'superuser' } });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.problems[0], /^role: Invalid option/);
+  const created = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: bearer('admin'), body: { name: 'mes-gateway-p02', role: 'plant_it', plants: ['P02'] } });
+  assert.equal(created.status, 201);
+  assert.match(created.body.token, /^pl_[A-Za-z0-9_-]{40,}$/);
+  assert.deepEqual([created.body.role, created.body.plants], ['plant_it', ['P02']]);
+  const list = await call(tokensRoute, 'GET', '/api/v1/admin/tokens', [], { headers: bearer('admin') });
+  const listed = list.body.items.find((t: { token_id: string }) => t.token_id === created.body.token_id);
+  assert.ok(listed);
+  assert.equal(JSON.stringify(list.body).includes(created.body.token), false, 'the token value is never listed');
+  // stored only as a hash
+  const raw = await queryRows<{ n: string }>(store, 'test', sql`SELECT count() AS n FROM api_tokens WHERE position(token_hash, 'pl_') > 0 OR position(name, 'pl_') > 0`);
+  assert.equal(Number(raw[0].n), 0);
+
+  const exceptionsRoute = (await import(routes['/api/v1/exceptions'].file)) as RouteModule;
+  const auth = { authorization: `Bearer ${created.body.token}` };
+  assert.equal((await call(exceptionsRoute, 'GET', '/api/v1/exceptions', [], { headers: auth })).status, 200);
+  const revokeRoute = (await import(routes['/api/v1/admin/tokens/[token_id]'].file)) as RouteModule;
+  const revokeMod = { DELETE: (req: Request) => (revokeRoute.DELETE as Handler)(req, { params: Promise.resolve({ token_id: created.body.token_id }) }) };
+  assert.equal((await call(revokeMod, 'DELETE', `/api/v1/admin/tokens/${created.body.token_id}`, [], { headers: bearer('plant_it') })).status, 403);
+  assert.equal((await call(revokeMod, 'DELETE', `/api/v1/admin/tokens/${created.body.token_id}`, [], { headers: bearer('admin') })).status, 200);
+  assert.equal((await call(exceptionsRoute, 'GET', '/api/v1/exceptions', [], { headers: auth })).status, 401);
+  const again = await call(revokeMod, 'DELETE', `/api/v1/admin/tokens/${created.body.token_id}`, [], { headers: bearer('admin') });
+  assert.equal(again.status, 404);
+  // audited, by whom
+  const audit = await queryRows<{ action: string; actor: string; target: string; outcome: string }>(
+    store,
+    'test',
+    sql`SELECT action, actor, target, outcome FROM audit_log WHERE target = ${param('t', 'String', created.body.token_id)} ORDER BY at, action`,
+  );
+  assert.deepEqual(audit.map((a) => [a.action, a.actor, a.outcome]), [
+    ['token_created', 'token:t-admin', 'ok'],
+    ['token_revoked', 'token:t-admin', 'ok'],
+    ['token_revoked', 'token:t-admin', 'failed'],
+  ]);
+});
+
+test('cookie sessions: reads work; a state change needs a same-site Origin (CSRF)', async () => {
+  const userId = await createUser(store, { email: 'ana@plant.example', name: 'Ana', role: 'admin', plants: [], password: 'correct horse battery staple' }, 'test');
+  const jwt = await encode({ token: { uid: userId, email: 'ana@plant.example', role: 'admin', plants: [], provider: 'local' }, secret: process.env.NEXTAUTH_SECRET! });
+  const cookie = { cookie: `next-auth.session-token=${jwt}` };
+  const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
+  const tokensRoute = (await import(routes['/api/v1/admin/tokens'].file)) as RouteModule;
+  assert.equal((await call(tokensRoute, 'GET', '/api/v1/admin/tokens', [], { headers: cookie })).status, 200);
+  const noOrigin = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: cookie, body: { name: 'csrf', role: 'viewer' } });
+  assert.equal(noOrigin.status, 403);
+  assert.match(noOrigin.body.error, /CSRF/);
+  const foreign = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: { ...cookie, origin: 'https://evil.example', host: 'plantline.test' }, body: { name: 'csrf', role: 'viewer' } });
+  assert.equal(foreign.status, 403);
+  const sameSite = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: { ...cookie, origin: 'http://plantline.test', host: 'plantline.test' }, body: { name: 'from-the-ui', role: 'viewer' } });
+  assert.equal(sameSite.status, 201);
+  // a forged session cookie is nobody
+  const forged = await encode({ token: { uid: userId, role: 'admin' }, secret: 'another-secret-another-secret-another' });
+  assert.equal((await call(tokensRoute, 'GET', '/api/v1/admin/tokens', [], { headers: { cookie: `next-auth.session-token=${forged}` } })).status, 401);
+});
+
+test('sign-in: the password is checked with scrypt, failures are audited and rate limited', async () => {
+  await createUser(store, { email: 'ben@plant.example', name: 'Ben', role: 'plant_it', plants: ['P01'], password: 'a long enough password' }, 'test');
+  const credentials = (authOptions().providers[0] as unknown as { options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> } }).options;
+  const req = { headers: { 'x-forwarded-for': '203.0.113.7' } };
+  const ok = (await credentials.authorize({ email: 'BEN@plant.example', password: 'a long enough password' }, req)) as { role: string; plants: string[] };
+  assert.deepEqual([ok.role, ok.plants], ['plant_it', ['P01']]);
+  for (let i = 0; i < 5; i++) assert.equal(await credentials.authorize({ email: 'ben@plant.example', password: `guess-${i}` }, req), null);
+  // now even the right password is refused from that address for a while
+  assert.equal(await credentials.authorize({ email: 'ben@plant.example', password: 'a long enough password' }, req), null);
+  const audit = await queryRows<{ action: string; outcome: string; n: string }>(
+    store,
+    'test',
+    sql`SELECT action, outcome, count() AS n FROM audit_log WHERE actor = 'ben@plant.example' GROUP BY action, outcome ORDER BY action, outcome`,
+  );
+  assert.deepEqual(audit.map((a) => [a.action, a.outcome, Number(a.n)]), [
+    ['sign_in', 'ok', 1],
+    ['sign_in_failed', 'denied', 1],
+    ['sign_in_failed', 'failed', 5],
+  ]);
+  // nothing secret in the log
+  const leaked = await queryRows<{ n: string }>(store, 'test', sql`SELECT count() AS n FROM audit_log WHERE position(details, 'guess-') > 0 OR position(details, 'long enough') > 0`);
+  assert.equal(Number(leaked[0].n), 0);
+});
+
+test('injection strings in every filter and in search: 400 or no rows, never an error or another plant', async () => {
+  const attacks = ["' OR 1=1 --", "P02') OR ('1'='1", '"; DROP TABLE postings; --', "\\' UNION SELECT * FROM users --", '%00', "{plants:Array(String)}", 'x'.repeat(5000)];
+  const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
+  const targets = ['/api/v1/exceptions', '/api/v1/overview', '/api/v1/sla/breaches', '/api/v1/search', '/api/v1/inventory/variance'];
+  for (const url of targets) {
+    const mod = (await import(routes[url].file)) as RouteModule;
+    for (const attack of attacks) {
+      const enc = encodeURIComponent(attack);
+      for (const query of [`plant=${enc}`, `flow=${enc}`, `from=${enc}`, `cursor=${enc}`, `q=${enc}`, `category=${enc}`, `material=${enc}`]) {
+        const token = url === '/api/v1/inventory/variance' ? 'finance_p02' : 'support_p02';
+        const res = await call(mod, 'GET', `${url}?${query}${url === '/api/v1/search' && !query.startsWith('q=') ? '&q=4713' : ''}`, [], { headers: { authorization: `Bearer ${tokens[token]}` } });
+        assert.ok(res.status === 200 || res.status === 400, `${url}?${query.slice(0, 60)}: ${res.status}`);
+        assert.doesNotMatch(res.text, /P01|DB::Exception|Code: \d+/, `${url}?${query.slice(0, 60)}`);
+      }
+    }
+  }
+  // and the tables are still there
+  const [r] = await queryRows<{ n: string }>(store, 'test', sql`SELECT count() AS n FROM postings`);
+  assert.ok(Number(r.n) > 0);
+});

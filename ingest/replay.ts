@@ -41,3 +41,19 @@ export function onReplayRequest(listener: (r: ReplayRequest) => void): () => voi
 export function publishReplayInProcess(r: ReplayRequest): boolean {
   return replayBus().emit('replay', r);
 }
+
+/** Where replay requests go: Kafka's plantline.replay.v1 when the ingest runtime has a producer, else in-process. */
+export type ReplayPublisher = (r: ReplayRequest) => Promise<'kafka' | 'in-process'>;
+
+const publisherRegistry = globalThis as typeof globalThis & { __plantlineReplayPublisher?: ReplayPublisher };
+
+export function registerReplayPublisher(publisher: ReplayPublisher) {
+  publisherRegistry.__plantlineReplayPublisher = publisher;
+}
+
+export async function publishReplay(r: ReplayRequest): Promise<'kafka' | 'in-process'> {
+  const publisher = publisherRegistry.__plantlineReplayPublisher;
+  if (publisher) return publisher(r);
+  publishReplayInProcess(r);
+  return 'in-process';
+}

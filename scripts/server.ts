@@ -7,12 +7,23 @@ import { registerReadStore } from '../clickhouse/shared';
 import { isIngestPath } from '../ingest/http';
 import { startIngestRuntime } from '../ingest/runtime';
 import { bootstrapIdentity } from '../lib/auth/directory';
+import { publishReplayInProcess, registerReplayPublisher } from '../ingest/replay';
+import { TOPICS } from '../lib/contract';
 
 export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
   const runtime = await startIngestRuntime(config);
   registerReadStore(runtime.readStore);
   await bootstrapIdentity(runtime.writeStore, config.adminToken);
+  // replay requests: to the middleware over Kafka when it is on, else to in-process subscribers (the simulator)
+  registerReplayPublisher(async (r) => {
+    if (runtime.kafka) {
+      await runtime.kafka.send(TOPICS.replay, [{ key: r.correlation_id, value: JSON.stringify(r), headers: { idempotency_key: r.idempotency_key } }]);
+      return 'kafka';
+    }
+    publishReplayInProcess(r);
+    return 'in-process';
+  });
 
   const app = next({ dev: opts.dev ?? false, dir: process.cwd() });
   const handle = app.getRequestHandler();

@@ -1,0 +1,108 @@
+// Actions on exceptions and replay, as ERP support uses them: appended with who and why, visible in
+// the queue and the drill-down, refused where they make no sense, and replay never asked for a
+// transaction that is already posted.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { param, queryRows, sql, type Store } from '../clickhouse/client';
+import { registerReadStore } from '../clickhouse/shared';
+import { IngestPipeline } from '../ingest/pipeline';
+import { decodeMessage } from '../ingest/decode';
+import { onReplayRequest, type ReplayRequest } from '../ingest/replay';
+import type { PostingRow } from '../lib/contract';
+import { createToken } from '../lib/auth/directory';
+import { ALL_PLANTS, parseFilters } from '../queries/filters';
+import { getExceptions } from '../queries/getExceptions';
+import { getTransaction } from '../queries/getTransaction';
+import { openTestStore } from './support/store';
+import { POSTINGS } from './support/views-dataset';
+import * as actions from '../app/api/v1/transactions/[correlation_id]/actions/route';
+import * as replay from '../app/api/v1/transactions/[correlation_id]/replay/route';
+
+let store: Store;
+const tokens: Record<string, string> = {};
+const replays: ReplayRequest[] = [];
+// the fixture's day, seen from now: actions are stamped with the real time
+const window = () => parseFilters(new URLSearchParams('from=2026-11-02T00:00:00Z&to=2026-11-04T00:00:00Z'));
+
+before(async () => {
+  ({ store } = await openTestStore());
+  registerReadStore(store);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const rows = POSTINGS.map((p, i) => {
+    const r = decodeMessage('postings', JSON.stringify({ ...p, payload: { idoc: `DOC-${p.event_id}` } }), { source: 'file', position: `fixture:${i}` });
+    if (!r.ok) throw new Error(r.reason);
+    return r.row as PostingRow;
+  });
+  await pipeline.submitPostings(rows, 'fixture');
+  await pipeline.close();
+  for (const [name, role, plants] of [['viewer', 'viewer', []], ['plant_it', 'plant_it', []], ['support', 'erp_support', []], ['support_p02', 'erp_support', ['P02']]] as const) {
+    tokens[name] = (await createToken(store, { name: `t-${name}`, role, plants: [...plants] }, 'test')).token;
+  }
+  onReplayRequest((r) => replays.push(r));
+});
+
+after(async () => {
+  await store.close();
+});
+
+async function post(route: { POST: (r: Request, c: { params: Promise<{ correlation_id: string }> }) => Promise<Response> }, id: string, token: string, body: object) {
+  const res = await route.POST(
+    new Request(`http://plantline.test/api/v1/transactions/${id}/x`, { method: 'POST', headers: { authorization: `Bearer ${tokens[token]}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    { params: Promise.resolve({ correlation_id: id }) },
+  );
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+test('acknowledge, assign, resolve: the queue shows each state, with who and why kept', async () => {
+  assert.equal((await post(actions, 'T3', 'plant_it', { action: 'acknowledge' })).status, 201);
+  let queue = await getExceptions(store, window(), ALL_PLANTS, { status: 'open' });
+  assert.equal(queue.items.find((i) => i.correlation_id === 'T3')!.state, 'acknowledged');
+
+  assert.equal((await post(actions, 'T6', 'support', { action: 'assign' })).status, 400);
+  assert.equal((await post(actions, 'T6', 'support', { action: 'assign', assignee: 'ben' })).status, 201);
+  queue = await getExceptions(store, window(), ALL_PLANTS, { status: 'open' });
+  const t6 = queue.items.find((i) => i.correlation_id === 'T6')!;
+  assert.deepEqual([t6.state, t6.assignee], ['assigned', 'ben']);
+
+  const noWhy = await post(actions, 'T11', 'support', { action: 'resolve' });
+  assert.equal(noWhy.status, 400);
+  assert.match(noWhy.body.problems[0], /^comment: say why/);
+  assert.equal((await post(actions, 'T11', 'support', { action: 'resolve', comment: 'inspection lot created by QA; posted by hand' })).status, 201);
+  queue = await getExceptions(store, window(), ALL_PLANTS, { status: 'open' });
+  assert.deepEqual(queue.items.map((i) => i.correlation_id).sort(), ['T12', 'T3', 'T6']);
+
+  const tx = await getTransaction(store, 'T11', window(), ALL_PLANTS);
+  assert.deepEqual(tx!.actions.map((a) => [a.action, a.actor, a.comment]), [['resolve', 'token:t-support', 'inspection lot created by QA; posted by hand']]);
+  assert.equal(tx!.summary.state, 'resolved');
+});
+
+test('actions other than comments only apply to exceptions; viewers may not act', async () => {
+  const onPosted = await post(actions, 'T1', 'support', { action: 'resolve', comment: 'x' });
+  assert.equal(onPosted.status, 409);
+  assert.match(onPosted.body.error, /T1 is posted, not an exception/);
+  assert.equal((await post(actions, 'T1', 'support', { action: 'comment', comment: 'checked the GR document, fine' })).status, 201);
+  assert.equal((await post(actions, 'T3', 'viewer', { action: 'acknowledge' })).status, 403);
+  assert.equal((await post(actions, 'NOPE', 'support', { action: 'comment', comment: 'x' })).status, 404);
+  assert.equal((await post(actions, 'T3', 'support', { action: 'escalate' })).status, 400);
+});
+
+test('replay: the failed attempt goes back to the middleware with the original idempotency key; a posted transaction is refused', async () => {
+  const res = await post(replay, 'T3', 'support', { reason: 'material M-9 created in the MES master' });
+  assert.equal(res.status, 202);
+  assert.equal(res.body.via, 'in-process');
+  assert.equal(replays.length, 1);
+  const r = replays[0];
+  assert.deepEqual([r.correlation_id, r.replay_of, r.idempotency_key, r.attempt, r.flow, r.plant, r.requested_by], ['T3', 'e5', 'T3', 2, 'order_release', 'P01', 'token:t-support']);
+  assert.deepEqual(JSON.parse(r.payload), { idoc: 'DOC-e5' });
+  const tx = await getTransaction(store, 'T3', window(), ALL_PLANTS);
+  assert.deepEqual(tx!.actions.filter((a) => a.action === 'replay').map((a) => [a.actor, a.comment, (a.details as { replay_of: string }).replay_of]), [['token:t-support', 'material M-9 created in the MES master', 'e5']]);
+
+  const posted = await post(replay, 'T2', 'support', { reason: 'again' });
+  assert.equal(posted.status, 409);
+  assert.match(posted.body.error, /already posted/);
+  assert.equal(replays.length, 1, 'nothing was sent for the posted one');
+  assert.equal((await post(replay, 'T3', 'plant_it', { reason: 'please' })).status, 403);
+  assert.equal((await post(replay, 'T3', 'support_p02', { reason: 'other plant' })).status, 404);
+  const audit = await queryRows<{ action: string; outcome: string }>(store, 'test', sql`SELECT action, outcome FROM audit_log WHERE target IN ${param('ids', 'Array(String)', ['T2', 'T3'])} AND action LIKE 'replay%' ORDER BY action`);
+  assert.deepEqual(audit.map((a) => [a.action, a.outcome]), [['replay_refused', 'denied'], ['replay_requested', 'ok']]);
+});

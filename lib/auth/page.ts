@@ -7,8 +7,6 @@ import type { Scope } from '../../queries/filters';
 import { can, type Permission, type Principal } from './policy';
 import { resolvePrincipal } from './principal';
 
-export class PageForbidden extends Error {}
-
 export async function pagePrincipal(permission: Permission, returnTo = '/'): Promise<{ principal: Principal; scope: Scope }> {
   const cookieHeader = (await cookies())
     .getAll()
@@ -18,6 +16,6 @@ export async function pagePrincipal(permission: Permission, returnTo = '/'): Pro
   const request = new Request('http://plantline.local/', { headers: { cookie: cookieHeader, ...(h.get('authorization') ? { authorization: h.get('authorization')! } : {}) } });
   const principal = await resolvePrincipal(await getReadStore(), request);
   if (!principal) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
-  if (!can(principal, permission)) throw new PageForbidden(`Your role (${principal.role}) does not include this page.`);
+  if (!can(principal, permission)) redirect(`/denied?need=${encodeURIComponent(permission)}`);
   return { principal, scope: { plants: principal.plants } };
 }

@@ -1,0 +1,217 @@
+// `npm run bench:queries [-- --postings 10000000 --spans 30000000 --runs 20 --write]`
+// Fills an embedded store with N postings and M spans (8 plants, 90 days, generated inside the
+// engine), then times every /api/v1 read endpoint through its route handler, as a browser or script
+// calls it: p50/p95 over `runs` runs, cold (first call) and warm, for the default range (the 24 hours
+// before `at`) and for 7 days; then the same while HTTP ingest runs flat out in the same process.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
+import { openStore, type Store } from '../clickhouse/client';
+import { migrate, renderOptions } from '../clickhouse/migrate';
+import { registerReadStore } from '../clickhouse/shared';
+import { createToken } from '../lib/auth/directory';
+import { IngestPipeline } from '../ingest/pipeline';
+import { createIngestHandler } from '../ingest/http';
+
+const { values: args } = parseArgs({
+  options: {
+    postings: { type: 'string', default: '10000000' },
+    spans: { type: 'string', default: '30000000' },
+    runs: { type: 'string', default: '20' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const POSTINGS = Number(args.postings);
+const SPANS = Number(args.spans);
+const RUNS = Number(args.runs);
+const END = new Date('2026-11-20T00:00:00Z');
+const DAYS = 90;
+// a transaction of the last day, so it is inside the default range too
+const LAST_TX = `TX-${Math.floor(POSTINGS / 2) - 7}`;
+
+async function fill(store: Store) {
+  const start = `toDateTime64('${new Date(END.getTime() - DAYS * 86400_000).toISOString().replace('T', ' ').replace('Z', '')}', 3, 'UTC')`;
+  const span = DAYS * 86400;
+  // two events per transaction: the first attempt's pending, then posted (88%), failed (8%) or still
+  // pending (4%); every 16th failed transaction is replayed (attempt 2, posted)
+  await store.client.command({
+    query: `INSERT INTO postings (event_id, correlation_id, trace_id, flow, plant, source_system, target_system, status, attempt, replay_of,
+              occurred_at, reported_at, order_no, material, lot, storage_location, document_no, quantity, uom, stock_delta, unit_cost,
+              error_code, error_category, error_message, error_recoverable, source, source_position)
+            SELECT
+              concat('ev-', toString(number)) AS event_id,
+              concat('TX-', toString(tx)) AS correlation_id,
+              lower(hex(MD5(toString(tx)))) AS trace_id,
+              ['order_release','production_confirmation','material_issue','goods_receipt','scrap','inventory_transfer','quality_hold','shipment'][tx % 8 + 1] AS flow,
+              concat('P0', toString(intDiv(tx, 8) % 8 + 1)) AS plant,
+              'MES', 'ERP',
+              multiIf(number % 2 = 0, 'pending', r < 88, 'posted', r < 96, 'failed', 'pending') AS status,
+              1, '',
+              ${start} + toIntervalSecond(intDiv(tx * ${span}, ${Math.ceil(POSTINGS / 2)})) AS occurred_at,
+              occurred_at + toIntervalMillisecond(if(number % 2 = 0, 500, 2000 + (tx * 7919) % 1800000)) AS reported_at,
+              toString(4500000 + tx % 900000), concat('M-', toString(tx % 5000)), concat('L', toString(tx % 20000)), '0001',
+              if(status = 'posted', toString(5000000000 + tx), ''),
+              toDecimal64(1 + tx % 40, 6), 'EA', toDecimal64(1 + tx % 40, 6), toDecimal64(12.5, 6),
+              if(status = 'failed', 'M7-021', ''), if(status = 'failed', ['period_closed','master_data','lock_conflict','timeout'][tx % 4 + 1], ''),
+              if(status = 'failed', 'simulated failure', ''), if(status = 'failed', true, NULL), 'bench', ''
+            FROM (SELECT number, intDiv(number, 2) AS tx, (intDiv(number, 2) * 2654435761) % 100 AS r FROM numbers(${POSTINGS}))
+            SETTINGS max_insert_threads = 2, insert_deduplicate = 0`,
+    clickhouse_settings: { wait_end_of_query: 1 },
+  });
+  await store.client.command({
+    query: `INSERT INTO spans (timestamp, trace_id, span_id, parent_span_id, span_name, span_kind, service_name, duration_ns, status_code, correlation_id, plant, flow)
+            SELECT
+              ${start.replace("3, 'UTC'", "9, 'UTC'")} + toIntervalMillisecond(intDiv(tx * ${span * 1000}, ${Math.ceil(SPANS / 3)}) + (number % 3) * 40),
+              lower(hex(MD5(toString(tx)))), lower(substring(hex(MD5(toString(number))), 1, 16)),
+              if(number % 3 = 0, '', lower(substring(hex(MD5(toString(number - number % 3))), 1, 16))),
+              ['erp.release','middleware.route','mes.post'][number % 3 + 1], ['Server','Internal','Client'][number % 3 + 1],
+              ['erp','middleware',concat('mes-p0', toString(intDiv(tx, 8) % 8 + 1))][number % 3 + 1],
+              1000000 + (number * 7919) % 900000000, if(number % 25 = 0, 'Error', 'Ok'),
+              concat('TX-', toString(tx)), concat('P0', toString(intDiv(tx, 8) % 8 + 1)),
+              ['order_release','production_confirmation','material_issue','goods_receipt','scrap','inventory_transfer','quality_hold','shipment'][tx % 8 + 1]
+            FROM (SELECT number, intDiv(number, 3) AS tx FROM numbers(${SPANS}))
+            SETTINGS max_insert_threads = 2, insert_deduplicate = 0`,
+  });
+}
+
+type Endpoint = { name: string; path: string; handler: (r: Request) => Promise<Response>; kind: 'kpi' | 'list' | 'transaction' };
+
+async function endpoints(): Promise<Endpoint[]> {
+  const load = async (p: string) => (await import(p)) as { GET: (r: Request, c?: unknown) => Promise<Response> };
+  const tx = await load('../app/api/v1/transactions/[correlation_id]/route');
+  return [
+    { name: 'overview', path: '/api/v1/overview', handler: (await load('../app/api/v1/overview/route')).GET, kind: 'kpi' },
+    { name: 'flows', path: '/api/v1/flows', handler: (await load('../app/api/v1/flows/route')).GET, kind: 'kpi' },
+    { name: 'latency', path: '/api/v1/latency', handler: (await load('../app/api/v1/latency/route')).GET, kind: 'kpi' },
+    { name: 'exceptions', path: '/api/v1/exceptions', handler: (await load('../app/api/v1/exceptions/route')).GET, kind: 'list' },
+    { name: 'exceptions/aging', path: '/api/v1/exceptions/aging', handler: (await load('../app/api/v1/exceptions/aging/route')).GET, kind: 'list' },
+    { name: 'order-releases/failed', path: '/api/v1/order-releases/failed', handler: (await load('../app/api/v1/order-releases/failed/route')).GET, kind: 'list' },
+    { name: 'sla/breaches', path: '/api/v1/sla/breaches', handler: (await load('../app/api/v1/sla/breaches/route')).GET, kind: 'list' },
+    { name: 'inventory/variance', path: '/api/v1/inventory/variance', handler: (await load('../app/api/v1/inventory/variance/route')).GET, kind: 'list' },
+    { name: 'search (order no)', path: '/api/v1/search?q=4512345', handler: (await load('../app/api/v1/search/route')).GET, kind: 'list' },
+    {
+      name: 'transactions/{id}',
+      path: `/api/v1/transactions/${LAST_TX}`,
+      handler: (r: Request) => tx.GET(r, { params: Promise.resolve({ correlation_id: LAST_TX }) }),
+      kind: 'transaction',
+    },
+  ];
+}
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+async function time(e: Endpoint, token: string, query: string): Promise<{ cold: number; p50: number; p95: number }> {
+  const url = `http://bench.local${e.path}${e.path.includes('?') ? '&' : '?'}${query}`;
+  const once = async () => {
+    const t0 = performance.now();
+    const res = await e.handler(new Request(url, { headers: { authorization: `Bearer ${token}` } }));
+    await res.text();
+    if (res.status !== 200) throw new Error(`${e.name}: HTTP ${res.status}`);
+    return performance.now() - t0;
+  };
+  const cold = await once();
+  const runs: number[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await once());
+  return { cold, p50: pct(runs, 0.5), p95: pct(runs, 0.95) };
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-qbench-'));
+  const config = loadConfig({ PLANTLINE_DATA_DIR: dataDir, PLANTLINE_INGEST_TOKEN: 'bench' });
+  const store = await openStore(config, 'write');
+  await migrate(store, renderOptions(config));
+  const read = await openStore(config, 'read');
+  registerReadStore(read);
+  const t0 = performance.now();
+  console.log(`filling ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans (${DAYS} days, 8 plants)…`);
+  await fill(store);
+  console.log(`filled in ${Math.round((performance.now() - t0) / 1000)} s`);
+  const token = (await createToken(store, { name: 'bench', role: 'admin', plants: [] }, 'bench')).token;
+  const at = `at=${END.toISOString()}`;
+  const list = await endpoints();
+  const rows: string[] = [];
+  const results: Record<string, { cold: number; p50: number; p95: number }> = {};
+  for (const range of ['24h', '7d']) {
+    const query = range === '24h' ? at : `${at}&from=${new Date(END.getTime() - 7 * 86400_000).toISOString()}`;
+    for (const e of list) {
+      const r = await time(e, token, query);
+      results[`${e.name} ${range}`] = r;
+      rows.push(`| ${e.name} | ${range} | ${Math.round(r.cold)} | ${Math.round(r.p50)} | ${Math.round(r.p95)} |`);
+      console.log(`${e.name.padEnd(24)} ${range}: cold ${Math.round(r.cold)} ms, p50 ${Math.round(r.p50)} ms, p95 ${Math.round(r.p95)} ms`);
+    }
+  }
+  // the same while HTTP ingest runs flat out in this process
+  const pipeline = new IngestPipeline(store, config);
+  const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const server = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest/postings`;
+  let stop = false;
+  let sent = 0;
+  const body = (k: number) =>
+    Array.from({ length: 5000 }, (_, i) =>
+      JSON.stringify({ event_id: `live-${k}-${i}`, correlation_id: `LIVE-${k}-${i}`, flow: 'goods_receipt', plant: `P0${(i % 8) + 1}`, source_system: 'MES', target_system: 'ERP', status: 'posted', attempt: 1, occurred_at: END.toISOString(), reported_at: END.toISOString() }),
+    ).join('\n');
+  const agent = async (n: number) => {
+    for (let k = n; !stop; k += 2) {
+      const res = await fetch(url, { method: 'POST', body: body(k), headers: { authorization: 'Bearer bench' } });
+      await res.arrayBuffer();
+      sent += 5000;
+    }
+  };
+  const ingestStart = performance.now();
+  const agents = [agent(0), agent(1)];
+  const underLoad: string[] = [];
+  for (const e of list) {
+    const r = await time(e, token, at);
+    results[`${e.name} 24h under ingest`] = r;
+    underLoad.push(`| ${e.name} | ${Math.round(r.p50)} | ${Math.round(r.p95)} |`);
+    console.log(`${e.name.padEnd(24)} during ingest: p50 ${Math.round(r.p50)} ms, p95 ${Math.round(r.p95)} ms`);
+  }
+  stop = true;
+  await Promise.all(agents);
+  const ingestRate = Math.round((sent / (performance.now() - ingestStart)) * 1000);
+  server.close();
+  await pipeline.close();
+  await read.close();
+  await store.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const report = [
+    '<!-- bench:queries -->',
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:queries -- --postings ${POSTINGS} --spans ${SPANS} --runs ${RUNS}\` on ${machine}: embedded chDB, ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans over ${DAYS} days and 8 plants; every endpoint through its route handler (auth, parsing, query, JSON), raw rows (no rollups yet).`,
+    '',
+    '| endpoint | range | cold ms | p50 ms | p95 ms |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `While HTTP ingest ran flat out in the same process (${ingestRate.toLocaleString('en-US')} postings/s), range 24h:`,
+    '',
+    '| endpoint | p50 ms | p95 ms |',
+    '|---|---|---|',
+    ...underLoad,
+    '<!-- /bench:queries -->',
+  ].join('\n');
+  console.log('\n' + report);
+  if (args.write) {
+    const file = path.join(process.cwd(), 'docs', 'performance.md');
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Performance\n';
+    const next = /<!-- bench:queries -->[\s\S]*<!-- \/bench:queries -->/.test(current)
+      ? current.replace(/<!-- bench:queries -->[\s\S]*<!-- \/bench:queries -->/, report)
+      : `${current.trimEnd()}\n\n## Read API\n\n${report}\n`;
+    fs.writeFileSync(file, next);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

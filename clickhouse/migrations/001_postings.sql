@@ -8,16 +8,19 @@
 -- PARTITION BY month of occurred_at: month-end close reads one partition, retention drops whole months,
 -- and every attempt of a transaction (same occurred_at) lands in the same partition so duplicates can merge.
 -- Quantities are Decimal so sums are exact; absent numbers stay NULL rather than 0.
+-- Small-vocabulary columns (plant, flow, status, systems, uom, …) are plain String, not
+-- LowCardinality: inserting LowCardinality from JSON costs 2-3× as much CPU, and ingest is this table's
+-- hot path; plant and flow lead the sort key, so they compress to almost nothing anyway.
 CREATE TABLE IF NOT EXISTS {{db}}.postings {{on_cluster}}
 (
     event_id          String,
     correlation_id    String,
     trace_id          String,
-    flow              LowCardinality(String),
-    plant             LowCardinality(String),
-    source_system     LowCardinality(String),
-    target_system     LowCardinality(String),
-    status            LowCardinality(String),
+    flow              String,
+    plant             String,
+    source_system     String,
+    target_system     String,
+    status            String,
     attempt           UInt32,
     replay_of         String,
     occurred_at       DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -28,18 +31,18 @@ CREATE TABLE IF NOT EXISTS {{db}}.postings {{on_cluster}}
     lot               String,
     storage_location  String,
     document_no       String,
-    posting_period    LowCardinality(String),
+    posting_period    String,
     quantity          Nullable(Decimal(18, 6)),
-    uom               LowCardinality(String),
+    uom               String,
     stock_delta       Nullable(Decimal(18, 6)),
     unit_cost         Nullable(Decimal(18, 6)),
     error_code        String,
-    error_category    LowCardinality(String),
+    error_category    String,
     error_message     String,
     error_recoverable Nullable(Bool),
     payload           String CODEC(ZSTD(3)),   -- the original business message, JSON text, for replay
     extra             String CODEC(ZSTD(3)),   -- unknown extra fields of the message, JSON text (kept, not rejected)
-    source            LowCardinality(String),  -- kafka | http | file
+    source            String,                  -- kafka | http | file
     source_position   String,                  -- topic/partition/offset, request id + line, or file + line
     ingested_at       DateTime64(3, 'UTC') DEFAULT now64(3),
     -- drill-down and search look up one value across every plant: skip granules with bloom filters

@@ -15,6 +15,8 @@ export type Config = {
   simulator: boolean;
   ingestToken: string | undefined;
   adminToken: string | undefined;
+  /** First start with no users: the admin's email, and its password (else a random one, printed once). */
+  bootstrapAdmin: { email: string; password: string | undefined };
   ingest: {
     /** Rows that make a batch flush at once. */
     batchRows: number;
@@ -76,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulator: sim === 'on',
     ingestToken: env.PLANTLINE_INGEST_TOKEN || undefined,
     adminToken: env.PLANTLINE_ADMIN_TOKEN || undefined,
+    bootstrapAdmin: { email: env.PLANTLINE_ADMIN_EMAIL || 'admin@plantline.local', password: env.PLANTLINE_ADMIN_PASSWORD || undefined },
     ingest: {
       batchRows: intVar(env, 'PLANTLINE_BATCH_ROWS', 20_000, 1),
       flushIntervalMs: intVar(env, 'PLANTLINE_FLUSH_MS', 1_000, 1),

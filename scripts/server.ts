@@ -14,7 +14,7 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
   const runtime = await startIngestRuntime(config);
   registerReadStore(runtime.readStore);
-  await bootstrapIdentity(runtime.writeStore, config.adminToken);
+  await bootstrapIdentity(runtime.writeStore, { adminToken: config.adminToken, adminEmail: config.bootstrapAdmin.email, adminPassword: config.bootstrapAdmin.password });
   // replay requests: to the middleware over Kafka when it is on, else to in-process subscribers (the simulator)
   registerReplayPublisher(async (r) => {
     if (runtime.kafka) {

@@ -86,12 +86,18 @@ export async function recordTokenUse(store: Store, tokenId: string): Promise<voi
  * First start: with no users, create an admin with a random password and print it once. With
  * PLANTLINE_ADMIN_TOKEN set, make sure an admin API token with that value exists (for automation).
  */
-export async function bootstrapIdentity(store: Store, adminToken: string | undefined, log: (m: string) => void = console.log): Promise<void> {
+export async function bootstrapIdentity(
+  store: Store,
+  opts: { adminToken?: string; adminEmail: string; adminPassword?: string },
+  log: (m: string) => void = console.log,
+): Promise<void> {
+  const { adminToken, adminEmail } = opts;
   if ((await countUsers(store)) === 0) {
-    const password = randomSecret('', 18);
-    await createUser(store, { email: 'admin@plantline.local', name: 'admin', role: 'admin', plants: [] , password }, 'system');
-    await audit(store, { actor: 'system', actor_kind: 'system', action: 'user_created', target: 'admin@plantline.local', outcome: 'ok', details: { role: 'admin', bootstrap: true } });
-    log(`\nPlantline created the first admin (shown this once; change it after signing in):\n  email: admin@plantline.local\n  password: ${password}\n`);
+    const password = opts.adminPassword ?? randomSecret('', 18);
+    await createUser(store, { email: adminEmail, name: 'admin', role: 'admin', plants: [], password }, 'system');
+    await audit(store, { actor: 'system', actor_kind: 'system', action: 'user_created', target: adminEmail, outcome: 'ok', details: { role: 'admin', bootstrap: true } });
+    if (opts.adminPassword) log(`Plantline created the first admin ${adminEmail} with the password from PLANTLINE_ADMIN_PASSWORD.`);
+    else log(`\nPlantline created the first admin (the password is shown this once; keep it safe):\n  email: ${adminEmail}\n  password: ${password}\n`);
   }
   if (adminToken && !(await findTokenByHash(store, tokenHash(adminToken)))) {
     await createToken(store, { name: 'bootstrap-admin', role: 'admin', plants: [] }, 'system', adminToken, 'bootstrap-admin');

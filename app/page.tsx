@@ -1,65 +1,248 @@
-// Home: what Plantline has received so far, and where to send more. The business views arrive with
-// their own pages; this page answers "is data arriving?".
+// Overview, for executives: the KPIs of the selected range with their trend against the previous
+// period of the same length (computed as it stood at the end of that period), and per plant which one
+// is red and why. Every number links to the rows behind it.
+import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
-import { getIngestSummary } from '@/queries/getIngestSummary';
+import type { Filters } from '@/queries/filters';
+import { getOverview, type OverviewFigures } from '@/queries/getOverview';
+import { getExceptionAging } from '@/queries/getExceptionAging';
+import { getFlowMatrix } from '@/queries/getFlowMatrix';
+import { AGING_BUCKETS } from '@/lib/sla';
+import { resolveView, type PageSearchParams } from '@/components/view';
+import { pageAccess, returnPath } from '@/components/viewer';
+import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { KpiTile, Trend, type Tone } from '@/components/KpiTile';
+import { fmtDuration, fmtInt, fmtPct, fmtUtc } from '@/components/format';
+import { HEALTH_TARGETS, plantHealth, postingSuccess } from '@/components/plantHealth';
 
 export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Overview' };
 
-const card: React.CSSProperties = { background: '#fff', border: '1px solid #dde1e6', borderRadius: 8, padding: '16px 20px', minWidth: 160 };
+function previousPeriod(f: Filters): Filters {
+  const length = f.to.getTime() - f.from.getTime();
+  return { ...f, from: new Date(f.from.getTime() - length), to: f.from, at: new Date(f.at.getTime() - length) };
+}
 
-export default async function Home() {
-  const summary = await getIngestSummary(await getReadStore());
-  const tiles: [string, number][] = [
-    ['Postings', summary.postings],
-    ['Transactions', summary.transactions],
-    ['Inventory snapshots', summary.snapshots],
-    ['Spans', summary.spans],
-  ];
+const ratioTone = (r: number | null, red: number, amber: number): Tone => (r === null ? 'neutral' : r < red ? 'bad' : r < amber ? 'warn' : 'good');
+const countTone = (n: number): Tone => (n > 0 ? 'bad' : 'good');
+
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<PageSearchParams> }) {
+  const sp = await searchParams;
+  const access = await pageAccess('view:kpi', returnPath('/', sp));
+  const view = resolveView(sp);
+  if (!view.ok) return <FilterProblems problems={view.problems} />;
+  const f = view.filters;
+  const store = await getReadStore();
+  const [now, before, aging, matrix] = await Promise.all([
+    getOverview(store, f, access.scope),
+    getOverview(store, previousPeriod(f), access.scope),
+    getExceptionAging(store, f, access.scope, { status: 'open' }),
+    getFlowMatrix(store, f, access.scope, { silent_after_minutes: 30 }),
+  ]);
+  const period = view.rangeKey ?? 'period';
+  const success = postingSuccess(now);
+  const prevSuccess = postingSuccess(before);
+  const agingTotals = AGING_BUCKETS.map((b) => ({ bucket: b.bucket, count: aging.items.filter((a) => a.bucket === b.bucket).reduce((n, a) => n + a.count, 0) }));
+  const pulses = new Map(matrix.plants.map((p) => [p.plant, p]));
+  const silent = matrix.plants.filter((p) => p.silent);
+  const plants = [...new Set([...now.by_plant.map((p) => p.plant), ...matrix.plants.map((p) => p.plant)])].sort();
+  const empty: OverviewFigures = { transactions: 0, posted: 0, failed: 0, pending: 0, first_pass_yield: null, sla_compliance: null, open_exceptions: 0, open_sla_breaches: 0, latency_p50_ms: null, latency_p95_ms: null };
+  const rows = plants.map((plant) => {
+    const figures = now.by_plant.find((p) => p.plant === plant) ?? { ...empty, plant };
+    return { ...figures, health: plantHealth(figures, aging.items.filter((a) => a.plant === plant), pulses.get(plant)) };
+  });
+  const order = { red: 0, amber: 1, green: 2 };
+  rows.sort((a, b) => order[a.health.level] - order[b.health.level] || a.plant.localeCompare(b.plant));
+
   return (
-    <main style={{ maxWidth: 1100, margin: '0 auto', padding: 32 }}>
-      <h1 style={{ fontSize: 24, margin: '0 0 4px' }}>Plantline</h1>
-      <p style={{ color: '#5b6470', marginTop: 0 }}>
-        Plant-to-ERP data flows. Last posting reported: {summary.last_posting_at ?? 'none yet'}
-      </p>
-      <section style={{ display: 'flex', gap: 16, flexWrap: 'wrap' }} aria-label="Received">
-        {tiles.map(([label, value]) => (
-          <div key={label} style={card} data-testid={`tile-${label}`}>
-            <div style={{ fontSize: 13, color: '#5b6470' }}>{label}</div>
-            <div style={{ fontSize: 28, fontWeight: 600 }}>{value.toLocaleString('en-US')}</div>
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Overview</h1>
+          <p>
+            Transactions by occurred time, {view.rangeLabel}
+            {f.plants.length ? ` · plant${f.plants.length > 1 ? 's' : ''} ${f.plants.join(', ')}` : ' · all plants'}
+            {f.flows.length ? ` · ${f.flows.length} flow${f.flows.length > 1 ? 's' : ''}` : ''}; trends against the previous {period}.
+          </p>
+        </div>
+        <CsvLink href={view.csv('/api/v1/overview')} label="KPIs as CSV" />
+      </div>
+
+      {silent.length > 0 && (
+        <div className="callout callout-red" data-testid="silent-callout">
+          <div>
+            <strong>{silent.length === 1 ? `Plant ${silent[0].plant} went silent` : `${silent.length} plants went silent`}</strong>
+            {silent.map((p) => `${p.plant}: nothing received for ${fmtDuration((p.minutes_since_last ?? 0) * 60_000)} (last at ${fmtUtc(p.last_reported_at, 'MMM d, HH:mm')} UTC)`).join(' · ')}
           </div>
-        ))}
-      </section>
-      <h2 style={{ fontSize: 18, marginTop: 32 }}>Rejected messages</h2>
-      {summary.rejects.length === 0 ? (
-        <p>None: every message received so far matched the contract.</p>
-      ) : (
-        <table style={{ borderCollapse: 'collapse', background: '#fff' }}>
-          <thead>
-            <tr>
-              {['Stream', 'Rejected', 'Latest reason', 'Latest at (UTC)'].map((h) => (
-                <th key={h} style={{ textAlign: 'left', padding: '6px 12px', borderBottom: '1px solid #dde1e6' }}>{h}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {summary.rejects.map((r) => (
-              <tr key={r.stream}>
-                <td style={{ padding: '6px 12px' }}>{r.stream}</td>
-                <td style={{ padding: '6px 12px' }}>{r.count.toLocaleString('en-US')}</td>
-                <td style={{ padding: '6px 12px' }}>{r.last_reason}</td>
-                <td style={{ padding: '6px 12px' }}>{r.last_at}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        </div>
       )}
-      <h2 style={{ fontSize: 18, marginTop: 32 }}>Send data</h2>
-      <ul>
-        <li><code>POST /api/ingest/postings</code>, <code>POST /api/ingest/inventory</code>: NDJSON or a JSON array, <code>Authorization: Bearer &lt;ingest token&gt;</code></li>
-        <li><code>POST /v1/traces</code>: OTLP/HTTP, protobuf or JSON</li>
-        <li>Kafka: <code>plantline.postings.v1</code>, <code>plantline.inventory.v1</code>, <code>otlp_spans</code></li>
-        <li><code>GET /api/health</code>: store backend, sources, consumer lag, rejects</li>
-      </ul>
-    </main>
+
+      <section className="kpis kpis-overview" aria-label="Key figures">
+        <KpiTile
+          id="transactions"
+          label="Transactions"
+          value={fmtInt(now.transactions)}
+          href={view.href('/transactions')}
+          detail={
+            <>
+              <Link href={view.href('/transactions', { status: 'posted' })} className="num-posted" data-testid="kpi-posted">{fmtInt(now.posted)} posted</Link>
+              <Link href={view.href('/transactions', { status: 'pending' })} className="num-pending" data-testid="kpi-pending">{fmtInt(now.pending)} pending</Link>
+              <Link href={view.href('/exceptions', { status: 'all' })} className="num-failed" data-testid="kpi-failed">{fmtInt(now.failed)} failed</Link>
+            </>
+          }
+          trend={<Trend current={now.transactions} previous={before.transactions} kind="count" better="none" period={period} />}
+        />
+        <KpiTile
+          id="posting-success"
+          label="Posting success"
+          value={fmtPct(success)}
+          tone={ratioTone(success, HEALTH_TARGETS.successRed, HEALTH_TARGETS.successAmber)}
+          href={view.href('/exceptions', { status: 'all' })}
+          detail={<span>posted / (posted + failed) = {fmtInt(now.posted)} / {fmtInt(now.posted + now.failed)}</span>}
+          trend={<Trend current={success} previous={prevSuccess} kind="ratio" better="up" period={period} />}
+        />
+        <KpiTile
+          id="first-pass-yield"
+          label="First-pass yield"
+          value={fmtPct(now.first_pass_yield)}
+          tone={ratioTone(now.first_pass_yield, 0.9, 0.97)}
+          href={view.href('/transactions', { first_pass: 'false' })}
+          detail={<Link href={view.href('/transactions', { first_pass: 'false' })}>posted on attempt 1, of posted + failed</Link>}
+          trend={<Trend current={now.first_pass_yield} previous={before.first_pass_yield} kind="ratio" better="up" period={period} />}
+        />
+        <KpiTile
+          id="sla-compliance"
+          label="SLA compliance"
+          value={fmtPct(now.sla_compliance)}
+          tone={ratioTone(now.sla_compliance, HEALTH_TARGETS.slaRed, HEALTH_TARGETS.slaAmber)}
+          href={view.href('/sla')}
+          detail={<span>posted within threshold / (posted + open breaches)</span>}
+          trend={<Trend current={now.sla_compliance} previous={before.sla_compliance} kind="ratio" better="up" period={period} />}
+        />
+        <KpiTile
+          id="open-exceptions"
+          wide
+          label="Open exceptions"
+          value={fmtInt(now.open_exceptions)}
+          tone={countTone(now.open_exceptions)}
+          href={view.href('/exceptions')}
+          detail={
+            <div className="aging-bar" style={{ width: '100%' }} aria-label="Open exceptions by age">
+              {agingTotals.map((b, i) =>
+                b.count > 0 ? (
+                  <Link key={b.bucket} className={`age-${i + 1} has`} href={view.href('/exceptions', { aging: b.bucket })} title={`${b.count} open for ${b.bucket}`} data-testid={`kpi-aging-${b.bucket}`}>
+                    <b>{fmtInt(b.count)}</b>
+                    {b.bucket}
+                  </Link>
+                ) : (
+                  <span key={b.bucket} className={`age-${i + 1}`} title={`none open for ${b.bucket}`} data-testid={`kpi-aging-${b.bucket}`}>
+                    <b>0</b>
+                    {b.bucket}
+                  </span>
+                ),
+              )}
+            </div>
+          }
+          trend={<Trend current={now.open_exceptions} previous={before.open_exceptions} kind="count" better="down" period={period} />}
+        />
+        <KpiTile
+          id="open-sla-breaches"
+          label="Open SLA breaches"
+          value={fmtInt(now.open_sla_breaches)}
+          tone={countTone(now.open_sla_breaches)}
+          href={view.href('/sla', { state: 'open' })}
+          detail={<span>not posted, older than their flow&apos;s threshold</span>}
+          trend={<Trend current={now.open_sla_breaches} previous={before.open_sla_breaches} kind="count" better="down" period={period} />}
+        />
+        <KpiTile
+          id="latency"
+          label="Posting latency"
+          pair
+          value={
+            <>
+              <span data-testid="kpi-latency-p50">
+                {fmtDuration(now.latency_p50_ms)}
+                <small>p50</small>
+              </span>
+              <span data-testid="kpi-latency-p95">
+                {fmtDuration(now.latency_p95_ms)}
+                <small>p95</small>
+              </span>
+            </>
+          }
+          href={view.href('/latency')}
+          detail={<span>occurred → first posted, {fmtInt(now.posted)} posted</span>}
+          trend={<Trend current={now.latency_p95_ms} previous={before.latency_p95_ms} kind="duration" better="down" period={period} />}
+        />
+      </section>
+
+      <div className="section">
+        <Card
+          title="Plants"
+          sub={`${rows.filter((r) => r.health.level === 'red').length} red · ${rows.filter((r) => r.health.level === 'amber').length} amber · ${rows.filter((r) => r.health.level === 'green').length} green`}
+          actions={<CsvLink href={view.csv('/api/v1/overview')} />}
+          testId="plant-table"
+        >
+          {rows.length === 0 ? (
+            <Empty title="No transactions in this range">Nothing occurred in the selected range for these plants and flows. Widen the range or check that plants are sending.</Empty>
+          ) : (
+            <div className="table-wrap">
+              <table className="data compact">
+                <thead>
+                  <tr>
+                    <th>Plant · why</th>
+                    <th className="num">Transactions</th>
+                    <th className="num">Posted</th>
+                    <th className="num">Pending</th>
+                    <th className="num">Failed</th>
+                    <th className="num">Posting success</th>
+                    <th className="num">First pass</th>
+                    <th className="num">SLA</th>
+                    <th className="num">Open exceptions</th>
+                    <th className="num">Open breaches</th>
+                    <th className="num">p50 / p95</th>
+                    <th>Last heard</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((r) => {
+                    const only = { plant: r.plant };
+                    const pulse = pulses.get(r.plant);
+                    return (
+                      <tr key={r.plant} className={`row-${r.health.level}`} data-testid={`plant-row-${r.plant}`} data-health={r.health.level}>
+                        <td className="why">
+                          <div className={`health health-${r.health.level}`}>
+                            <span className="health-dot" aria-label={r.health.level} />
+                            <div>
+                              <Link className="health-name" href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link>
+                              <ul className="health-reasons">
+                                {r.health.reasons.length === 0 ? <li>all postings on time</li> : r.health.reasons.map((x) => <li key={x.text} className={x.level}>{x.text}</li>)}
+                              </ul>
+                            </div>
+                          </div>
+                        </td>
+                        <td className="num"><Link href={view.href('/transactions', only)}>{fmtInt(r.transactions)}</Link></td>
+                        <td className="num"><Link className="num-posted" href={view.href('/transactions', { ...only, status: 'posted' })}>{fmtInt(r.posted)}</Link></td>
+                        <td className="num"><Link className={r.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...only, status: 'pending' })}>{fmtInt(r.pending)}</Link></td>
+                        <td className="num"><Link className={r.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtInt(r.failed)}</Link></td>
+                        <td className="num"><Link href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtPct(postingSuccess(r))}</Link></td>
+                        <td className="num"><Link href={view.href('/transactions', { ...only, first_pass: 'false' })}>{fmtPct(r.first_pass_yield)}</Link></td>
+                        <td className="num"><Link href={view.href('/sla', only)}>{fmtPct(r.sla_compliance)}</Link></td>
+                        <td className="num"><Link className={r.open_exceptions ? 'num-failed' : 'zero'} href={view.href('/exceptions', only)}>{fmtInt(r.open_exceptions)}</Link></td>
+                        <td className="num"><Link className={r.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'open' })}>{fmtInt(r.open_sla_breaches)}</Link></td>
+                        <td className="num"><Link href={view.href('/latency', only)}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</Link></td>
+                        <td className="nowrap">
+                          {pulse?.silent ? <span className="badge badge-silent plain">silent</span> : null} {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : <span className="zero">not in the last 7 days</span>}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      </div>
+    </>
   );
 }

@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Kafka broker jars from Maven Central into .cache/ (idempotent; needs java and mvn)
 bash test/support/kafka/fetch-jars.sh >/dev/null
+# Debian's Chromium for the browser tests (idempotent; apt-get when missing)
+bash scripts/install-browser.sh
 
 npx tsc --noEmit -p .
 

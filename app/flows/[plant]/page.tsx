@@ -1,0 +1,184 @@
+// One plant's day: its KPIs, volume over the range by current status, its flows, and what needs
+// attention now — open exceptions and open SLA breaches.
+import Link from 'next/link';
+import { getReadStore } from '@/clickhouse/shared';
+import { getOverview } from '@/queries/getOverview';
+import { getFlowMatrix } from '@/queries/getFlowMatrix';
+import { getExceptions } from '@/queries/getExceptions';
+import { getExceptionAging } from '@/queries/getExceptionAging';
+import { getSlaBreaches } from '@/queries/getSlaBreaches';
+import { getVolumeOverTime } from '@/queries/getVolumeOverTime';
+import { EXPORT_LIMIT, resolveView, type PageSearchParams } from '@/components/view';
+import { pageAccess, returnPath } from '@/components/viewer';
+import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { VolumeChart } from '@/components/Charts';
+import { AgeBadge } from '@/components/StatusBadge';
+import { categoryLabel, flowLabel, fmtAge, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
+import { txHref } from '@/components/links';
+import { plantHealth, postingSuccess } from '@/components/plantHealth';
+
+export const dynamic = 'force-dynamic';
+
+export async function generateMetadata({ params }: { params: Promise<{ plant: string }> }) {
+  return { title: `Plant ${decodeURIComponent((await params).plant)}` };
+}
+
+export default async function PlantPage({ params, searchParams }: { params: Promise<{ plant: string }>; searchParams: Promise<PageSearchParams> }) {
+  const plant = decodeURIComponent((await params).plant);
+  const sp = await searchParams;
+  const access = await pageAccess('view:flows', returnPath(`/flows/${encodeURIComponent(plant)}`, sp));
+  // this page is about one plant, whatever the plant filter says
+  const view = resolveView({ ...sp, plant });
+  if (!view.ok) return <FilterProblems problems={view.problems} />;
+  const f = view.filters;
+  const store = await getReadStore();
+  const [overview, matrix, exceptions, aging, breaches, volume] = await Promise.all([
+    getOverview(store, f, access.scope),
+    getFlowMatrix(store, f, access.scope, { silent_after_minutes: 30 }),
+    getExceptions(store, { ...f, limit: 50, offset: 0 }, access.scope, { status: 'open' }),
+    getExceptionAging(store, f, access.scope, { status: 'open' }),
+    getSlaBreaches(store, { ...f, limit: 50, offset: 0 }, access.scope, { state: 'open' }),
+    getVolumeOverTime(store, f, access.scope),
+  ]);
+  const pulse = matrix.plants.find((p) => p.plant === plant);
+  const health = plantHealth(overview, aging.items, pulse);
+  const only = { plant };
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="crumbs"><Link href={view.href('/flows', { plant: null })}>Flows</Link> / plant</div>
+          <h1 className={`health health-${health.level}`} style={{ alignItems: 'center' }}>
+            <span className="health-dot" style={{ marginTop: 0 }} />
+            Plant {plant}
+            {pulse?.silent && <span className="badge badge-silent plain">silent</span>}
+          </h1>
+          <p>
+            {view.rangeLabel} · last posting result {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm:ss')} UTC` : 'none in the last 7 days'}
+            {health.reasons.length ? ` · ${health.reasons.map((r) => r.text).join(' · ')}` : ' · all postings on time'}
+          </p>
+        </div>
+        <CsvLink href={view.csv('/api/v1/overview')} label="KPIs as CSV" />
+      </div>
+
+      <section className="kpis" aria-label="Key figures">
+        <Figure label="Transactions" value={fmtInt(overview.transactions)} href={view.href('/transactions', only)} />
+        <Figure label="Posted" value={fmtInt(overview.posted)} href={view.href('/transactions', { ...only, status: 'posted' })} cls={overview.posted ? 'num-posted' : ''} />
+        <Figure label="Pending" value={fmtInt(overview.pending)} href={view.href('/transactions', { ...only, status: 'pending' })} cls={overview.pending ? 'num-pending' : ''} />
+        <Figure label="Failed" value={fmtInt(overview.failed)} href={view.href('/exceptions', { ...only, status: 'all' })} cls={overview.failed ? 'num-failed' : ''} />
+        <Figure label="Posting success" value={fmtPct(postingSuccess(overview))} href={view.href('/exceptions', { ...only, status: 'all' })} />
+        <Figure label="SLA compliance" value={fmtPct(overview.sla_compliance)} href={view.href('/sla', only)} />
+        <Figure label="Latency p50 / p95" value={`${fmtDuration(overview.latency_p50_ms)} / ${fmtDuration(overview.latency_p95_ms)}`} href={view.href('/latency', only)} />
+      </section>
+
+      <div className="section">
+        <Card title="The day" sub={`transactions per ${fmtDuration(volume.bucket_seconds * 1000)} by occurred time, coloured by status now`}>
+          <div className="card-body">
+            {overview.transactions === 0 ? <Empty title="No transactions in this range" /> : <VolumeChart points={volume.items} bucketSeconds={volume.bucket_seconds} />}
+          </div>
+        </Card>
+      </div>
+
+      <div className="section">
+        <Card title="Flows" actions={<CsvLink href={view.csv('/api/v1/flows')} />}>
+          {matrix.items.length === 0 ? (
+            <Empty title="No transactions in this range" />
+          ) : (
+            <div className="table-wrap">
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th>Flow</th>
+                    <th className="num">Transactions</th>
+                    <th className="num">Posted</th>
+                    <th className="num">Pending</th>
+                    <th className="num">Failed</th>
+                    <th className="num">Open breaches</th>
+                    <th className="num">p95 latency</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {matrix.items.map((c) => {
+                    const o = { ...only, flow: c.flow };
+                    return (
+                      <tr key={c.flow}>
+                        <td>{flowLabel(c.flow)}</td>
+                        <td className="num"><Link href={view.href('/transactions', o)}>{fmtInt(c.transactions)}</Link></td>
+                        <td className="num"><Link className={c.posted ? 'num-posted' : 'zero'} href={view.href('/transactions', { ...o, status: 'posted' })}>{fmtInt(c.posted)}</Link></td>
+                        <td className="num"><Link className={c.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...o, status: 'pending' })}>{fmtInt(c.pending)}</Link></td>
+                        <td className="num"><Link className={c.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...o, status: 'all' })}>{fmtInt(c.failed)}</Link></td>
+                        <td className="num"><Link className={c.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...o, state: 'open' })}>{fmtInt(c.open_sla_breaches)}</Link></td>
+                        <td className="num"><Link href={view.href('/latency', o)}>{fmtDuration(c.p95_ms)}</Link></td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      </div>
+
+      <div className="section grid-2">
+        <Card title="Open exceptions" sub={fmtInt(overview.open_exceptions)} actions={<CsvLink href={view.csv('/api/v1/exceptions', { limit: EXPORT_LIMIT })} />}>
+          {exceptions.items.length === 0 ? (
+            <Empty title="No open exceptions" />
+          ) : (
+            <div className="table-wrap">
+              <table className="data">
+                <thead>
+                  <tr><th>Transaction</th><th>Flow</th><th>Error</th><th>Age</th></tr>
+                </thead>
+                <tbody>
+                  {exceptions.items.map((e) => (
+                    <tr key={e.correlation_id}>
+                      <td><Link className="strong mono" href={txHref(e.correlation_id, view.params)}>{e.correlation_id}</Link>{e.order_no && <span className="sub">order {e.order_no}</span>}</td>
+                      <td>{flowLabel(e.flow)}</td>
+                      <td><span className="tag tag-red">{categoryLabel(e.error_category)}</span><span className="sub">{e.error_message}</span></td>
+                      <td className="nowrap"><AgeBadge bucket={e.age_bucket} /> <span className="sub">{fmtAge(e.age_seconds)}</span></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+        <Card title="Open SLA breaches" sub={fmtInt(overview.open_sla_breaches)} actions={<CsvLink href={view.csv('/api/v1/sla/breaches', { state: 'open', limit: EXPORT_LIMIT })} />}>
+          {breaches.items.length === 0 ? (
+            <Empty title="No open SLA breaches" />
+          ) : (
+            <div className="table-wrap">
+              <table className="data">
+                <thead>
+                  <tr><th>Transaction</th><th>Flow</th><th>Occurred</th><th className="num">Waiting</th></tr>
+                </thead>
+                <tbody>
+                  {breaches.items.map((b) => (
+                    <tr key={b.correlation_id}>
+                      <td><Link className="strong mono" href={txHref(b.correlation_id, view.params)}>{b.correlation_id}</Link></td>
+                      <td>{flowLabel(b.flow)}<span className="sub">threshold {b.threshold_minutes} min</span></td>
+                      <td className="nowrap">{fmtWhen(b.occurred_at, f.at)}</td>
+                      <td className="num"><span className="num-failed">{fmtDuration(b.latency_seconds * 1000)}</span></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}
+
+function Figure({ label, value, href, cls }: { label: string; value: string; href: string; cls?: string }) {
+  return (
+    <div className="card kpi">
+      <div className="kpi-label">{label}</div>
+      <Link className={`kpi-value ${cls ?? ''}`} href={href} style={{ fontSize: '1.7rem' }}>
+        {value}
+      </Link>
+    </div>
+  );
+}

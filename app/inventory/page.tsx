@@ -1,0 +1,137 @@
+// Inventory reconciliation (month-end, finance): per plant, storage location, material and lot, the
+// MES and ERP balances at the cut-off, their variance and its value, and what explains it — postings
+// still pending, failed, or taken twice by the ERP — leaving a residual that nothing explains (flagged).
+import Link from 'next/link';
+import { getReadStore } from '@/clickhouse/shared';
+import { problemsOf } from '@/queries/filters';
+import { getInventoryVariance, varianceParams } from '@/queries/getInventoryVariance';
+import { resolveView, type PageSearchParams } from '@/components/view';
+import { pageAccess, returnPath } from '@/components/viewer';
+import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { ParamDateTime, ParamSelect, ParamText } from '@/components/ParamControls';
+import { fmtMoney, fmtQty, fmtSigned, fmtUtc } from '@/components/format';
+
+export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Inventory' };
+
+const FLAG_TEXT: Record<string, string> = {
+  unexplained: 'unexplained residual',
+  missing_mes: 'no MES balance',
+  missing_erp: 'no ERP balance',
+  no_conversion: 'no unit conversion MES → ERP',
+  no_conversion_postings: 'no unit conversion for postings',
+};
+
+export default async function InventoryPage({ searchParams }: { searchParams: Promise<PageSearchParams> }) {
+  const sp = await searchParams;
+  const access = await pageAccess('view:inventory', returnPath('/inventory', sp));
+  const view = resolveView(sp);
+  if (!view.ok) return <FilterProblems problems={view.problems} />;
+  const own = varianceParams.safeParse(Object.fromEntries(['as_of', 'material', 'only'].filter((k) => view.params.get(k)).map((k) => [k, view.params.get(k)])));
+  if (!own.success) return <FilterProblems problems={problemsOf(own.error)} />;
+  const p = own.data;
+  const f = view.filters;
+  const { items, as_of } = await getInventoryVariance(await getReadStore(), f, access.scope, p);
+  const value = items.reduce((n, r) => n + (r.value ?? 0), 0);
+  const flagged = items.filter((r) => r.flags.length > 0).length;
+  const unexplainedValue = items.filter((r) => r.flags.includes('unexplained')).reduce((n, r) => n + (r.residual ?? 0) * ((r.value ?? 0) / (r.variance || 1)), 0);
+  const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}) };
+  // the postings behind an explained part: the material's transactions up to the cut-off, as they stood then
+  const cutoff = new Date(as_of);
+  const explainedLink = (r: (typeof items)[number], status: string) =>
+    view.href('/transactions', {
+      plant: r.plant,
+      material: r.material,
+      status,
+      range: null,
+      from: new Date(cutoff.getTime() - 90 * 86_400_000).toISOString(),
+      to: new Date(cutoff.getTime() + 1000).toISOString(),
+      at: as_of,
+    });
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Inventory variance</h1>
+          <p>
+            Cut-off {fmtUtc(as_of, 'MMM d, yyyy HH:mm:ss')} UTC{p.as_of ? '' : ' (the view’s as-of instant)'} · variance = MES − ERP, valued at the latest ERP unit cost ·
+            residual = variance − pending − failed − duplicate postings.
+          </p>
+        </div>
+      </div>
+
+      <section className="kpis" aria-label="Totals" style={{ marginBottom: '1.25rem' }}>
+        <div className="card kpi"><div className="kpi-label">Keys</div><div className="kpi-value">{items.length}</div></div>
+        <div className={`card kpi ${value !== 0 ? 'tone-warn' : 'tone-good'}`}><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(value)}</div></div>
+        <div className={`card kpi ${flagged ? 'tone-bad' : 'tone-good'}`}><div className="kpi-label">Flagged keys</div><div className="kpi-value">{flagged}</div><div className="kpi-detail">unexplained value {fmtMoney(unexplainedValue)}</div></div>
+      </section>
+
+      <Card title="Variance per key" sub={`${items.length} key${items.length === 1 ? '' : 's'}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table">
+        <div className="toolbar">
+          <ParamDateTime name="as_of" label="Cut-off" placeholder="default: as of" />
+          <ParamText name="material" label="Material" placeholder="any" />
+          <ParamSelect name="only" label="Show" allLabel="All keys" options={[{ value: 'unexplained', label: 'Flagged only' }]} />
+        </div>
+        {items.length === 0 ? (
+          <Empty title="No inventory snapshots at this cut-off">Plantline compares the latest MES and ERP snapshots taken at or before the cut-off.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th>Plant</th>
+                  <th>SLoc</th>
+                  <th>Material · lot</th>
+                  <th className="num">MES</th>
+                  <th className="num">ERP</th>
+                  <th className="num">Variance</th>
+                  <th className="num">Value</th>
+                  <th className="num">Pending</th>
+                  <th className="num">Failed</th>
+                  <th className="num">Duplicate</th>
+                  <th className="num">Residual</th>
+                  <th>Flags</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((r) => {
+                  const bad = r.flags.length > 0;
+                  return (
+                    <tr key={`${r.plant}/${r.storage_location}/${r.material}/${r.lot}`} className={bad ? 'row-red' : r.variance ? 'row-amber' : 'row-green'} data-testid={`variance-${r.material}`}>
+                      <td>{r.plant}</td>
+                      <td className="mono">{r.storage_location}</td>
+                      <td>
+                        <Link className="strong" href={view.href('/search', { q: r.material, range: null, from: null, to: null })}>{r.material}</Link>
+                        {r.lot && <span className="sub">lot {r.lot}</span>}
+                      </td>
+                      <td className="num">{r.mes_qty === null ? <span className="zero">—</span> : <>{fmtQty(r.mes_qty)} <span className="zero">{r.uom}</span></>}</td>
+                      <td className="num">{r.erp_qty === null ? <span className="zero">—</span> : <>{fmtQty(r.erp_qty)} <span className="zero">{r.uom}</span></>}</td>
+                      <td className="num strong">{fmtSigned(r.variance)}</td>
+                      <td className="num">{fmtMoney(r.value)}</td>
+                      <td className="num">{r.explained_pending ? <Link className="num-pending" href={explainedLink(r, 'pending')}>{fmtSigned(r.explained_pending)}</Link> : <span className="zero">0</span>}</td>
+                      <td className="num">{r.explained_failed ? <Link className="num-failed" href={explainedLink(r, 'failed')}>{fmtSigned(r.explained_failed)}</Link> : <span className="zero">0</span>}</td>
+                      <td className="num">{r.explained_duplicate ? <Link className="num-failed" href={explainedLink(r, 'posted')}>{fmtSigned(r.explained_duplicate)}</Link> : <span className="zero">0</span>}</td>
+                      <td className={`num ${r.residual ? 'num-failed' : r.residual === 0 ? 'num-posted' : ''}`}>{fmtSigned(r.residual)}</td>
+                      <td>
+                        {r.flags.length === 0 ? (
+                          <span className="zero">{r.variance ? 'fully explained' : 'in balance'}</span>
+                        ) : (
+                          r.flags.map((fl) => (
+                            <span key={fl} className={`tag ${fl === 'unexplained' ? 'tag-red' : 'tag-amber'}`}>
+                              {FLAG_TEXT[fl] ?? fl}
+                            </span>
+                          ))
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </>
+  );
+}

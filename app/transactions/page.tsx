@@ -1,0 +1,94 @@
+// The transactions behind a count: every transaction of the range as it stood at `at`, narrowed by
+// status, SLA state, first-pass outcome or material — reached from the overview's and the flow
+// matrix's numbers. Each row opens the transaction.
+import Link from 'next/link';
+import { getReadStore } from '@/clickhouse/shared';
+import { problemsOf } from '@/queries/filters';
+import { listTransactions, transactionListParams } from '@/queries/listTransactions';
+import { resolveView, pageLinks, type PageSearchParams } from '@/components/view';
+import { pageAccess, returnPath } from '@/components/viewer';
+import { Card, Empty, FilterProblems, Pager } from '@/components/Card';
+import { ParamSelect, ParamText } from '@/components/ParamControls';
+import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
+import { categoryLabel, flowLabel, fmtDuration, fmtInt, fmtWhen } from '@/components/format';
+import { txHref } from '@/components/links';
+
+export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Transactions' };
+
+const TITLES: Record<string, string> = { posted: 'Posted transactions', pending: 'Pending transactions', failed: 'Failed transactions' };
+
+export default async function TransactionsPage({ searchParams }: { searchParams: Promise<PageSearchParams> }) {
+  const sp = await searchParams;
+  const access = await pageAccess('view:transactions', returnPath('/transactions', sp));
+  const view = resolveView(sp);
+  if (!view.ok) return <FilterProblems problems={view.problems} />;
+  const own = transactionListParams.safeParse({ status: view.params.get('status') ?? undefined, sla: view.params.get('sla') ?? undefined, first_pass: view.params.get('first_pass') ?? undefined, material: view.params.get('material') ?? undefined });
+  if (!own.success) return <FilterProblems problems={problemsOf(own.error)} />;
+  const p = own.data;
+  const f = view.filters;
+  const { items, total, next_cursor } = await listTransactions(await getReadStore(), f, access.scope, p);
+  const pages = pageLinks(view, next_cursor);
+  const title = p.first_pass === 'false' ? 'Not posted on the first attempt' : p.first_pass === 'true' ? 'Posted on the first attempt' : (TITLES[p.status ?? ''] ?? 'Transactions');
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="crumbs"><Link href={view.href('/')}>Overview</Link> / transactions</div>
+          <h1>{title}</h1>
+          <p>{view.rangeLabel}{f.plants.length ? ` · plants ${f.plants.join(', ')}` : ''}{p.material ? ` · material ${p.material}` : ''}; status as of the instant shown.</p>
+        </div>
+      </div>
+      <Card title={title} sub={`${fmtInt(total)} transaction${total === 1 ? '' : 's'}`} testId="transaction-list">
+        <div className="toolbar">
+          <ParamSelect name="status" label="Status" options={[{ value: 'posted', label: 'posted' }, { value: 'pending', label: 'pending' }, { value: 'failed', label: 'failed' }]} />
+          <ParamSelect name="sla" label="SLA" options={[{ value: 'met', label: 'within SLA' }, { value: 'closed_breach', label: 'posted late' }, { value: 'open_breach', label: 'open breach' }, { value: 'open', label: 'running, within SLA' }]} />
+          <ParamSelect name="first_pass" label="First attempt" options={[{ value: 'true', label: 'posted on attempt 1' }, { value: 'false', label: 'not posted on attempt 1' }]} />
+          <ParamText name="material" label="Material" placeholder="any" />
+        </div>
+        {items.length === 0 ? (
+          <Empty title="No transactions match">Nothing in the selected range matches these filters.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th>Correlation id</th>
+                  <th>Status</th>
+                  <th>Plant</th>
+                  <th>Flow</th>
+                  <th>Occurred (UTC)</th>
+                  <th>Order · material · lot</th>
+                  <th>Document</th>
+                  <th className="num">Attempts</th>
+                  <th className="num">Latency</th>
+                  <th>SLA</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((t) => (
+                  <tr key={t.correlation_id} data-testid="tx-row">
+                    <td><Link className="strong mono" href={txHref(t.correlation_id, view.params)}>{t.correlation_id}</Link></td>
+                    <td>
+                      <StatusBadge status={t.status} />
+                      {t.error_category && <span className="sub">{categoryLabel(t.error_category)}</span>}
+                    </td>
+                    <td><Link href={view.href(`/flows/${encodeURIComponent(t.plant)}`)}>{t.plant}</Link></td>
+                    <td>{flowLabel(t.flow)}</td>
+                    <td className="nowrap">{fmtWhen(t.occurred_at, f.at)}</td>
+                    <td>{[t.order_no, t.material, t.lot].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>
+                    <td className="mono">{t.document_no || <span className="zero">—</span>}</td>
+                    <td className="num">{t.attempts}</td>
+                    <td className="num">{fmtDuration(t.latency_ms)}</td>
+                    <td><SlaBadge state={t.sla_state} /> <span className="sub">threshold {t.threshold_minutes} min</span></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager offset={f.offset} shown={items.length} total={total} prev={pages.prev} next={pages.next} />
+      </Card>
+    </>
+  );
+}

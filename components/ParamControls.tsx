@@ -1,0 +1,87 @@
+'use client';
+// Controls for a page's own URL parameters (error category, age bucket, breach state, cut-off…): a
+// change rewrites the URL, the server renders the new view, and the link stays shareable.
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { fromInputValue, toInputValue } from './format';
+
+function useParamSetter() {
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const [pending, startTransition] = useTransition();
+  const set = (name: string, value: string | null) => {
+    const next = new URLSearchParams(params.toString());
+    if (value === null || value === '') next.delete(name);
+    else next.set(name, value);
+    next.delete('cursor');
+    const qs = next.toString();
+    startTransition(() => router.push(qs ? `${pathname}?${qs}` : pathname, { scroll: false }));
+  };
+  return { params, set, pending };
+}
+
+export function ParamSelect({ name, label, options, allLabel = 'All' }: { name: string; label: string; options: { value: string; label: string }[]; allLabel?: string }) {
+  const { params, set, pending } = useParamSetter();
+  return (
+    <label>
+      {label}
+      <select value={params.get(name) ?? ''} onChange={(e) => set(name, e.target.value)} aria-busy={pending} data-testid={`param-${name}`}>
+        <option value="">{allLabel}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** An instant (UTC) for a parameter such as the inventory cut-off `as_of`; empty = the page's default. */
+export function ParamDateTime({ name, label, placeholder }: { name: string; label: string; placeholder?: string }) {
+  const { params, set } = useParamSetter();
+  const current = params.get(name);
+  const [value, setValue] = useState(toInputValue(current));
+  return (
+    <label>
+      {label}
+      <input
+        type="datetime-local"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={() => value !== toInputValue(current) && set(name, value ? fromInputValue(value) : null)}
+        onKeyDown={(e) => e.key === 'Enter' && set(name, value ? fromInputValue(value) : null)}
+        data-testid={`param-${name}`}
+      />
+      <span className="fb-meta">UTC</span>
+      {current ? (
+        <button type="button" className="btn btn-quiet" onClick={() => (setValue(''), set(name, null))}>
+          clear
+        </button>
+      ) : (
+        placeholder && <span className="fb-meta">{placeholder}</span>
+      )}
+    </label>
+  );
+}
+
+export function ParamText({ name, label, placeholder }: { name: string; label: string; placeholder?: string }) {
+  const { params, set } = useParamSetter();
+  const [value, setValue] = useState(params.get(name) ?? '');
+  return (
+    <label>
+      {label}
+      <input
+        type="text"
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => setValue(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && set(name, value.trim() || null)}
+        onBlur={() => value.trim() !== (params.get(name) ?? '') && set(name, value.trim() || null)}
+        data-testid={`param-${name}`}
+        style={{ width: '9rem' }}
+      />
+    </label>
+  );
+}

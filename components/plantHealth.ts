@@ -1,0 +1,40 @@
+// "Which plant is red, and why": one rule set for every page that colours a plant. A plant is red when
+// it went silent, has an exception open for 4 hours or more, or its posting success or SLA compliance
+// is below the red line; amber when anything is open or slightly below target; green otherwise.
+import type { OverviewFigures } from '@/queries/getOverview';
+import type { AgingRow } from '@/queries/getExceptionAging';
+import type { PlantPulse } from '@/queries/getFlowMatrix';
+import { fmtDuration, fmtPct } from './format';
+
+export const HEALTH_TARGETS = {
+  /** posting success = posted / (posted + failed) */
+  successRed: 0.95,
+  successAmber: 0.99,
+  slaRed: 0.9,
+  slaAmber: 0.98,
+};
+const OLD_BUCKETS = new Set(['4-24h', '1-3d', '>3d']);
+
+export type HealthLevel = 'red' | 'amber' | 'green';
+export type PlantHealth = { level: HealthLevel; reasons: { level: HealthLevel; text: string }[] };
+
+export const postingSuccess = (f: Pick<OverviewFigures, 'posted' | 'failed'>) => (f.posted + f.failed === 0 ? null : f.posted / (f.posted + f.failed));
+
+export function plantHealth(f: OverviewFigures, aging: AgingRow[], pulse?: PlantPulse): PlantHealth {
+  const reasons: PlantHealth['reasons'] = [];
+  if (pulse?.silent) reasons.push({ level: 'red', text: `silent for ${fmtDuration((pulse.minutes_since_last ?? 0) * 60_000)}` });
+  const old = aging.filter((a) => OLD_BUCKETS.has(a.bucket)).reduce((n, a) => n + a.count, 0);
+  if (old > 0) reasons.push({ level: 'red', text: `${old} exception${old > 1 ? 's' : ''} open 4 h or more` });
+  const success = postingSuccess(f);
+  if (success !== null && success < HEALTH_TARGETS.successAmber) {
+    reasons.push({ level: success < HEALTH_TARGETS.successRed ? 'red' : 'amber', text: `posting success ${fmtPct(success)}` });
+  }
+  if (f.sla_compliance !== null && f.sla_compliance < HEALTH_TARGETS.slaAmber) {
+    reasons.push({ level: f.sla_compliance < HEALTH_TARGETS.slaRed ? 'red' : 'amber', text: `SLA compliance ${fmtPct(f.sla_compliance)}` });
+  }
+  const young = f.open_exceptions - old;
+  if (young > 0) reasons.push({ level: 'amber', text: `${young} open exception${young > 1 ? 's' : ''} under 4 h` });
+  if (f.open_sla_breaches > 0) reasons.push({ level: 'amber', text: `${f.open_sla_breaches} open SLA breach${f.open_sla_breaches > 1 ? 'es' : ''}` });
+  const level: HealthLevel = reasons.some((r) => r.level === 'red') ? 'red' : reasons.length ? 'amber' : 'green';
+  return { level, reasons };
+}

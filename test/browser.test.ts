@@ -1,0 +1,261 @@
+// The pages in a real browser (Debian's Chromium, driven by playwright-core) against the real app (the
+// production build on embedded chDB, in a child process), seeded through the HTTP ingest endpoints
+// with the hand-built day of test/views.test.ts and looked at as it stood at AT = 2026-11-03T12:00Z.
+// The numbers asserted are the hand-computed ones. Every page is saved as a screenshot in
+// test-results/screenshots/ (PLANTLINE_UPDATE_DOCS_SCREENSHOTS=1 also refreshes docs/screenshots/).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AT, DOCS_SCREENSHOT_DIR, SCREENSHOT_DIR, launchChromium, seed, signIn, startApp, type TestApp } from './support/browser';
+
+let app: TestApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const shots: string[] = [];
+/** Script errors and console errors in any page (hydration mismatches, failed requests, React errors). */
+const browserErrors: string[] = [];
+
+const url = (p: string) => `${app.baseUrl}${p}${p.includes('?') ? '&' : '?'}at=${AT}`;
+
+async function open(p: string) {
+  await page.goto(url(p), { waitUntil: 'networkidle' });
+  assert.equal(await page.locator('[data-testid=page-error]').count(), 0, `${p}: the page shows its error state`);
+}
+
+async function shot(name: string, target: Page = page) {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await target.screenshot({ path: file, fullPage: true });
+  shots.push(file);
+}
+
+const text = async (testId: string) => (await page.getByTestId(testId).first().innerText()).trim();
+
+before(
+  async () => {
+    app = await startApp();
+    await seed(app.baseUrl);
+    browser = await launchChromium();
+    // a browser in another time zone and locale: the pages still say UTC and en-US numbers
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'Europe/Berlin', locale: 'de-DE' });
+    context.on('weberror', (e) => browserErrors.push(`pageerror: ${e.error().message}`));
+    context.on('console', (m) => {
+      if (m.type() === 'error') browserErrors.push(`console: ${m.text()} (${m.location().url})`);
+    });
+    page = await context.newPage();
+    await page.goto(`${app.baseUrl}/`, { waitUntil: 'networkidle' });
+    assert.match(page.url(), /\/signin\?callbackUrl=/, 'pages ask for a sign-in first');
+    await shot('signin');
+    await signIn(page, app.baseUrl);
+  },
+  { timeout: 300_000 },
+);
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  // one set for the README: refreshed on request, or when missing
+  const update = process.env.PLANTLINE_UPDATE_DOCS_SCREENSHOTS === '1';
+  fs.mkdirSync(DOCS_SCREENSHOT_DIR, { recursive: true });
+  for (const file of shots) {
+    const target = path.join(DOCS_SCREENSHOT_DIR, path.basename(file));
+    if (update || !fs.existsSync(target)) fs.copyFileSync(file, target);
+  }
+});
+
+test('the overview shows the hand-computed figures of the seeded day', async () => {
+  await open('/');
+  assert.equal(await text('kpi-transactions-value'), '11');
+  assert.equal(await text('kpi-posted'), '4 posted');
+  assert.equal(await text('kpi-pending'), '3 pending');
+  assert.equal(await text('kpi-failed'), '4 failed');
+  assert.equal(await text('kpi-posting-success-value'), '50.0%'); // 4 / (4 + 4)
+  assert.equal(await text('kpi-first-pass-yield-value'), '37.5%'); // 3 / 8
+  assert.equal(await text('kpi-sla-compliance-value'), '22.2%'); // 2 / 9
+  assert.equal(await text('kpi-open-exceptions-value'), '3');
+  // open exceptions by age: T11 <1h, T3 1-4h, T6 4-24h
+  assert.deepEqual(
+    await page.locator('[data-testid^=kpi-aging-]').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())),
+    ['1 <1h', '1 1-4h', '1 4-24h', '0 1-3d', '0 >3d'],
+  );
+  assert.equal(await text('kpi-open-sla-breaches-value'), '5');
+  assert.match(await text('kpi-latency-p50'), /^25 min\s*p50$/i); // 1 500 000 ms
+  assert.match(await text('kpi-latency-p95'), /^40 min\s*p95$/i); // 2 400 000 ms
+  // which plant is red, and why
+  const p01 = page.getByTestId('plant-row-P01');
+  assert.equal(await p01.getAttribute('data-health'), 'red');
+  assert.match(await p01.innerText(), /posting success 50\.0%/);
+  assert.match(await page.getByTestId('plant-row-P02').innerText(), /1 exception open 4 h or more/);
+  // every number is a link to its rows
+  assert.match((await page.getByTestId('kpi-open-exceptions-value').getAttribute('href'))!, /^\/exceptions\?.*at=/);
+  await shot('overview');
+});
+
+test('a plant filter (P02) changes every figure and is kept in the URL', async () => {
+  await open('/');
+  await page.locator('[data-testid=plant-filter] > summary').click();
+  await Promise.all([page.waitForURL(/plant=P02/), page.getByTestId('plant-filter-P02').check()]);
+  assert.equal(await page.locator('[data-testid=plant-filter] > summary').innerText(), 'P02');
+  await page.waitForFunction(() => document.querySelector('[data-testid=kpi-transactions-value]')?.textContent === '5');
+  assert.equal(await text('kpi-transactions-value'), '5');
+  assert.equal(await text('kpi-posted'), '2 posted');
+  assert.equal(await text('kpi-pending'), '1 pending');
+  assert.equal(await text('kpi-failed'), '2 failed');
+  assert.equal(await text('kpi-open-exceptions-value'), '2');
+  assert.equal(await text('kpi-open-sla-breaches-value'), '1');
+  assert.equal(await page.getByTestId('plant-row-P01').count(), 0);
+  await page.keyboard.press('Escape');
+  await shot('overview-plant-P02');
+  // the filter travels with the navigation
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Exceptions' }).click();
+  await page.waitForURL(/\/exceptions\?.*plant=P02/);
+  await page.getByTestId('exception-list').waitFor();
+  assert.deepEqual(await page.locator('[data-testid^=exception-T]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), ['exception-T6', 'exception-T11']);
+  // its CSV export carries the same filters and holds the same rows
+  const csvHref = await page.getByTestId('exception-list').getByTestId('csv-link').getAttribute('href');
+  assert.match(csvHref!, /^\/api\/v1\/exceptions\?plant=P02&from=.*&at=2026-11-03T12%3A00%3A00\.000Z.*&format=csv/);
+  const csv = await page.request.get(`${app.baseUrl}${csvHref}`);
+  assert.equal(csv.status(), 200);
+  const lines = (await csv.text()).trim().split('\n');
+  assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['T6', 'T11']);
+});
+
+test('time range presets and a custom from/to are kept in the URL', async () => {
+  await open('/');
+  await Promise.all([page.waitForURL(/range=7d/), page.getByTestId('range-7d').click()]);
+  await page.waitForFunction(() => /7d to Nov 3/.test(document.querySelector('.page-head p')?.textContent ?? ''));
+  assert.equal(await text('kpi-transactions-value'), '12'); // T10 (Nov 1) is in the week
+  // custom: 09:00–12:00 holds T1, T2, T4, T5, T7, T8, T9, T11, T12 (not T3 at 08:00, not T6 on Nov 2)
+  await page.locator('[data-testid=range-custom] > summary').click();
+  await page.locator('[data-testid=range-custom] input').nth(0).fill('2026-11-03T09:00');
+  await page.locator('[data-testid=range-custom] input').nth(1).fill('2026-11-03T12:00');
+  await Promise.all([page.waitForURL(/from=2026-11-03T09%3A00%3A00Z/), page.locator('[data-testid=range-custom] button[type=submit]').click()]);
+  await page.waitForFunction(() => document.querySelector('[data-testid=kpi-transactions-value]')?.textContent === '9');
+  assert.doesNotMatch(page.url(), /range=/);
+});
+
+test('clicking the failed release T3 opens its transaction: the attempt, its error, the spans across systems', async () => {
+  await open('/failed-releases');
+  const row = page.getByTestId('release-T3');
+  assert.match(await row.innerText(), /MES-404/);
+  assert.match(await row.innerText(), /Material M-9 is not in the MES master/);
+  await shot('failed-releases');
+  await Promise.all([page.waitForURL(/\/tx\/T3\?at=/), row.getByTestId('tx-link').click()]);
+  await page.getByTestId('tx-timeline').waitFor();
+  assert.equal(await text('tx-status'), 'failed');
+  const attempt = page.getByTestId('attempt-e5');
+  assert.match(await attempt.innerText(), /Attempt 1/);
+  assert.match(await attempt.getByTestId('attempt-error').innerText(), /MES-404[\s\S]*Master data[\s\S]*Material M-9 is not in the MES master/);
+  assert.match(await page.getByTestId('action-a3').innerText(), /Acknowledged[\s\S]*by ben/);
+  assert.equal(await page.getByTestId('waterfall-span').count(), 6);
+  assert.deepEqual(await page.getByTestId('waterfall-service').allInnerTexts(), ['erp', 'middleware', 'mes-p01']);
+  await shot('transaction-T3');
+});
+
+test('search by order number 4713 finds T9, pending as of AT', async () => {
+  await open('/');
+  await page.getByTestId('header-search').fill('4713');
+  await Promise.all([page.waitForURL(/\/search\?q=4713/), page.getByTestId('header-search').press('Enter')]);
+  const hit = page.getByTestId('hit-T9');
+  await hit.waitFor();
+  assert.equal(await page.locator('[data-testid^=hit-]').count(), 1);
+  assert.match(await hit.innerText(), /pending[\s\S]*4713[\s\S]*order/);
+  await shot('search');
+  await Promise.all([page.waitForURL(/\/tx\/T9/), hit.getByRole('link', { name: 'T9' }).click()]);
+  assert.equal(await text('tx-status'), 'pending');
+});
+
+test('every page shows the seeded day', async () => {
+  await open('/flows');
+  assert.match(await page.getByTestId('cell-P01-goods_receipt').innerText(), /^3\s+0 failed\s+1 pending\s+1 breach\s+p95 40 min$/);
+  await shot('flows');
+
+  await open('/flows/P02');
+  assert.match(await page.locator('h1').innerText(), /Plant P02/);
+  await page.locator('[data-testid=volume-chart] .recharts-surface').first().waitFor();
+  await shot('plant-P02');
+
+  await open('/exceptions');
+  assert.equal(await text('aging-P01-1-4h'), '1');
+  assert.equal(await text('aging-P02-<1h'), '1');
+  assert.equal(await text('aging-P02-4-24h'), '1');
+  assert.match(await page.getByTestId('exception-T6').innerText(), /assigned[\s\S]*ben/);
+  await shot('exceptions');
+
+  await open('/sla');
+  assert.deepEqual(await page.locator('[data-testid^=breach-T]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), [
+    'breach-T6', 'breach-T3', 'breach-T2', 'breach-T12', 'breach-T9', 'breach-T8', 'breach-T4',
+  ]);
+  assert.match(await page.getByTestId('sla-thresholds').innerText(), /P02[^\n]*20 min/);
+  await shot('sla');
+
+  await open('/latency');
+  assert.match(await text('heat-P01-goods_receipt'), /^40 min/);
+  assert.match(await text('heat-P02-shipment'), /^25 min/);
+  await page.locator('[data-testid=latency-chart] .recharts-surface').first().waitFor();
+  await shot('latency');
+
+  await open('/inventory');
+  assert.match(await page.getByTestId('variance-M-300').innerText(), /−?-?2[\s\S]*unexplained residual/);
+  assert.match(await page.getByTestId('variance-M-200').innerText(), /fully explained/);
+  await shot('inventory');
+
+  await open('/transactions?status=pending');
+  assert.deepEqual(await page.getByTestId('tx-row').locator('td:first-child').allInnerTexts(), ['T5', 'T4', 'T9']);
+  await shot('transactions-pending');
+
+  await open('/tx/T2');
+  assert.equal(await text('tx-status'), 'posted');
+  assert.equal(await text('tx-documents'), '5000000002');
+  assert.equal(await page.locator('.wf-trace').count(), 2);
+  await shot('transaction-T2');
+
+  // a transaction from October: its payload, collapsed until asked for
+  await open('/tx/T13');
+  await page.getByTestId('attempt-e30').locator('summary').click();
+  assert.match(await page.getByTestId('attempt-e30').locator('pre').innerText(), /"movement_type": "101"/);
+  await shot('transaction-T13-payload');
+});
+
+test('empty and refused states speak plainly', async () => {
+  await page.goto(`${app.baseUrl}/?at=2026-10-01T00:00:00Z`, { waitUntil: 'networkidle' });
+  assert.equal(await text('kpi-transactions-value'), '0');
+  assert.match(await page.getByTestId('plant-table').innerText(), /No transactions in this range/);
+  await page.goto(`${app.baseUrl}/exceptions?range=2y`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('filter-problems').innerText(), /range: expected one of 1h, 24h, 7d, 30d/);
+  await page.goto(`${app.baseUrl}/tx/NOPE?at=${AT}`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('tx-not-found').innerText(), /Transaction NOPE not found/);
+  // a live view refreshes itself; the refresh can be paused
+  await page.goto(`${app.baseUrl}/flows`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('auto-refresh').innerText(), /Auto-refresh 30 s/);
+  await page.getByTestId('refresh-toggle').click();
+  assert.match(await page.getByTestId('auto-refresh').innerText(), /Auto-refresh paused/);
+  await page.getByTestId('refresh-toggle').click();
+});
+
+test('on a control-room wall and on a small laptop', async () => {
+  const wall = await context.newPage();
+  await wall.setViewportSize({ width: 2560, height: 1440 });
+  await wall.goto(url('/'), { waitUntil: 'networkidle' });
+  assert.equal((await wall.getByTestId('kpi-transactions-value').innerText()).trim(), '11');
+  const tile = await wall.getByTestId('kpi-transactions').boundingBox();
+  assert.ok(tile && tile.height > 150, 'tiles grow with the screen');
+  await shot('overview-wall-2560', wall);
+  await wall.close();
+
+  const laptop = await context.newPage();
+  await laptop.setViewportSize({ width: 1280, height: 720 });
+  await laptop.goto(url('/exceptions'), { waitUntil: 'networkidle' });
+  const overflow = await laptop.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `no horizontal page scroll at 1280 px (${overflow}px too wide)`);
+  await shot('exceptions-laptop-1280', laptop);
+  await laptop.close();
+});
+
+test('no page logged a script error', () => {
+  assert.deepEqual(browserErrors, []);
+  assert.doesNotMatch(app.log(), /\[api\] .* failed|Unhandled|TypeError|digest/);
+});

@@ -255,6 +255,40 @@ test('on a control-room wall and on a small laptop', async () => {
   await laptop.close();
 });
 
+test('ERP support resolves an exception from its transaction page; the timeline shows who and why', async () => {
+  // live (no `at`): the action is stamped now, so it shows in the view as it stands now
+  await page.goto(`${app.baseUrl}/tx/T11`, { waitUntil: 'networkidle' });
+  const panel = page.getByTestId('tx-actions');
+  await panel.locator('textarea').fill('Inspection lot QL-7 created in QMS; hold posted by hand');
+  await panel.getByRole('button', { name: 'Resolve by hand' }).click();
+  await page.getByText('Resolved by hand.').waitFor({ timeout: 15_000 });
+  await page.getByTestId('tx-timeline').getByText('Inspection lot QL-7 created in QMS; hold posted by hand').waitFor({ timeout: 15_000 });
+  await shot('transaction-T11-resolved');
+  // the queue as it stands now no longer lists it as open
+  await page.goto(`${app.baseUrl}/exceptions?from=2026-11-02T00:00:00Z&to=2026-11-04T00:00:00Z`, { waitUntil: 'networkidle' });
+  assert.equal(await page.locator('a[href*="/tx/T11"]').count(), 0, 'T11 is no longer an open exception');
+});
+
+test('sign out; a wrong password is refused; sign in again', async () => {
+  await page.goto(`${app.baseUrl}/`, { waitUntil: 'networkidle' });
+  await Promise.all([page.waitForURL(/\/signin/, { timeout: 20_000 }), page.getByTestId('sign-out').click()]);
+  await page.goto(`${app.baseUrl}/exceptions`, { waitUntil: 'networkidle' });
+  assert.match(page.url(), /\/signin\?callbackUrl=%2Fexceptions/);
+  await page.fill('input[name=email]', 'browser-test@plantline.local');
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('button[type=submit]');
+  const refusal = page.locator('.signin-error');
+  await refusal.waitFor({ timeout: 15_000 });
+  assert.match(await refusal.innerText(), /Sign-in failed/);
+  // the refused sign-in's 401 is the one console error this test expects: take it off the list
+  const expected = browserErrors.findIndex((e) => /401 .*\/api\/auth\/callback\/credentials/.test(e));
+  assert.notEqual(expected, -1, 'the refused sign-in answered 401');
+  browserErrors.splice(expected, 1);
+  await signIn(page, app.baseUrl);
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.match(await page.getByTestId('user-menu').innerText(), /browser-test@plantline\.local/);
+});
+
 test('no page logged a script error', () => {
   assert.deepEqual(browserErrors, []);
   assert.doesNotMatch(app.log(), /\[api\] .* failed|Unhandled|TypeError|digest/);

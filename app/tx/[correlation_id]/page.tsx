@@ -8,6 +8,7 @@ import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
 import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
+import { ActionPanel } from '@/components/ActionPanel';
 import { Waterfall } from '@/components/Waterfall';
 import { categoryLabel, flowLabel, fmtDuration, fmtQty, fmtSigned, fmtUtc } from '@/components/format';
 
@@ -110,6 +111,16 @@ export default async function TransactionPage({ params, searchParams }: { params
           )}
         </div>
       </Card>
+
+      {(access.can('act:exceptions') || access.can('act:replay')) && (
+        <div className="section">
+          <Card title="Act" sub={s.status === 'failed' ? 'on this exception' : 'comments only: it is not an exception'} testId="tx-act">
+            <div className="card-body">
+              <ActionPanel correlationId={id} status={s.status} state={s.state} canAct={access.can('act:exceptions')} canReplay={access.can('act:replay')} />
+            </div>
+          </Card>
+        </div>
+      )}
 
       <div className="section">
         <Card title="Across systems" sub={tx.spans.length ? `${tx.spans.length} spans in ${traces} trace${traces === 1 ? '' : 's'}` : undefined} testId="tx-spans">

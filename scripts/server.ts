@@ -9,6 +9,7 @@ import { startIngestRuntime } from '../ingest/runtime';
 import { bootstrapIdentity } from '../lib/auth/directory';
 import { publishReplayInProcess, registerReplayPublisher } from '../ingest/replay';
 import { TOPICS } from '../lib/contract';
+import { startEmbeddedSimulator } from '../simulator';
 
 export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
@@ -38,6 +39,11 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   const port = typeof address === 'object' && address ? address.port : config.port;
   // next-auth builds its callback URLs from this; behind a proxy, set it to the public URL
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+  // the built-in plant simulator (PLANTLINE_SIMULATOR, on by default in embedded mode) posts to this app
+  // over HTTP like an edge agent; it returns at once and backfills the last 7 days in the background
+  const simulator = config.simulator
+    ? await startEmbeddedSimulator({ url: `http://127.0.0.1:${port}`, token: runtime.ingestToken, kafkaBrokers: config.kafka?.brokers })
+    : null;
   const where = config.store.kind === 'embedded' ? `embedded chDB in ${config.store.dataDir}` : `ClickHouse at ${new URL(config.store.url).host}`;
   console.log(`Plantline is up: open http://localhost:${port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'})`);
 
@@ -46,11 +52,12 @@ export async function startServer(opts: { dev?: boolean } = {}) {
     if (stopping) return;
     stopping = true;
     console.log(`Plantline: ${signal}, storing what was received and stopping`);
+    await simulator?.stop();
     server.close();
     await runtime.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  return { server, runtime };
+  return { server, runtime, simulator };
 }

@@ -9,7 +9,8 @@ import { startIngestRuntime } from '../ingest/runtime';
 import { bootstrapIdentity } from '../lib/auth/directory';
 import { publishReplayInProcess, registerReplayPublisher } from '../ingest/replay';
 import { TOPICS } from '../lib/contract';
-import { startEmbeddedSimulator } from '../simulator';
+import { startEmbeddedSimulator, worldUomConversions } from '../simulator';
+import { listUomConversions, setUomConversion } from '../lib/masterConfig';
 
 export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
@@ -41,6 +42,10 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
   // the built-in plant simulator (PLANTLINE_SIMULATOR, on by default in embedded mode) posts to this app
   // over HTTP like an edge agent; it returns at once and backfills the last 7 days in the background
+  if (config.simulator && (await listUomConversions(runtime.writeStore)).length === 0) {
+    // the simulated group's material master: what an admin would configure for a real one
+    for (const c of worldUomConversions()) await setUomConversion(runtime.writeStore, c, '2000-01-01 00:00:00.000');
+  }
   const simulator = config.simulator
     ? await startEmbeddedSimulator({ url: `http://127.0.0.1:${port}`, token: runtime.ingestToken, kafkaBrokers: config.kafka?.brokers })
     : null;

@@ -6,3 +6,10 @@ export { World, type WorldOptions } from './world';
 export { CaptureDelivery, HttpDelivery, KafkaDelivery, type Delivery } from './delivery';
 export { Ledger, type InventoryRow, type ReplayRecord } from './ledger';
 export { PLANTS } from './plants';
+
+import { PLANTS as ALL_PLANTS } from './plants';
+import { uomConversions } from './masterdata';
+/** The unit conversions of the simulated group's material master, as Plantline's configuration expects them. */
+export function worldUomConversions(): { material: string; from_uom: string; to_uom: string; factor: number }[] {
+  return uomConversions(ALL_PLANTS.flatMap((p) => p.catalogue.materials)).map((c) => ({ material: c.material, from_uom: c.from, to_uom: c.to, factor: c.factor }));
+}

@@ -280,3 +280,34 @@ test('injection strings in every filter and in search: 400 or no rows, never an 
   const [r] = await queryRows<{ n: string }>(store, 'test', sql`SELECT count() AS n FROM postings`);
   assert.ok(Number(r.n) > 0);
 });
+
+test('admin configuration: an SLA override and a unit conversion change the numbers; other roles may not set them', async () => {
+  const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
+  const sla = (await import(routes['/api/v1/admin/sla-policies'].file)) as RouteModule;
+  const uom = (await import(routes['/api/v1/admin/uom-conversions'].file)) as RouteModule;
+  const breaches = (await import(routes['/api/v1/sla/breaches'].file)) as RouteModule;
+  const variance = (await import(routes['/api/v1/inventory/variance'].file)) as RouteModule;
+  const closed = async () => (await call(breaches, 'GET', '/api/v1/sla/breaches?state=closed', [], { headers: bearer('admin') })).body.items.map((i: { correlation_id: string }) => i.correlation_id);
+  // shipment's default is 60 min: T8 (25 min) is no breach
+  assert.deepEqual(await closed(), ['T2']);
+  assert.equal((await call(sla, 'POST', '/api/v1/admin/sla-policies', [], { headers: bearer('plant_it'), body: { plant: 'P02', flow: 'shipment', threshold_minutes: 20 } })).status, 403);
+  const bad = await call(sla, 'POST', '/api/v1/admin/sla-policies', [], { headers: bearer('admin'), body: { plant: 'P02', flow: 'shipment', threshold_minutes: 0 } });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.problems[0], /^threshold_minutes: /);
+  assert.equal((await call(sla, 'POST', '/api/v1/admin/sla-policies', [], { headers: bearer('admin'), body: { plant: 'P02', flow: 'shipment', threshold_minutes: 20 } })).status, 201);
+  // the override is in force from now on: seen from now, T8 (25 min) is a closed breach; so is T9,
+  // whose posting arrived at 12:30 (90 min after it occurred)
+  const now = await call(breaches, 'GET', `/api/v1/sla/breaches?state=closed&at=${new Date().toISOString()}&from=2026-11-02T00:00:00Z&to=2026-11-04T00:00:00Z`, [], { headers: bearer('admin') });
+  assert.deepEqual(now.body.items.map((i: { correlation_id: string; threshold_minutes: number }) => [i.correlation_id, i.threshold_minutes]), [['T2', 15], ['T9', 15], ['T8', 20]]);
+  // while the day as it stood at AT keeps the rules of AT
+  assert.deepEqual(await closed(), ['T2']);
+  const thresholds = await call(sla, 'GET', '/api/v1/admin/sla-policies', [], { headers: bearer('viewer') });
+  assert.equal(thresholds.status, 200);
+
+  const m200 = async () => (await call(variance, 'GET', `/api/v1/inventory/variance?material=M-200&at=${new Date().toISOString()}`, [], { headers: bearer('finance') })).body.items[0];
+  assert.deepEqual((await m200()).flags, ['no_conversion']);
+  assert.equal((await call(uom, 'POST', '/api/v1/admin/uom-conversions', [], { headers: bearer('finance'), body: { material: 'M-200', from_uom: 'G', to_uom: 'KG', factor: 0.001 } })).status, 403);
+  assert.equal((await call(uom, 'POST', '/api/v1/admin/uom-conversions', [], { headers: bearer('admin'), body: { material: 'M-200', from_uom: 'G', to_uom: 'KG', factor: 0.001 } })).status, 201);
+  const converted = await m200();
+  assert.deepEqual([converted.mes_qty, converted.erp_qty, converted.flags], [50.75, 49.5, []]);
+});

@@ -35,6 +35,10 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   const value = items.reduce((n, r) => n + (r.value ?? 0), 0);
   const flagged = items.filter((r) => r.flags.length > 0).length;
   const unexplainedValue = items.filter((r) => r.flags.includes('unexplained')).reduce((n, r) => n + (r.residual ?? 0) * ((r.value ?? 0) / (r.variance || 1)), 0);
+  // the page shows what needs attention first: flagged keys, then the largest values; the export has every key
+  const SHOWN = 300;
+  const ranked = [...items].sort((a, b) => Number(b.flags.length > 0) - Number(a.flags.length > 0) || Math.abs(b.value ?? 0) - Math.abs(a.value ?? 0));
+  const shown = ranked.slice(0, SHOWN);
   const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}) };
   // the postings behind an explained part: the material's transactions up to the cut-off, as they stood then
   const cutoff = new Date(as_of);
@@ -67,7 +71,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         <div className={`card kpi ${flagged ? 'tone-bad' : 'tone-good'}`}><div className="kpi-label">Flagged keys</div><div className="kpi-value">{flagged}</div><div className="kpi-detail">unexplained value {fmtMoney(unexplainedValue)}</div></div>
       </section>
 
-      <Card title="Variance per key" sub={`${items.length} key${items.length === 1 ? '' : 's'}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table">
+      <Card title="Variance per key" sub={`${items.length} key${items.length === 1 ? '' : 's'}${items.length > SHOWN ? ` · flagged and largest ${SHOWN} shown, every key in the CSV` : ''}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table">
         <div className="toolbar">
           <ParamDateTime name="as_of" label="Cut-off" placeholder="default: as of" />
           <ParamText name="material" label="Material" placeholder="any" />
@@ -95,7 +99,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                 </tr>
               </thead>
               <tbody>
-                {items.map((r) => {
+                {shown.map((r) => {
                   const bad = r.flags.length > 0;
                   return (
                     <tr key={`${r.plant}/${r.storage_location}/${r.material}/${r.lot}`} className={bad ? 'row-red' : r.variance ? 'row-amber' : 'row-green'} data-testid={`variance-${r.material}`}>

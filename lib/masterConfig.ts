@@ -1,0 +1,27 @@
+// Configuration that shapes the numbers, set by admins and kept as history: per-plant SLA thresholds
+// (sla_policies) and unit-of-measure conversions per material (uom_conversions). A change appends a
+// row; the latest row in force at the view's instant applies, so a past view keeps its past rules.
+import { randomUUID } from 'node:crypto';
+import { insertRows, queryRows, sql, type Store } from '../clickhouse/client';
+
+const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
+
+export async function setSlaPolicy(store: Store, p: { plant: string; flow: string; threshold_minutes: number }, by: string): Promise<void> {
+  await insertRows(store, 'sla_policies', null, JSON.stringify({ ...p, changed_by: by, changed_at: now() }) + '\n', `sla-${randomUUID()}`);
+}
+
+export async function setUomConversion(store: Store, c: { material: string; from_uom: string; to_uom: string; factor: number }, changedAt = now()): Promise<void> {
+  await insertRows(store, 'uom_conversions', null, JSON.stringify({ ...c, changed_at: changedAt }) + '\n', `uom-${randomUUID()}`);
+}
+
+export type UomConversion = { material: string; from_uom: string; to_uom: string; factor: number; changed_at: string };
+
+export async function listUomConversions(store: Store): Promise<UomConversion[]> {
+  const rows = await queryRows<UomConversion>(
+    store,
+    'masterConfig.listUomConversions',
+    sql`SELECT material, from_uom, to_uom, argMax(factor, changed_at) AS factor, max(changed_at) AS changed_at
+        FROM uom_conversions GROUP BY material, from_uom, to_uom ORDER BY material, from_uom, to_uom`,
+  );
+  return rows.map((r) => ({ ...r, factor: Number(r.factor) }));
+}

@@ -179,6 +179,11 @@ test('tokens: only an admin creates one; it is shown once, works at once, and st
     const denied = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: bearer(role), body: { name: 'escalate', role: 'admin' } });
     assert.equal(denied.status, 403, `${role} may not create tokens`);
   }
+  const usersRoute = (await import(routes['/api/v1/admin/users'].file)) as RouteModule;
+  for (const role of ['viewer', 'plant_it', 'erp_support', 'finance']) {
+    const denied = await call(usersRoute, 'POST', '/api/v1/admin/users', [], { headers: bearer(role), body: { email: 'x@plant.example', name: 'X', role: 'admin', password: 'a long enough password' } });
+    assert.equal(denied.status, 403, `${role} may not create users`);
+  }
   const bad = await call(tokensRoute, 'POST', '/api/v1/admin/tokens', [], { headers: bearer('admin'), body: { name: 'x', role: 'superuser' } });
   assert.equal(bad.status, 400);
   assert.match(bad.body.problems[0], /^role: Invalid option/);

@@ -62,9 +62,10 @@ export class IngestPipeline {
   private readonly rejected: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
   private deadLetters: DeadLetterSink | null = null;
 
+  /** `store`: one store (or insert function), or several connections so that batches insert side by side. */
   constructor(
-    store: Store | InsertFn,
-    private readonly config: Pick<Config, 'ingest'>,
+    store: Store | InsertFn | (Store | InsertFn)[],
+    private readonly config: { ingest: Pick<Config['ingest'], 'batchRows' | 'flushIntervalMs' | 'maxBufferedRows'> },
     private readonly log: (msg: string) => void = (m) => console.error(`[ingest] ${m}`),
   ) {
     const opts = { batchRows: config.ingest.batchRows, flushIntervalMs: config.ingest.flushIntervalMs, log };

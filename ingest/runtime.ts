@@ -66,7 +66,9 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
   const writeStore = await openStore(config, 'write');
   if (config.store.kind === 'embedded') await migrate(writeStore, renderOptions(config));
   const readStore = await openStore(config, 'read');
-  const pipeline = new IngestPipeline(writeStore, config, log);
+  // more write connections let one table's batches insert side by side (chDB queues operations per connection)
+  const extraWriters = await Promise.all(Array.from({ length: config.ingest.writeConnections - 1 }, () => openStore(config, 'write')));
+  const pipeline = new IngestPipeline([writeStore, ...extraWriters], config, log);
   const ingestToken = resolveIngestToken(config);
 
   let kafka: KafkaSource | null = null;
@@ -137,6 +139,7 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
     async stop() {
       await kafka?.stop();
       await pipeline.close();
+      for (const w of extraWriters) await w.close();
       await readStore.close();
       await writeStore.close();
     },

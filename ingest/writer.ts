@@ -10,6 +10,8 @@ import { insertRows } from '../clickhouse/client';
 export type InsertFn = (table: string, columns: readonly string[] | null, chunks: string[], dedupToken: string) => Promise<void>;
 
 export type WriterOptions = {
+  /** Batches in flight at once (each on its own connection when several are given). */
+  concurrency?: number;
   /** Column order of the serialized rows (arrays); null when rows are JSON objects. */
   columns?: readonly string[] | null;
   batchRows: number;
@@ -45,20 +47,22 @@ export class TableWriter {
   private queuedRows = 0;
   private inFlightRows = 0;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  /** Batches being inserted, each with the connection (insert function) it holds. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly idle: InsertFn[];
   private closed = false;
   private readonly stats: WriterStats;
-  private readonly insert: InsertFn;
 
+  /** `target`: a store, an insert function, or several (one connection each, for concurrent batches). */
   constructor(
     readonly table: string,
-    storeOrInsert: Store | InsertFn,
+    target: Store | InsertFn | (Store | InsertFn)[],
     private readonly opts: WriterOptions,
   ) {
-    this.insert =
-      typeof storeOrInsert === 'function'
-        ? storeOrInsert
-        : (t, columns, chunks, token) => insertRows(storeOrInsert, t, columns, chunks, token);
+    const targets = Array.isArray(target) ? target : [target];
+    const fns = targets.map((t): InsertFn => (typeof t === 'function' ? t : (tb, columns, chunks, token) => insertRows(t, tb, columns, chunks, token)));
+    const concurrency = Math.max(1, opts.concurrency ?? fns.length);
+    this.idle = Array.from({ length: concurrency }, (_, i) => fns[i % fns.length]);
     this.stats = { table, bufferedRows: 0, inFlightRows: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null, totalInsertMs: 0 };
   }
 
@@ -88,9 +92,9 @@ export class TableWriter {
 
   /** Flush everything queued now and wait for it. */
   async flush(): Promise<void> {
-    while (this.queuedRows > 0 || this.flushing) {
+    while (this.queuedRows > 0 || this.inFlight.size > 0) {
       this.kick();
-      await this.flushing;
+      await Promise.race(this.inFlight);
     }
   }
 
@@ -104,16 +108,22 @@ export class TableWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.flushing || this.queuedRows === 0) return;
-    this.flushing = this.drain().finally(() => {
-      this.flushing = null;
-      if (this.queuedRows >= this.opts.batchRows) this.kick();
-      else if (this.queuedRows > 0) this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
-    });
+    // a batch per idle connection; a partial batch only when nothing else is in flight or its time has come
+    while (this.queuedRows > 0 && this.idle.length > 0) {
+      const insert = this.idle.pop()!;
+      const batch = this.drain(insert).finally(() => {
+        this.idle.push(insert);
+        this.inFlight.delete(batch);
+        if (this.queuedRows >= this.opts.batchRows) this.kick();
+        else if (this.queuedRows > 0) this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+      });
+      this.inFlight.add(batch);
+      if (this.queuedRows < this.opts.batchRows) break;
+    }
   }
 
-  /** Take whole entries up to batchRows and insert them; one batch in flight per table. */
-  private async drain(): Promise<void> {
+  /** Take whole entries up to batchRows and insert them on one connection. */
+  private async drain(insert: InsertFn): Promise<void> {
     const batch: Entry[] = [];
     let rows = 0;
     while (this.queue.length && (rows === 0 || rows + this.queue[0].lines.length <= this.opts.batchRows)) {
@@ -122,28 +132,28 @@ export class TableWriter {
       rows += e.lines.length;
     }
     this.queuedRows -= rows;
-    this.inFlightRows = rows;
+    this.inFlightRows += rows;
     const token = createHash('sha256')
       .update(this.table)
       .update(batch.map((e) => `${e.position}#${e.lines.length}`).join('|'))
       .digest('hex');
     try {
-      await this.insertWithRetry(batch.flatMap((e) => e.lines), token);
+      await this.insertWithRetry(insert, batch.flatMap((e) => e.lines), token);
       for (const e of batch) e.done();
     } catch (err) {
       for (const e of batch) e.failed(err as Error);
     } finally {
-      this.inFlightRows = 0;
+      this.inFlightRows -= rows;
     }
   }
 
-  private async insertWithRetry(lines: string[], token: string): Promise<void> {
+  private async insertWithRetry(insert: InsertFn, lines: string[], token: string): Promise<void> {
     let delay = this.opts.backoffMs ?? 100;
     const maxDelay = this.opts.maxBackoffMs ?? 5_000;
     for (;;) {
       const started = performance.now();
       try {
-        await this.insert(this.table, this.opts.columns ?? null, await toChunks(lines), token);
+        await insert(this.table, this.opts.columns ?? null, await toChunks(lines), token);
         this.stats.insertedRows += lines.length;
         this.stats.insertedBatches += 1;
         this.stats.lastInsertMs = Math.round(performance.now() - started);
@@ -154,7 +164,7 @@ export class TableWriter {
         this.stats.failedAttempts += 1;
         this.stats.lastError = (err as Error).message?.slice(0, 500) ?? String(err);
         if (isDataError(err) && this.opts.onPoisonRow) {
-          await this.splitAndInsert(lines, token, err as Error);
+          await this.splitAndInsert(insert, lines, token, err as Error);
           return;
         }
         this.opts.log?.(`insert into ${this.table} failed (${lines.length} rows), retrying in ${delay} ms: ${this.stats.lastError}`);
@@ -165,14 +175,14 @@ export class TableWriter {
   }
 
   /** The store refused the data itself: halve until the offending rows are alone, and hand those over. */
-  private async splitAndInsert(lines: string[], token: string, err: Error): Promise<void> {
+  private async splitAndInsert(insert: InsertFn, lines: string[], token: string, err: Error): Promise<void> {
     if (lines.length === 1) {
       await this.opts.onPoisonRow!(lines[0], `store refused the row: ${err.message.slice(0, 300)}`);
       return;
     }
     const mid = Math.ceil(lines.length / 2);
-    await this.insertWithRetry(lines.slice(0, mid), `${token}-a`);
-    await this.insertWithRetry(lines.slice(mid), `${token}-b`);
+    await this.insertWithRetry(insert, lines.slice(0, mid), `${token}-a`);
+    await this.insertWithRetry(insert, lines.slice(mid), `${token}-b`);
   }
 }
 

@@ -24,6 +24,7 @@ import { createIngestHandler } from '../ingest/http';
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '300000' }, write: { type: 'boolean', default: false } } });
 const N = Number(args.n);
 const BATCH = Number(process.env.PLANTLINE_BATCH_ROWS ?? 20_000);
+const WRITERS = Number(process.env.PLANTLINE_WRITE_CONNECTIONS ?? 1);
 const FLOWS = ['order_release', 'production_confirmation', 'material_issue', 'goods_receipt', 'scrap', 'inventory_transfer', 'quality_hold', 'shipment'];
 
 function makePosting(i: number) {
@@ -131,7 +132,8 @@ async function main() {
     // (c) end to end: Kafka -> stored rows
     {
       const store = await freshStore(dataDir, 'bench_e2e');
-      const pipeline = new IngestPipeline(store, { ingest: { batchRows: BATCH, flushIntervalMs: 1000, maxBufferedRows: 200_000, maxBodyBytes: 8 << 20, otlpRequiresToken: false } });
+      const extra = await Promise.all(Array.from({ length: WRITERS - 1 }, () => openStore(loadConfig({ PLANTLINE_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: 'bench_e2e' }), 'write')));
+      const pipeline = new IngestPipeline([store, ...extra], { ingest: { batchRows: BATCH, flushIntervalMs: 1000, maxBufferedRows: 200_000 } });
       const cpu0 = process.cpuUsage();
       const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: 'bench-e2e', clientId: 'bench-e2e', partitions: 4, log: () => undefined });
       const t0 = performance.now();
@@ -160,7 +162,8 @@ async function main() {
     // (d) HTTP ingest
     {
       const store = await freshStore(dataDir, 'bench_http');
-      const pipeline = new IngestPipeline(store, { ingest: { batchRows: 20_000, flushIntervalMs: 1000, maxBufferedRows: 200_000, maxBodyBytes: 8 << 20, otlpRequiresToken: false } });
+      const extra = await Promise.all(Array.from({ length: WRITERS - 1 }, () => openStore(loadConfig({ PLANTLINE_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: 'bench_http' }), 'write')));
+      const pipeline = new IngestPipeline([store, ...extra], { ingest: { batchRows: 20_000, flushIntervalMs: 1000, maxBufferedRows: 200_000 } });
       const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
       const server = http.createServer((req, res) => void handler(req, res));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -27,7 +27,7 @@ const window = () => parseFilters(new URLSearchParams('from=2026-11-02T00:00:00Z
 before(async () => {
   ({ store } = await openTestStore());
   registerReadStore(store);
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
   const rows = POSTINGS.map((p, i) => {
     const r = decodeMessage('postings', JSON.stringify({ ...p, payload: { idoc: `DOC-${p.event_id}` } }), { source: 'file', position: `fixture:${i}` });
     if (!r.ok) throw new Error(r.reason);

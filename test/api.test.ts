@@ -30,7 +30,7 @@ before(async () => {
   ({ store } = await openTestStore());
   registerReadStore(store);
   token = (await createToken(store, { name: 'api-test', role: 'admin', plants: [] }, 'test')).token;
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
   const rows = (stream: 'postings' | 'inventory', list: object[]) =>
     list.map((o, i) => {
       const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });

@@ -63,7 +63,7 @@ const bearer = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
 before(async () => {
   ({ store } = await openTestStore());
   registerReadStore(store);
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
   const rows = (stream: 'postings' | 'inventory', list: object[]) =>
     list.map((o, i) => {
       const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });

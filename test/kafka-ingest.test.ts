@@ -48,7 +48,7 @@ async function sendPostings(values: (string | Buffer | null)[], key = 'TX') {
 }
 
 /** Start a source on its own consumer group, consume until every partition is committed to its end. */
-async function consumeAll(store: Store, group: string, pipeline = new IngestPipeline(store, { ingest: { batchRows: 5000, flushIntervalMs: 50, maxBufferedRows: 50_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } })) {
+async function consumeAll(store: Store, group: string, pipeline = new IngestPipeline(store, { ingest: { batchRows: 5000, flushIntervalMs: 50, maxBufferedRows: 50_000 } })) {
   const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: group, clientId: group, partitions: 3, log: () => undefined });
   await source.start();
   return { source, pipeline };
@@ -194,7 +194,7 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
       }
       await insertRows(store, table, columns, chunks, token);
     },
-    { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 6000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } },
+    { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 6000 } },
     () => undefined,
   );
   const { source } = await consumeAll(store, 'g-outage', pipeline);

@@ -129,3 +129,31 @@ test('a row the store refuses as data is split out and handed over; the rest is 
   assert.match(poison[0], /"source_position":"bad"/);
   await store.close();
 });
+
+test('with two connections, a second batch inserts while the first is still in flight', async () => {
+  const { store } = await openTestStore();
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+  const used: string[] = [];
+  const slow = async (table: string, columns: readonly string[] | null, chunks: string[], token: string) => {
+    used.push('slow');
+    await firstHeld;
+    await insertRows(store, table, columns, chunks, token);
+  };
+  const fast = async (table: string, columns: readonly string[] | null, chunks: string[], token: string) => {
+    used.push('fast');
+    await insertRows(store, table, columns, chunks, token);
+  };
+  const writer = new TableWriter('rejects', [slow, fast], { batchRows: 2, flushIntervalMs: 5 });
+  const line = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `c${i}`, line: i, reason: 'r', raw_base64: '', raw_bytes: 0 });
+  const first = writer.add([line(1), line(2)], 'a');
+  const second = writer.add([line(3), line(4)], 'b');
+  // one batch is held on the slow connection; the other is stored meanwhile on the other one
+  await Promise.race([first, second]);
+  assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 2);
+  assert.deepEqual(used.sort(), ['fast', 'slow']);
+  releaseFirst();
+  await Promise.all([first, second]);
+  assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 4);
+  await store.close();
+});

@@ -26,7 +26,7 @@ const filters = (q = '') => parseFilters(new URLSearchParams(q.includes('at=') ?
 
 before(async () => {
   ({ store } = await openTestStore());
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000, maxBodyBytes: 1 << 20, otlpRequiresToken: false } }, () => undefined);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
   const decode = (stream: 'postings' | 'inventory', o: object, i: number) => {
     const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });
     if (!r.ok) throw new Error(`fixture ${i}: ${r.reason}`);

@@ -5,7 +5,13 @@ import { useState } from 'react';
 
 export function SignInForm({ callbackUrl, error, sso }: { callbackUrl: string; error: string | null; sso: string | null }) {
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState(error ? 'Sign-in failed: check the email and password.' : '');
+  const [message, setMessage] = useState(
+    error === 'AccessDenied'
+      ? 'Your account has no Plantline role (or no longer has one): ask an administrator to grant one.'
+      : error
+        ? 'Sign-in failed: check the email and password.'
+        : '',
+  );
   async function submit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);

@@ -81,7 +81,7 @@ async function startIdp(redirectUri: string): Promise<Idp> {
     // next-auth (idToken: true) reads the profile from the ID token only, never from userinfo: the
     // claims must be in the ID token. With oidc-provider's default (true: scope claims only from
     // userinfo, as OpenID Connect Core 5.4 says) every user would be refused with AccessDenied.
-    conformIdTokenClaims: false,
+    conformIdTokenClaims: true,
     features: { devInteractions: { enabled: true } },
     async findAccount(_ctx: unknown, sub: string) {
       const claims = ACCOUNTS[sub];
@@ -303,11 +303,11 @@ test('the SSO user sees only P02 and only the pages of plant_it', { timeout: 60_
 test('a user whose claims carry no Plantline role is refused at sign-in', { timeout: 120_000 }, async () => {
   const visitor = await newPage();
   await signInWithSso(visitor, 'visitor');
-  // next-auth's signIn callback said no: its AccessDenied page, and no session
+  // the signIn callback said no: back on Plantline's sign-in page with the reason, and no session
+  await visitor.waitForURL((u) => u.pathname === '/signin', { timeout: 20_000 });
   const landed = new URL(visitor.url());
-  assert.equal(landed.pathname, '/api/auth/error', `refused sign-in lands on ${visitor.url()}`);
   assert.equal(landed.searchParams.get('error'), 'AccessDenied');
-  assert.match(await visitor.locator('body').innerText(), /Access Denied/i);
+  assert.match(await visitor.locator('.signin-error').innerText(), /no Plantline role/);
   await shot(visitor, 'oidc-refused-visitor');
   const cookies = await visitor.context().cookies(app.baseUrl);
   assert.ok(!cookies.some((c) => c.name.endsWith('next-auth.session-token')), `a refused user has a session cookie: ${cookies.map((c) => c.name).join(', ')}`);
@@ -318,6 +318,10 @@ test('a user whose claims carry no Plantline role is refused at sign-in', { time
   assert.equal(await visitor.getByTestId('user-menu').count(), 0);
   const api = await visitor.request.get(`${app.baseUrl}/api/v1/exceptions?at=${at}`);
   assert.equal(api.status(), 401);
+  // the refusal is audited
+  const audit = await fetch(`${app.apiUrl}/api/v1/admin/audit?action=sign_in_failed`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const refused = ((await audit.json()) as { items: Array<{ outcome: string; details: string }> }).items;
+  assert.ok(refused.some((e) => e.outcome === 'denied' && /no Plantline role/.test(e.details)), JSON.stringify(refused));
 });
 
 test('no script errors in any page', () => {

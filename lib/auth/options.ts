@@ -35,6 +35,18 @@ function oidcProvider(): NextAuthOptions['providers'][number] | null {
     authorization: { params: { scope: process.env.PLANTLINE_OIDC_SCOPE || 'openid email profile' } },
     idToken: true,
     checks: ['pkce', 'state'],
+    // the profile: the ID token's claims completed by the userinfo endpoint's. Providers that follow
+    // OpenID Connect Core 5.4 release scope claims (roles, plants) only from userinfo when an access
+    // token is issued; reading the ID token alone would refuse every user of such a provider.
+    userinfo: {
+      async request({ client, tokens }) {
+        // next-auth types the token set as plain parameters; at run time it is openid-client's TokenSet
+        const set = tokens as import('openid-client').TokenSet;
+        const claims = set.claims();
+        if (!set.access_token || !client.issuer.metadata.userinfo_endpoint) return claims;
+        return { ...claims, ...(await client.userinfo(set)) };
+      },
+    },
     profile(profile: Record<string, unknown>) {
       // the first claimed role Plantline knows; no known role, no access
       const role = claimValues(profile, rolesClaim).find(isRole) ?? '';
@@ -48,7 +60,8 @@ export function authOptions(): NextAuthOptions {
   return {
     secret: authSecret(),
     session: { strategy: 'jwt', maxAge: 8 * 3600 },
-    pages: { signIn: '/signin' },
+    // refusals (no Plantline role, a provider error) come back to the sign-in page with the reason
+    pages: { signIn: '/signin', error: '/signin' },
     useSecureCookies: (process.env.NEXTAUTH_URL ?? '').startsWith('https://'),
     providers: [
       CredentialsProvider({
@@ -81,8 +94,13 @@ export function authOptions(): NextAuthOptions {
       ...(oidc ? [oidc] : []),
     ],
     callbacks: {
-      async signIn({ user }) {
-        return isRole((user as PlantlineUser).role);
+      async signIn({ user, account }) {
+        const allowed = isRole((user as PlantlineUser).role);
+        if (!allowed && account?.provider === 'oidc') {
+          const store = await getReadStore();
+          await audit(store, { actor: user.email ?? String(user.id), actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'denied', details: { provider: 'oidc', reason: 'no Plantline role in the claims' } });
+        }
+        return allowed;
       },
       async jwt({ token, user }) {
         if (user) {

@@ -5,16 +5,13 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import { registerReadStore } from '../clickhouse/shared';
-import { IngestPipeline } from '../ingest/pipeline';
-import { decodeMessage } from '../ingest/decode';
 import { onReplayRequest, type ReplayRequest } from '../ingest/replay';
-import type { PostingRow } from '../lib/contract';
 import { createToken } from '../lib/auth/directory';
 import { ALL_PLANTS, parseFilters } from '../queries/filters';
 import { getExceptions } from '../queries/getExceptions';
 import { getTransaction } from '../queries/getTransaction';
 import { openTestStore } from './support/store';
-import { POSTINGS } from './support/views-dataset';
+import { loadViewsDataset } from './support/views-dataset';
 import * as actions from '../app/api/v1/transactions/[correlation_id]/actions/route';
 import * as replay from '../app/api/v1/transactions/[correlation_id]/replay/route';
 
@@ -27,14 +24,7 @@ const window = () => parseFilters(new URLSearchParams('from=2026-11-02T00:00:00Z
 before(async () => {
   ({ store } = await openTestStore());
   registerReadStore(store);
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
-  const rows = POSTINGS.map((p, i) => {
-    const r = decodeMessage('postings', JSON.stringify({ ...p, payload: { idoc: `DOC-${p.event_id}` } }), { source: 'file', position: `fixture:${i}` });
-    if (!r.ok) throw new Error(r.reason);
-    return r.row as PostingRow;
-  });
-  await pipeline.submitPostings(rows, 'fixture');
-  await pipeline.close();
+  await loadViewsDataset(store, { payloads: true, snapshots: false });
   for (const [name, role, plants] of [['viewer', 'viewer', []], ['plant_it', 'plant_it', []], ['support', 'erp_support', []], ['support_p02', 'erp_support', ['P02']]] as const) {
     tokens[name] = (await createToken(store, { name: `t-${name}`, role, plants: [...plants] }, 'test')).token;
   }

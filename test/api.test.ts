@@ -4,14 +4,11 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
-import { insertRows, type Store } from '../clickhouse/client';
 import { registerReadStore } from '../clickhouse/shared';
-import { IngestPipeline } from '../ingest/pipeline';
-import { decodeMessage } from '../ingest/decode';
-import type { InventoryRow, PostingRow } from '../lib/contract';
 import { openTestStore } from './support/store';
 import { createToken } from '../lib/auth/directory';
-import { ACTIONS, AT, POSTINGS, SLA_POLICIES, SNAPSHOTS, UOM_CONVERSIONS } from './support/views-dataset';
+import type { Store } from '../clickhouse/client';
+import { AT, loadViewsDataset } from './support/views-dataset';
 import * as overview from '../app/api/v1/overview/route';
 import * as failedReleases from '../app/api/v1/order-releases/failed/route';
 import * as exceptions from '../app/api/v1/exceptions/route';
@@ -30,20 +27,7 @@ before(async () => {
   ({ store } = await openTestStore());
   registerReadStore(store);
   token = (await createToken(store, { name: 'api-test', role: 'admin', plants: [] }, 'test')).token;
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
-  const rows = (stream: 'postings' | 'inventory', list: object[]) =>
-    list.map((o, i) => {
-      const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });
-      if (!r.ok) throw new Error(r.reason);
-      return r.row;
-    });
-  await pipeline.submitPostings(rows('postings', POSTINGS) as PostingRow[], 'fixture');
-  await pipeline.submitInventory(rows('inventory', SNAPSHOTS) as InventoryRow[], 'fixture');
-  await pipeline.close();
-  const lines = (list: object[]) => list.map((r) => JSON.stringify(r)).join('\n') + '\n';
-  await insertRows(store, 'sla_policies', null, lines(SLA_POLICIES), 'api-sla');
-  await insertRows(store, 'uom_conversions', null, lines(UOM_CONVERSIONS), 'api-uom');
-  await insertRows(store, 'exception_actions', null, lines(ACTIONS), 'api-actions');
+  await loadViewsDataset(store, { config: true });
 });
 
 after(async () => {

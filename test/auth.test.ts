@@ -9,14 +9,11 @@ import path from 'node:path';
 import { encode } from 'next-auth/jwt';
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import { registerReadStore } from '../clickhouse/shared';
-import { IngestPipeline } from '../ingest/pipeline';
-import { decodeMessage } from '../ingest/decode';
-import type { InventoryRow, PostingRow } from '../lib/contract';
 import { createToken, createUser } from '../lib/auth/directory';
 import { authOptions } from '../lib/auth/options';
 import { PERMISSIONS } from '../lib/auth/policy';
 import { openTestStore } from './support/store';
-import { AT, POSTINGS, SNAPSHOTS } from './support/views-dataset';
+import { AT, loadViewsDataset } from './support/views-dataset';
 
 process.env.NEXTAUTH_SECRET = 'test-secret-for-session-cookies-0123456789';
 
@@ -63,16 +60,7 @@ const bearer = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
 before(async () => {
   ({ store } = await openTestStore());
   registerReadStore(store);
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
-  const rows = (stream: 'postings' | 'inventory', list: object[]) =>
-    list.map((o, i) => {
-      const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });
-      if (!r.ok) throw new Error(r.reason);
-      return r.row;
-    });
-  await pipeline.submitPostings(rows('postings', POSTINGS.map((p) => ({ ...p, payload: { idoc: `DOC-${p.event_id}` } }))) as PostingRow[], 'fixture');
-  await pipeline.submitInventory(rows('inventory', SNAPSHOTS) as InventoryRow[], 'fixture');
-  await pipeline.close();
+  await loadViewsDataset(store, { payloads: true });
   for (const role of ['viewer', 'plant_it', 'erp_support', 'finance', 'admin']) tokens[role] = (await createToken(store, { name: `t-${role}`, role: role as never, plants: [] }, 'test')).token;
   tokens.support_p02 = (await createToken(store, { name: 'support-p02', role: 'erp_support', plants: ['P02'] }, 'test')).token;
   tokens.finance_p02 = (await createToken(store, { name: 'finance-p02', role: 'finance', plants: ['P02'] }, 'test')).token;

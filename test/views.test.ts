@@ -4,10 +4,6 @@
 // duplicates counted once, inventory variance and what explains it.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertRows, type Store } from '../clickhouse/client';
-import { IngestPipeline } from '../ingest/pipeline';
-import { decodeMessage } from '../ingest/decode';
-import type { InventoryRow, PostingRow } from '../lib/contract';
 import { ALL_PLANTS, parseFilters, BadRequest } from '../queries/filters';
 import { getOverview } from '../queries/getOverview';
 import { getExceptions } from '../queries/getExceptions';
@@ -19,27 +15,15 @@ import { getTransaction } from '../queries/getTransaction';
 import { searchTransactions } from '../queries/searchTransactions';
 import { getInventoryVariance } from '../queries/getInventoryVariance';
 import { openTestStore } from './support/store';
-import { ACTIONS, AT, DUPLICATE_DELIVERIES, POSTINGS, SLA_POLICIES, SNAPSHOTS, UOM_CONVERSIONS } from './support/views-dataset';
+import type { Store } from '../clickhouse/client';
+import { AT, loadViewsDataset } from './support/views-dataset';
 
 let store: Store;
 const filters = (q = '') => parseFilters(new URLSearchParams(q.includes('at=') ? q : `at=${AT}${q ? `&${q}` : ''}`));
 
 before(async () => {
   ({ store } = await openTestStore());
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
-  const decode = (stream: 'postings' | 'inventory', o: object, i: number) => {
-    const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `fixture:${i}` });
-    if (!r.ok) throw new Error(`fixture ${i}: ${r.reason}`);
-    return r.row;
-  };
-  await pipeline.submitPostings(POSTINGS.map((p, i) => decode('postings', p, i) as PostingRow), 'fixture');
-  await pipeline.submitPostings(DUPLICATE_DELIVERIES.map((p, i) => decode('postings', p, 100 + i) as PostingRow), 'fixture-again');
-  await pipeline.submitInventory(SNAPSHOTS.map((s, i) => decode('inventory', s, i) as InventoryRow), 'fixture');
-  await pipeline.close();
-  const lines = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-  await insertRows(store, 'sla_policies', null, lines(SLA_POLICIES), 'fixture-sla');
-  await insertRows(store, 'uom_conversions', null, lines(UOM_CONVERSIONS), 'fixture-uom');
-  await insertRows(store, 'exception_actions', null, lines(ACTIONS), 'fixture-actions');
+  await loadViewsDataset(store, { config: true, duplicates: true });
 });
 
 after(async () => {

@@ -93,3 +93,35 @@ export const ACTIONS = [
   // acknowledged before the current failure episode of T3 began? No: T3 failed 08:00:30; this is after it
   { action_id: 'a3', correlation_id: 'T3', plant: 'P01', action: 'acknowledge', actor: 'ben', assignee: '', comment: '', details: '', at: '2026-11-03 08:30:00.000' },
 ];
+
+/**
+ * Load the day into a store through the real decode path and pipeline. `config` adds the SLA policies,
+ * unit conversions and exception actions (tables without an ingest endpoint); `payloads` gives each
+ * posting a small payload (for drill-down permission tests).
+ */
+export async function loadViewsDataset(
+  store: import('../../clickhouse/client').Store,
+  opts: { config?: boolean; duplicates?: boolean; snapshots?: boolean; payloads?: boolean } = {},
+): Promise<void> {
+  const { IngestPipeline } = await import('../../ingest/pipeline');
+  const { decodeMessage } = await import('../../ingest/decode');
+  const { insertRows } = await import('../../clickhouse/client');
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 1000, flushIntervalMs: 10, maxBufferedRows: 10_000 } }, () => undefined);
+  const decode = (stream: 'postings' | 'inventory', list: object[], prefix: string) =>
+    list.map((o, i) => {
+      const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `${prefix}:${i}` });
+      if (!r.ok) throw new Error(`fixture ${prefix}:${i}: ${r.reason}`);
+      return r.row;
+    });
+  const postings = opts.payloads ? POSTINGS.map((p) => ({ ...p, payload: { idoc: `DOC-${p.event_id}` } })) : POSTINGS;
+  await pipeline.submitPostings(decode('postings', postings, 'fixture') as never, 'fixture');
+  if (opts.duplicates) await pipeline.submitPostings(decode('postings', DUPLICATE_DELIVERIES, 'fixture-again') as never, 'fixture-again');
+  if (opts.snapshots !== false) await pipeline.submitInventory(decode('inventory', SNAPSHOTS, 'fixture') as never, 'fixture');
+  await pipeline.close();
+  if (opts.config) {
+    const lines = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    await insertRows(store, 'sla_policies', null, lines(SLA_POLICIES), 'fixture-sla');
+    await insertRows(store, 'uom_conversions', null, lines(UOM_CONVERSIONS), 'fixture-uom');
+    await insertRows(store, 'exception_actions', null, lines(ACTIONS), 'fixture-actions');
+  }
+}

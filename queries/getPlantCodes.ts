@@ -13,7 +13,8 @@ export function getPlantCodes(store: Store, scope: Scope): Promise<string[]> {
   if (hit && hit.at > Date.now() - CACHE_MS) return hit.plants;
   const plants = readPlantCodes(store, scope);
   cache.set(key, { at: Date.now(), plants });
-  plants.catch(() => cache.delete(key));
+  // nothing heard yet (a fresh start): ask again next time rather than remember an empty list
+  plants.then((list) => list.length === 0 && cache.delete(key), () => cache.delete(key));
   return plants;
 }
 

@@ -269,6 +269,40 @@ test('ERP support resolves an exception from its transaction page; the timeline 
   assert.equal(await page.locator('a[href*="/tx/T11"]').count(), 0, 'T11 is no longer an open exception');
 });
 
+test('an admin creates an API token in the admin UI (shown once), it works, and is revoked; the audit log shows both', async () => {
+  await page.goto(`${app.baseUrl}/admin/tokens`, { waitUntil: 'networkidle' });
+  const form = page.getByRole('form', { name: 'Create API token' });
+  await form.locator('input[name=name]').fill('ui-made-p02');
+  await form.locator('select[name=role]').selectOption('plant_it');
+  await form.locator('input[name=plants]').fill('P02');
+  await form.getByRole('button', { name: 'Create token' }).click();
+  const shown = page.getByTestId('new-token');
+  await shown.waitFor({ timeout: 15_000 });
+  const token = (await shown.locator('code').innerText()).trim();
+  assert.match(token, /^pl_[A-Za-z0-9_-]{40,}$/);
+  await shot('admin-tokens');
+  // the token works at once, limited to its plant
+  const res = await fetch(`${app.baseUrl}/api/v1/exceptions?at=${AT}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200);
+  const items = ((await res.json()) as { items: { plant: string }[] }).items;
+  assert.ok(items.length > 0 && items.every((i) => i.plant === 'P02'));
+  // listed without its value; revoke it
+  await page.reload({ waitUntil: 'networkidle' });
+  assert.equal((await page.content()).includes(token), false, 'the token is shown once only');
+  const row = page.getByTestId('tokens').locator('tr', { hasText: 'ui-made-p02' });
+  page.once('dialog', (d) => void d.accept());
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await row.getByText(/revoked/).waitFor({ timeout: 15_000 });
+  // the token cache lives 30 s; the revoke clears it in this process at once
+  const after = await fetch(`${app.baseUrl}/api/v1/exceptions?at=${AT}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(after.status, 401);
+  await page.goto(`${app.baseUrl}/admin/audit?action=token_created`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('audit').innerText(), /token_created/);
+  await page.goto(`${app.baseUrl}/admin/audit?action=token_revoked`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('audit').innerText(), /token_revoked/);
+  await shot('admin-audit');
+});
+
 test('sign out; a wrong password is refused; sign in again', async () => {
   await page.goto(`${app.baseUrl}/`, { waitUntil: 'networkidle' });
   await Promise.all([page.waitForURL(/\/signin/, { timeout: 20_000 }), page.getByTestId('sign-out').click()]);

@@ -70,20 +70,18 @@ sides AS (
          anyIf(unit_cost, system = 'ERP') AS erp_unit_cost
   FROM latest GROUP BY plant, storage_location, material, lot
 ),
-events AS (
-  SELECT correlation_id, event_id, plant, storage_location, material, lot, uom, status, reported_at, stock_delta
-  FROM postings
-  WHERE target_system = 'ERP' AND stock_delta IS NOT NULL AND occurred_at <= ${cutoff} AND reported_at <= ${cutoff}${plantFilter}
-  LIMIT 1 BY event_id
-),
 transactions AS (
+  -- one row per ERP-bound transaction as it stood at the cut-off; a duplicate delivery (same event_id)
+  -- changes nothing: argMax/argMin ignore repeats and posted events are counted by distinct event_id
   SELECT correlation_id, any(plant) AS plant, any(storage_location) AS storage_location, any(material) AS material, any(lot) AS lot,
          any(uom) AS uom,
          argMax(status, (reported_at, ${RANK})) AS status_at_cutoff,
          argMin(assumeNotNull(stock_delta), (reported_at, event_id)) AS delta,
-         sumIf(assumeNotNull(stock_delta), status = 'posted')
+         arraySum(arrayMap(x -> x.2, arrayDistinct(groupArrayIf((event_id, assumeNotNull(stock_delta)), status = 'posted'))))
            - if(countIf(status = 'posted') > 0, argMinIf(assumeNotNull(stock_delta), (reported_at, event_id), status = 'posted'), 0) AS posted_again
-  FROM events GROUP BY correlation_id
+  FROM postings
+  WHERE target_system = 'ERP' AND stock_delta IS NOT NULL AND occurred_at <= ${cutoff} AND reported_at <= ${cutoff}${plantFilter}
+  GROUP BY correlation_id
 ),
 explained AS (
   SELECT plant, storage_location, material, lot, uom,

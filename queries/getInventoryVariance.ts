@@ -73,8 +73,8 @@ sides AS (
 transactions AS (
   -- one row per ERP-bound transaction as it stood at the cut-off; a duplicate delivery (same event_id)
   -- changes nothing: argMax/argMin ignore repeats and posted events are counted by distinct event_id
-  SELECT correlation_id, any(plant) AS plant, any(storage_location) AS storage_location, any(material) AS material, any(lot) AS lot,
-         any(uom) AS uom,
+  SELECT correlation_id, any(plant) AS tx_plant, any(storage_location) AS tx_storage_location, any(material) AS tx_material, any(lot) AS tx_lot,
+         any(uom) AS tx_uom,
          argMax(status, (reported_at, ${RANK})) AS status_at_cutoff,
          argMin(assumeNotNull(stock_delta), (reported_at, event_id)) AS delta,
          arraySum(arrayMap(x -> x.2, arrayDistinct(groupArrayIf((event_id, assumeNotNull(stock_delta)), status = 'posted'))))
@@ -84,11 +84,11 @@ transactions AS (
   GROUP BY correlation_id
 ),
 explained AS (
-  SELECT plant, storage_location, material, lot, uom,
+  SELECT tx_plant AS plant, tx_storage_location AS storage_location, tx_material AS material, tx_lot AS lot, tx_uom AS uom,
          sumIf(delta, status_at_cutoff = 'pending') AS pending,
          sumIf(delta, status_at_cutoff = 'failed') AS failed,
          -sum(posted_again) AS duplicate
-  FROM transactions GROUP BY plant, storage_location, material, lot, uom
+  FROM transactions GROUP BY tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom
 ),
 joined AS (
   SELECT s.plant AS plant, s.storage_location AS storage_location, s.material AS material, s.lot AS lot,

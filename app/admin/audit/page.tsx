@@ -1,6 +1,6 @@
 // The audit log: sign-ins and failures, token and user changes, exception actions and replays —
 // newest first, filtered by actor and action over the page's time range.
-import Link from 'next/link';
+import { CsvLink } from '@/components/Card';
 import { getReadStore } from '@/clickhouse/shared';
 import { pagePrincipal } from '@/lib/auth/page';
 import { listAudit } from '@/queries/identity';
@@ -39,7 +39,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <section className="card">
         <div className="card-head">
           <h2>Entries <span className="sub">{entries.length}</span></h2>
-          <div className="card-actions"><Link className="csv-link" href={`/api/v1/admin/audit?${params.toString()}&format=csv`}>⤓ CSV</Link></div>
+          <div className="card-actions"><CsvLink href={`/api/v1/admin/audit?${new URLSearchParams([...params, ['format', 'csv']]).toString()}`} /></div>
         </div>
         <table className="table" data-testid="audit">
           <thead><tr><th>At (UTC)</th><th>Actor</th><th>Action</th><th>Target</th><th>Plant</th><th>Outcome</th><th>From</th><th>Details</th></tr></thead>

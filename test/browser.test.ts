@@ -280,7 +280,6 @@ test('an admin creates an API token in the admin UI (shown once), it works, and 
   await shown.waitFor({ timeout: 15_000 });
   const token = (await shown.locator('code').innerText()).trim();
   assert.match(token, /^pl_[A-Za-z0-9_-]{40,}$/);
-  await shot('admin-tokens');
   // the token works at once, limited to its plant
   const res = await fetch(`${app.baseUrl}/api/v1/exceptions?at=${AT}`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(res.status, 200);
@@ -293,6 +292,8 @@ test('an admin creates an API token in the admin UI (shown once), it works, and 
   page.once('dialog', (d) => void d.accept());
   await row.getByRole('button', { name: 'Revoke' }).click();
   await row.getByText(/revoked/).waitFor({ timeout: 15_000 });
+  // (after the reload: no token value on the page, so the screenshot holds no secret)
+  await shot('admin-tokens');
   // the token cache lives 30 s; the revoke clears it in this process at once
   const after = await fetch(`${app.baseUrl}/api/v1/exceptions?at=${AT}`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(after.status, 401);

@@ -41,7 +41,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <h2>Entries <span className="sub">{entries.length}</span></h2>
           <div className="card-actions"><CsvLink href={`/api/v1/admin/audit?${new URLSearchParams([...params, ['format', 'csv']]).toString()}`} /></div>
         </div>
-        <table className="table" data-testid="audit">
+        <div className="table-wrap"><table className="data" data-testid="audit">
           <thead><tr><th>At (UTC)</th><th>Actor</th><th>Action</th><th>Target</th><th>Plant</th><th>Outcome</th><th>From</th><th>Details</th></tr></thead>
           <tbody>
             {entries.map((e, i) => (
@@ -50,7 +50,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       </section>
     </>
   );

@@ -24,7 +24,7 @@ export default async function TokensPage() {
       </section>
       <section className="card section">
         <div className="card-head"><h2>Tokens <span className="sub">{tokens.length}</span></h2></div>
-        <table className="table" data-testid="tokens">
+        <div className="table-wrap"><table className="data" data-testid="tokens">
           <thead>
             <tr><th>Name</th><th>Role</th><th>Plants</th><th>Created</th><th>By</th><th>Last used</th><th>State</th><th /></tr>
           </thead>
@@ -42,7 +42,7 @@ export default async function TokensPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       </section>
     </>
   );

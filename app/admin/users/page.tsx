@@ -24,7 +24,7 @@ export default async function UsersPage() {
       </section>
       <section className="card section">
         <div className="card-head"><h2>Users <span className="sub">{users.length}</span></h2></div>
-        <table className="table" data-testid="users">
+        <div className="table-wrap"><table className="data" data-testid="users">
           <thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Plants</th><th>State</th></tr></thead>
           <tbody>
             {users.map((u) => (
@@ -33,7 +33,7 @@ export default async function UsersPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       </section>
     </>
   );

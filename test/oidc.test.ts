@@ -11,16 +11,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_TOKEN, AT, INGEST_TOKEN, SCREENSHOT_DIR, ensureBuild, launchChromium, seed } from './support/browser';
+import { ADMIN_TOKEN, AT, SCREENSHOT_DIR, launchChromium, seed, startApp, type TestApp } from './support/browser';
 
-const ROOT = path.resolve(__dirname, '..');
 const IDP_NAME = 'Plantline Test IdP';
 const CLIENT_ID = 'plantline-web';
 const CLIENT_SECRET = 'oidc-test-client-secret-0123456789abcdef';
@@ -105,67 +102,9 @@ async function startIdp(redirectUri: string): Promise<Idp> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// the app, configured for the provider (test/support/browser.ts's startApp takes no extra env; this
-// starts the same child entry point with the OIDC settings)
-
-type App = { baseUrl: string; apiUrl: string; log(): string; stop(): Promise<void> };
-
-async function startAppWithOidc(env: Record<string, string>, port: number): Promise<App> {
-  ensureBuild();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-oidc-'));
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'browser.ts'), '--serve-for-browser-tests'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      PORT: String(port),
-      PLANTLINE_DATA_DIR: dataDir,
-      PLANTLINE_SIMULATOR: 'off',
-      PLANTLINE_INGEST_TOKEN: INGEST_TOKEN,
-      PLANTLINE_ADMIN_TOKEN: ADMIN_TOKEN,
-      NEXTAUTH_URL: `http://localhost:${port}`,
-      NEXTAUTH_SECRET: 'oidc-test-nextauth-secret-0123456789',
-      PLANTLINE_FLUSH_MS: '50',
-      KAFKA_BROKERS: '',
-      CLICKHOUSE_URL: '',
-      ...env,
-    },
-  });
-  child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('PLANTLINE_BROWSER_TEST_SERVER_READY')) {
-    const done = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 100))]);
-    if (done) throw new Error(`the app exited before it was ready:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the app was not ready within 60 s:\n${output}`);
-    }
-  }
-  return {
-    baseUrl: `http://localhost:${port}`,
-    apiUrl: `http://127.0.0.1:${port}`,
-    log: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(killer);
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 
 let idp: Idp;
-let app: App;
+let app: TestApp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const browserErrors: string[] = [];
@@ -219,15 +158,17 @@ before(
   async () => {
     const appPort = await freePort();
     idp = await startIdp(`http://localhost:${appPort}/api/auth/callback/oidc`);
-    app = await startAppWithOidc(
-      {
+    // the browser uses localhost and the provider 127.0.0.1, so the two never share cookies
+    app = await startApp({
+      port: appPort,
+      publicHost: 'localhost',
+      env: {
         PLANTLINE_OIDC_ISSUER: idp.issuer,
         PLANTLINE_OIDC_CLIENT_ID: CLIENT_ID,
         PLANTLINE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
         PLANTLINE_OIDC_NAME: IDP_NAME,
       },
-      appPort,
-    );
+    });
     // two plants' day, through the ingest endpoints plants use (node talks to 127.0.0.1: the app
     // listens on IPv4 only, and it does not care about the host)
     await seed(app.apiUrl);

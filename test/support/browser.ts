@@ -73,13 +73,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-export type TestApp = { baseUrl: string; dataDir: string; log(): string; stop(): Promise<void> };
+export type TestApp = { baseUrl: string; apiUrl: string; dataDir: string; log(): string; stop(): Promise<void> };
 
-/** Build if needed, start the app in a child process on a fresh data folder, wait until it answers. */
-export async function startApp(opts: { timeoutMs?: number } = {}): Promise<TestApp> {
+/**
+ * Build if needed, start the app in a child process on a fresh data folder, wait until it answers.
+ * `publicHost` is the host the browser uses (and NEXTAUTH_URL names); `apiUrl` is always 127.0.0.1.
+ * `env` adds or overrides settings (e.g. an OIDC provider).
+ */
+export async function startApp(opts: { timeoutMs?: number; port?: number; publicHost?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
   ensureBuild();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-browser-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  const host = opts.publicHost ?? '127.0.0.1';
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename, SERVE_FLAG], {
     cwd: ROOT,
@@ -93,11 +98,12 @@ export async function startApp(opts: { timeoutMs?: number } = {}): Promise<TestA
       PLANTLINE_SIMULATOR: 'off',
       PLANTLINE_INGEST_TOKEN: INGEST_TOKEN,
       PLANTLINE_ADMIN_TOKEN: ADMIN_TOKEN,
-      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      NEXTAUTH_URL: `http://${host}:${port}`,
       NEXTAUTH_SECRET: 'browser-test-nextauth-secret-0123456789',
       PLANTLINE_FLUSH_MS: '50',
       KAFKA_BROKERS: '',
       CLICKHOUSE_URL: '',
+      ...opts.env,
     },
   });
   child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
@@ -114,11 +120,12 @@ export async function startApp(opts: { timeoutMs?: number } = {}): Promise<TestA
     }
   }
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://${host}:${port}`,
+    apiUrl: `http://127.0.0.1:${port}`,
     dataDir,
     log: () => output,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;

@@ -72,6 +72,11 @@ export async function command(store: Store, query: string, settings: ClickHouseS
   await store.client.command({ query, clickhouse_settings: settings });
 }
 
+/** Run a statement without rows (INSERT … SELECT) with typed parameters. */
+export async function execute(store: Store, tag: string, q: Sql, settings: ClickHouseSettings = {}): Promise<void> {
+  await store.client.command({ query: q.query, query_params: q.params, clickhouse_settings: { log_comment: tag, ...settings } });
+}
+
 const IDENT = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**

@@ -9,6 +9,7 @@ import type { Config } from '../lib/config';
 import { createIngestHandler } from './http';
 import { KafkaSource } from './kafka';
 import { IngestPipeline } from './pipeline';
+import { RollupBuilder } from './rollups';
 
 export type IngestRuntime = {
   config: Config;
@@ -16,6 +17,7 @@ export type IngestRuntime = {
   readStore: Store;
   pipeline: IngestPipeline;
   kafka: KafkaSource | null;
+  rollups: RollupBuilder;
   ingestToken: string;
   handler: ReturnType<typeof createIngestHandler>;
   health(): Promise<{ ok: boolean; body: HealthReport }>;
@@ -35,6 +37,7 @@ export type HealthReport = {
   };
   rejects: Record<string, number>;
   consumer_lag: number | null;
+  rollups: RollupBuilder['stats'];
 };
 
 /**
@@ -70,6 +73,10 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
   const extraWriters = await Promise.all(Array.from({ length: config.ingest.writeConnections - 1 }, () => openStore(config, 'write')));
   const pipeline = new IngestPipeline([writeStore, ...extraWriters], config, log);
   const ingestToken = resolveIngestToken(config);
+  // the KPI rollup builder runs its INSERT … SELECTs on a connection of its own, beside the writers
+  const rollupStore = await openStore(config, 'write');
+  const rollups = new RollupBuilder(rollupStore, config.ingest.rollupIntervalMs, log);
+  rollups.start();
 
   let kafka: KafkaSource | null = null;
   if (config.kafka && opts.kafka !== false) {
@@ -115,6 +122,7 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
         },
         rejects,
         consumer_lag: kafkaState ? kafkaState.lag : null,
+        rollups: rollups.stats,
       },
     };
   }
@@ -133,11 +141,14 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
     readStore,
     pipeline,
     kafka,
+    rollups,
     ingestToken,
     handler,
     health,
     async stop() {
       await kafka?.stop();
+      await rollups.stop();
+      await rollupStore.close();
       await pipeline.close();
       for (const w of extraWriters) await w.close();
       await readStore.close();

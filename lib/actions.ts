@@ -17,14 +17,15 @@ export type ActionOutcome = { status: number; body: Record<string, unknown> };
 
 const storeTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
-async function appendAction(store: Store, row: { correlation_id: string; plant: string; action: string; actor: string; assignee?: string; comment?: string; details?: unknown }) {
+/** `flow` and `occurred_at` name the transaction's hour, so its KPI rollup is rebuilt (migration 009). */
+async function appendAction(store: Store, row: { correlation_id: string; plant: string; flow: string; occurred_at: string; action: string; actor: string; assignee?: string; comment?: string; details?: unknown }) {
   const action_id = randomUUID();
   const at = new Date();
   await insertRows(
     store,
     'exception_actions',
     null,
-    JSON.stringify({ action_id, correlation_id: row.correlation_id, plant: row.plant, action: row.action, actor: row.actor, assignee: row.assignee ?? '', comment: row.comment ?? '', details: row.details ? JSON.stringify(row.details) : '', at: storeTime(at) }) + '\n',
+    JSON.stringify({ action_id, correlation_id: row.correlation_id, plant: row.plant, flow: row.flow, occurred_at: storeTime(new Date(row.occurred_at)), action: row.action, actor: row.actor, assignee: row.assignee ?? '', comment: row.comment ?? '', details: row.details ? JSON.stringify(row.details) : '', at: storeTime(at) }) + '\n',
     `action-${action_id}`,
   );
   return { action_id, at: at.toISOString() };
@@ -48,7 +49,7 @@ export async function actOnException(
     return { status: 409, body: { error: `${correlationId} is ${tx.status}, not an exception: only comments apply` } };
   }
   const { actor } = actorOf(principal);
-  const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, action: input.action, actor, assignee: input.assignee, comment: input.comment });
+  const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: input.action, actor, assignee: input.assignee, comment: input.comment });
   await audit(store, { ...actorOf(principal), action: `exception_${input.action}`, target: correlationId, plant: tx.summary.plant, outcome: 'ok', ip, details: { assignee: input.assignee, comment: input.comment } });
   return { status: 201, body: { ...saved, correlation_id: correlationId, action: input.action } };
 }
@@ -78,7 +79,7 @@ export async function requestReplay(store: Store, principal: Principal, correlat
     reason,
   };
   const via = await publishReplay(request);
-  const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, action: 'replay', actor, comment: reason, details: { ...request, payload: undefined, via } });
+  const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'replay', actor, comment: reason, details: { ...request, payload: undefined, via } });
   await audit(store, { ...actorOf(principal), action: 'replay_requested', target: correlationId, plant: tx.summary.plant, outcome: 'ok', ip, details: { replay_id: request.replay_id, replay_of: request.replay_of, via } });
   return { status: 202, body: { ...saved, replay_id: request.replay_id, replay_of: request.replay_of, attempt: request.attempt, via } };
 }

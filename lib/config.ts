@@ -30,6 +30,8 @@ export type Config = {
     writeConnections: number;
     /** Require the ingest token on POST /v1/traces too (OTLP exporters often run without one). */
     otlpRequiresToken: boolean;
+    /** How often the KPI rollup builder rebuilds changed hours; 0 turns it off (views read raw rows). */
+    rollupIntervalMs: number;
   };
   retention: { postingsDays: number; spansDays: number; rejectsDays: number };
 };
@@ -88,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: intVar(env, 'PLANTLINE_MAX_BODY_BYTES', 8 * 1024 * 1024, 1024),
       writeConnections: intVar(env, 'PLANTLINE_WRITE_CONNECTIONS', 1, 1),
       otlpRequiresToken: env.PLANTLINE_OTLP_REQUIRE_TOKEN === '1',
+      rollupIntervalMs: intVar(env, 'PLANTLINE_ROLLUP_MS', 15_000, 0),
     },
     retention: {
       postingsDays: intVar(env, 'PLANTLINE_RETENTION_DAYS', 400, 1),

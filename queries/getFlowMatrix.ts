@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import { chTime, isoFromCh, type Filters, type Scope } from './filters';
-import { transactionsSql } from './transactions';
+import { kpiSource } from './kpiRollup';
 
 export const flowParams = z.object({ silent_after_minutes: z.coerce.number().int().min(1).max(10_080).default(30) });
 export type FlowParams = z.infer<typeof flowParams>;
@@ -12,16 +12,18 @@ export type FlowParams = z.infer<typeof flowParams>;
 export type FlowCell = { plant: string; flow: string; transactions: number; posted: number; failed: number; pending: number; open_sla_breaches: number; p95_ms: number | null };
 export type PlantPulse = { plant: string; last_reported_at: string | null; silent: boolean; minutes_since_last: number | null };
 
-export async function getFlowMatrix(store: Store, f: Filters, scope: Scope, p: FlowParams): Promise<{ items: FlowCell[]; plants: PlantPulse[]; next_cursor: null }> {
+export async function getFlowMatrix(store: Store, f: Filters, scope: Scope, p: FlowParams, opts: { rollups?: boolean } = {}): Promise<{ items: FlowCell[]; plants: PlantPulse[]; next_cursor: null }> {
   const cells = await queryRows<Record<string, string | number | null>>(
     store,
     'getFlowMatrix',
     sql`
-SELECT plant, flow, count() AS transactions, countIf(status = 'posted') AS posted, countIf(status = 'failed') AS failed,
-       countIf(status = 'pending') AS pending, countIf(sla_state = 'open_breach') AS open_sla_breaches,
-       if(countIf(status = 'posted') = 0, NULL, quantileExactIf(0.95)(latency_ms, status = 'posted')) AS p95_ms
-FROM (${transactionsSql(f, scope)})
-GROUP BY plant, flow ORDER BY plant, flow`,
+SELECT plant, flow, sum(n_transactions) AS transactions, sum(n_posted) AS posted, sum(n_failed) AS failed,
+       sum(n_pending) AS pending, sum(n_open_breaches) AS open_sla_breaches,
+       if(sum(n_posted) = 0, NULL, quantilesExactMerge(0.5, 0.95, 0.99)(latency_state)[2]) AS p95_ms
+FROM (${await kpiSource(store, f, scope, opts)})
+GROUP BY plant, flow
+HAVING transactions > 0
+ORDER BY plant, flow`,
   );
   // last word from each plant in the week before `at`, whatever the range
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));

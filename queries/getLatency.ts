@@ -1,22 +1,23 @@
 // Posting latency per plant and flow (CONTRACT §4 /api/v1/latency): of posted transactions, the time
-// from occurred_at to the first posted event. Quantiles are exact (quantileExact: the value at
-// position floor(level × n) of the sorted latencies).
+// from occurred_at to the first posted event. Quantiles are exact (quantilesExact: the value at
+// position floor(level × n) of the sorted latencies), from the hourly rollup where it may be trusted
+// and raw rows elsewhere (queries/kpiRollup.ts).
 import { queryRows, sql, type Store } from '../clickhouse/client';
 import type { Filters, Scope } from './filters';
-import { transactionsSql } from './transactions';
+import { kpiSource } from './kpiRollup';
 
 export type LatencyRow = { plant: string; flow: string; count: number; p50_ms: number; p95_ms: number; p99_ms: number };
 
-export async function getLatency(store: Store, f: Filters, scope: Scope): Promise<{ items: LatencyRow[]; next_cursor: null }> {
+export async function getLatency(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<{ items: LatencyRow[]; next_cursor: null }> {
   const rows = await queryRows<Record<keyof LatencyRow, string>>(
     store,
     'getLatency',
     sql`
-SELECT plant, flow, count() AS count,
-       quantileExact(0.5)(latency_ms) AS p50_ms, quantileExact(0.95)(latency_ms) AS p95_ms, quantileExact(0.99)(latency_ms) AS p99_ms
-FROM (${transactionsSql(f, scope)})
-WHERE status = 'posted'
+SELECT plant, flow, sum(n_posted) AS count, quantilesExactMerge(0.5, 0.95, 0.99)(latency_state) AS q,
+       q[1] AS p50_ms, q[2] AS p95_ms, q[3] AS p99_ms
+FROM (${await kpiSource(store, f, scope, opts)})
 GROUP BY plant, flow
+HAVING count > 0
 ORDER BY plant, flow`,
   );
   return {

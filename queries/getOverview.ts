@@ -1,9 +1,11 @@
 // Executives' KPIs (CONTRACT §4 /api/v1/overview): transactions by current status, first-pass yield,
 // SLA compliance, open exceptions and SLA breaches, posting latency p50/p95 — in total and per plant.
-// Latency quantiles are exact (quantileExact) on the transaction rows; counts are exact.
+// Counts are exact; latency quantiles are exact too (quantilesExact: the value at position
+// floor(level × n) of the sorted latencies). Read from the hourly rollup where it may be trusted and
+// raw rows elsewhere (queries/kpiRollup.ts): the same figures either way.
 import { queryRows, sql, type Store } from '../clickhouse/client';
 import type { Filters, Scope } from './filters';
-import { transactionsSql } from './transactions';
+import { kpiSource } from './kpiRollup';
 
 export type OverviewFigures = {
   transactions: number;
@@ -24,7 +26,7 @@ export type Overview = OverviewFigures & { by_plant: (OverviewFigures & { plant:
 
 type Row = Record<keyof OverviewFigures, string | number | null> & { plant: string; is_total: number };
 
-export async function getOverview(store: Store, f: Filters, scope: Scope): Promise<Overview> {
+export async function getOverview(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Overview> {
   const rows = await queryRows<Row>(
     store,
     'getOverview',
@@ -32,17 +34,18 @@ export async function getOverview(store: Store, f: Filters, scope: Scope): Promi
 SELECT
   plant,
   grouping(plant) AS is_total,
-  count() AS transactions,
-  countIf(status = 'posted') AS posted,
-  countIf(status = 'failed') AS failed,
-  countIf(status = 'pending') AS pending,
-  countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') / nullIf(countIf(status IN ('posted', 'failed')), 0) AS first_pass_yield,
-  countIf(sla_state = 'met') / nullIf(countIf(status = 'posted') + countIf(sla_state = 'open_breach'), 0) AS sla_compliance,
-  countIf(status = 'failed' AND state != 'resolved') AS open_exceptions,
-  countIf(sla_state = 'open_breach') AS open_sla_breaches,
-  if(countIf(status = 'posted') = 0, NULL, quantileExactIf(0.5)(latency_ms, status = 'posted')) AS latency_p50_ms,
-  if(countIf(status = 'posted') = 0, NULL, quantileExactIf(0.95)(latency_ms, status = 'posted')) AS latency_p95_ms
-FROM (${transactionsSql(f, scope)})
+  sum(n_transactions) AS transactions,
+  sum(n_posted) AS posted,
+  sum(n_failed) AS failed,
+  sum(n_pending) AS pending,
+  sum(n_first_pass) / nullIf(sum(n_posted) + sum(n_failed), 0) AS first_pass_yield,
+  sum(n_sla_met) / nullIf(sum(n_posted) + sum(n_open_breaches), 0) AS sla_compliance,
+  sum(n_open_exceptions) AS open_exceptions,
+  sum(n_open_breaches) AS open_sla_breaches,
+  quantilesExactMerge(0.5, 0.95, 0.99)(latency_state) AS q,
+  if(sum(n_posted) = 0, NULL, q[1]) AS latency_p50_ms,
+  if(sum(n_posted) = 0, NULL, q[2]) AS latency_p95_ms
+FROM (${await kpiSource(store, f, scope, opts)})
 GROUP BY ROLLUP(plant)
 ORDER BY is_total DESC, plant
 SETTINGS group_by_use_nulls = 0`,

@@ -14,13 +14,24 @@ import { chTime, postingConditions, type Filters, type Scope } from './filters';
 // status rank for ties at the same reported_at: posted > failed > pending
 const RANK = raw(`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`);
 
-/** SLA threshold in minutes for (plant, flow): the latest override in sla_policies, else the default. */
-function thresholdSql(): Raw {
+/**
+ * SLA threshold in minutes for (plant, flow): the latest override in sla_policies (joined as
+ * `policy` from policySql), else the contract's default for the flow in column `flowColumn`.
+ */
+export function thresholdSql(flowColumn = 't.tx_flow'): Raw {
   const defaults = Object.entries(DEFAULT_SLA_MINUTES)
-    .map(([flow, minutes]) => `t.tx_flow = '${flow}', ${minutes}`)
+    .map(([flow, minutes]) => `${flowColumn} = '${flow}', ${minutes}`)
     .join(', ');
-  // the defaults are constants of the contract (lib/sla.ts), not values from a request
-  return raw(`if(policy.policy_minutes > 0, policy.policy_minutes, multiIf(t.tx_flow = '', 60, ${defaults}, 60))`);
+  // the defaults are constants of the contract (lib/sla.ts) and the column a name, not values from a request
+  return raw(`if(policy.policy_minutes > 0, policy.policy_minutes, multiIf(${flowColumn} = '', 60, ${defaults}, 60))`);
+}
+
+/** The plant overrides in force at `at`: (plant, flow, policy_minutes). */
+export function policySql(at: Date): Sql {
+  return sql`SELECT plant, flow, argMax(threshold_minutes, changed_at) AS policy_minutes
+  FROM sla_policies
+  WHERE changed_at <= ${param('at', "DateTime64(3, 'UTC')", chTime(at))}
+  GROUP BY plant, flow`;
 }
 
 /**
@@ -29,7 +40,7 @@ function thresholdSql(): Raw {
  * attempt1_status, order_no, material, lot, document_no, error_code, error_category, error_message,
  * recoverable, exception_since, latency_ms, threshold_minutes, sla_state ('met'|'closed_breach'|
  * 'open_breach'|'open'), state ('open'|'acknowledged'|'assigned'|'resolved' for exceptions, '' else),
- * assignee.
+ * assignee, last_action_at (latest acknowledge/assign/resolve/reopen; epoch when none).
  */
 export function transactionsSql(f: Filters, scope: Scope, extra?: Sql): Sql {
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
@@ -53,7 +64,8 @@ SELECT
      if(actions.last_state_at >= exception_since AND actions.last_state_at > toDateTime64(0, 3, 'UTC'),
         multiIf(actions.last_state = 'resolve', 'resolved', actions.last_state = 'assign', 'assigned', actions.last_state = 'acknowledge', 'acknowledged', 'open'),
         'open')) AS state,
-  if(t.current_status = 'failed' AND actions.assigned_at >= exception_since, actions.last_assignee, '') AS assignee
+  if(t.current_status = 'failed' AND actions.assigned_at >= exception_since, actions.last_assignee, '') AS assignee,
+  actions.last_state_at AS last_action_at
 FROM
 (
   SELECT
@@ -85,10 +97,7 @@ FROM
 ) AS t
 LEFT JOIN
 (
-  SELECT plant, flow, argMax(threshold_minutes, changed_at) AS policy_minutes
-  FROM sla_policies
-  WHERE changed_at <= ${at}
-  GROUP BY plant, flow
+  ${policySql(f.at)}
 ) AS policy ON policy.plant = t.tx_plant AND policy.flow = t.tx_flow
 LEFT JOIN
 (

@@ -13,7 +13,7 @@ test('migrations apply once and a second run changes nothing', async () => {
   assert.deepEqual(again.applied, []);
   assert.deepEqual(again.alreadyApplied, [
     '001_postings', '002_inventory_snapshots', '003_spans', '004_rejects', '005_exception_actions', '006_sla_policies',
-    '007_uom_conversions', '008_identity',
+    '007_uom_conversions', '008_identity', '009_kpi_rollups',
   ]);
   const tables = await queryRows<{ name: string }>(
     store,
@@ -23,8 +23,8 @@ test('migrations apply once and a second run changes nothing', async () => {
   assert.deepEqual(
     tables.map((t) => t.name),
     [
-      'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'inventory_snapshots', 'postings', 'rejects',
-      'schema_migrations', 'sla_policies', 'span_transactions', 'span_transactions_mv', 'spans', 'uom_conversions', 'users',
+      'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'inventory_snapshots', 'kpi_changes',
+      'kpi_changes_actions_mv', 'kpi_changes_postings_mv', 'kpi_hourly', 'postings', 'rejects', 'schema_migrations', 'sla_policies', 'span_transactions', 'span_transactions_mv', 'spans', 'uom_conversions', 'users',
     ],
   );
   await store.close();
@@ -33,11 +33,16 @@ test('migrations apply once and a second run changes nothing', async () => {
 test('with a cluster name every statement is ON CLUSTER and every MergeTree is replicated', () => {
   const opts = { database: 'plantline', cluster: 'plants', postingsTtlDays: 400, spansTtlDays: 30, rejectsTtlDays: 90 };
   const statements = loadMigrations().flatMap((m) => renderStatements(m.text, opts));
-  assert.equal(statements.length, 13);
+  assert.equal(statements.length, 19);
   for (const s of statements) {
-    assert.match(s, /^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS plantline\.\w+ ON CLUSTER 'plants'/);
+    // DDL runs on every node; the one INSERT (009's backfill) writes through replication instead
+    if (s.startsWith('INSERT')) {
+      assert.doesNotMatch(s, /ON CLUSTER/);
+      continue;
+    }
+    assert.match(s, /^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) plantline\.\w+ ON CLUSTER 'plants'/);
     if (s.startsWith('CREATE TABLE')) {
-      assert.match(s, /ENGINE = Replicated(Replacing|Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'(, changed_at)?\)/);
+      assert.match(s, /ENGINE = Replicated(Replacing|Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'(, (changed_at|built_at))?\)/);
       assert.doesNotMatch(s, /non_replicated_deduplication_window/);
     }
   }

@@ -88,10 +88,10 @@ export const SLA_POLICIES = [{ plant: 'P02', flow: 'shipment', threshold_minutes
 export const UOM_CONVERSIONS = [{ material: 'M-200', from_uom: 'G', to_uom: 'KG', factor: 0.001, changed_at: '2026-01-01 00:00:00.000' }];
 
 export const ACTIONS = [
-  { action_id: 'a1', correlation_id: 'T12', plant: 'P01', action: 'resolve', actor: 'ana', assignee: '', comment: 'Unit fixed in the material master; posted by hand as 4900000077', details: '', at: '2026-11-03 11:00:00.000' },
-  { action_id: 'a2', correlation_id: 'T6', plant: 'P02', action: 'assign', actor: 'ana', assignee: 'ben', comment: 'lock held by the nightly batch', details: '', at: '2026-11-03 07:00:00.000' },
+  { action_id: 'a1', correlation_id: 'T12', plant: 'P01', flow: 'material_issue', occurred_at: '2026-11-03 10:30:00.000', action: 'resolve', actor: 'ana', assignee: '', comment: 'Unit fixed in the material master; posted by hand as 4900000077', details: '', at: '2026-11-03 11:00:00.000' },
+  { action_id: 'a2', correlation_id: 'T6', plant: 'P02', flow: 'scrap', occurred_at: '2026-11-02 13:00:00.000', action: 'assign', actor: 'ana', assignee: 'ben', comment: 'lock held by the nightly batch', details: '', at: '2026-11-03 07:00:00.000' },
   // acknowledged before the current failure episode of T3 began? No: T3 failed 08:00:30; this is after it
-  { action_id: 'a3', correlation_id: 'T3', plant: 'P01', action: 'acknowledge', actor: 'ben', assignee: '', comment: '', details: '', at: '2026-11-03 08:30:00.000' },
+  { action_id: 'a3', correlation_id: 'T3', plant: 'P01', flow: 'order_release', occurred_at: '2026-11-03 08:00:00.000', action: 'acknowledge', actor: 'ben', assignee: '', comment: '', details: '', at: '2026-11-03 08:30:00.000' },
 ];
 
 /**

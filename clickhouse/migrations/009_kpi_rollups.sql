@@ -1,0 +1,77 @@
+-- KPI rollups: one row per plant × flow × hour of occurred_at with the transaction counts, SLA and
+-- exception figures and the latency distribution of that hour's transactions (CONTRACT §3 as
+-- computed by queries/transactions.ts). The overview, flow matrix and latency views read these rows
+-- for whole hours they may trust and raw postings for the rest (queries/kpiRollup.ts decides).
+--
+-- A transaction's figures change whenever another of its events arrives (its current status is that
+-- of its latest event), so the rollup cannot be a plain sum-on-insert view. Instead:
+--   * kpi_changes counts, per plant × flow × hour, every row inserted into postings and every action
+--     taken on an exception (two materialized views below): a counter that only grows;
+--   * the rollup builder (ingest/rollups.ts) rebuilds an hour from raw rows and stores the counter it
+--     read before reading them; a rollup row is trusted only while the counter still has that value
+--     (plus conditions on `at` and the SLA threshold checked at read time).
+-- A duplicate delivery bumps the counter too: it costs one rebuild, never a wrong figure.
+
+CREATE TABLE IF NOT EXISTS {{db}}.kpi_changes {{on_cluster}}
+(
+    plant    String,
+    flow     String,
+    hour     DateTime('UTC'),
+    changes  SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = {{engine:AggregatingMergeTree}}
+ORDER BY (plant, flow, hour)
+TTL hour + INTERVAL {{postings_ttl_days}} DAY;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.kpi_changes_postings_mv {{on_cluster}}
+TO {{db}}.kpi_changes
+AS SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes
+FROM {{db}}.postings
+GROUP BY plant, flow, hour;
+
+-- postings stored before this migration count as changes too (run again, it only costs rebuilds)
+INSERT INTO {{db}}.kpi_changes (plant, flow, hour, changes)
+SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes
+FROM {{db}}.postings
+GROUP BY plant, flow, hour;
+
+-- actions name their transaction's flow and occurred_at, so they can mark its hour as changed
+ALTER TABLE {{db}}.exception_actions {{on_cluster}}
+    ADD COLUMN IF NOT EXISTS flow String AFTER plant,
+    ADD COLUMN IF NOT EXISTS occurred_at DateTime64(3, 'UTC') AFTER flow;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.kpi_changes_actions_mv {{on_cluster}}
+TO {{db}}.kpi_changes
+AS SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes
+FROM {{db}}.exception_actions
+WHERE flow != ''
+GROUP BY plant, flow, hour;
+
+-- ReplacingMergeTree(built_at): a rebuild replaces the row; reads take the newest build per key.
+-- Counts of transactions by current status; first_pass = posted or failed with attempt 1 posted;
+-- sla_met = posted within threshold; open_exceptions = failed and not resolved by hand. Open SLA
+-- breaches of an hour are its not-posted transactions once `at` is past hour end + threshold.
+-- latency: quantilesExact state of the posted transactions' latencies, so merged quantiles equal
+-- those computed from raw rows exactly.
+CREATE TABLE IF NOT EXISTS {{db}}.kpi_hourly {{on_cluster}}
+(
+    plant              String,
+    flow               String,
+    hour               DateTime('UTC'),
+    built_at           DateTime64(3, 'UTC'),
+    changes            UInt64,                      -- kpi_changes for this key when the build read it
+    max_reported_at    DateTime64(3, 'UTC'),        -- trusted only for at >= this
+    max_action_at      DateTime64(3, 'UTC'),        -- and for at >= this
+    threshold_minutes  UInt32,                      -- trusted only while the SLA threshold is this
+    transactions       UInt64,
+    posted             UInt64,
+    failed             UInt64,
+    pending            UInt64,
+    first_pass         UInt64,
+    sla_met            UInt64,
+    open_exceptions    UInt64,
+    latency            AggregateFunction(quantilesExact(0.5, 0.95, 0.99), Int64)
+)
+ENGINE = {{engine:ReplacingMergeTree(built_at)}}
+ORDER BY (plant, flow, hour)
+TTL hour + INTERVAL {{postings_ttl_days}} DAY;

@@ -1,0 +1,171 @@
+// The KPI figures per plant × flow that the overview, the flow matrix and the latency view aggregate,
+// read from the hourly rollup (kpi_hourly, migration 009) wherever it may be trusted and from raw
+// postings elsewhere: one set of rows either way, so a figure is the same whichever path served it.
+//
+// A rollup row for (plant, flow, hour) is trusted for a request when
+//   - it was built from every change that hour has seen (its `changes` equals kpi_changes now),
+//   - no event or action it counts happened after `at` (max_reported_at, max_action_at ≤ at),
+//   - it was built with the SLA threshold in force at `at`, and
+//   - `at` is past hour end + threshold, so each of its not-posted transactions is an open breach.
+// Partial hours at the edges of [from, to) and every untrusted hour are read raw through
+// queries/transactions.ts, the one place the CONTRACT §3 definitions live; the rollup builder
+// (ingest/rollups.ts) builds rows with the same definitions (buildRollupSql below).
+import { TupleParam } from '@clickhouse/client';
+import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
+import { chTime, joinSql, type Filters, type Scope } from './filters';
+import { policySql, thresholdSql, transactionsSql } from './transactions';
+
+const HOUR_MS = 3600_000;
+/** The rollup is built as of "the end of time": every event and action there is, latest SLA policy. */
+export const BUILD_AT = new Date('2299-01-01T00:00:00Z');
+/** More untrusted hours than this in a range, and the whole range is read raw. */
+export const MAX_RAW_KEYS = 4000;
+
+/** Columns every KPI source row has: n_* are counts to sum, `latency_state` a quantilesExact state to merge. */
+export type KpiColumns = 'n_transactions' | 'n_posted' | 'n_failed' | 'n_pending' | 'n_first_pass' | 'n_sla_met' | 'n_open_breaches' | 'n_open_exceptions' | 'latency_state';
+
+/** ClickHouse DateTime text ('YYYY-MM-DD HH:MM:SS') of an hour. */
+const hourText = (ms: number) => chTime(new Date(ms)).slice(0, 19);
+
+export type KpiPlan = {
+  /** whole hours [from, to) read from the rollup, apart from rawKeys; null when none */
+  hours: { from: string; to: string } | null;
+  /** untrusted (plant, flow, hour) keys inside `hours`, read raw */
+  rawKeys: [string, string, string][];
+  /** true when the whole range is read raw */
+  allRaw: boolean;
+};
+
+function keyFilters(f: Filters, scope: Scope, table: string): Sql {
+  const parts: Sql[] = [sql`1`];
+  if (f.plants.length) parts.push(sql`${raw(table)}.plant IN ${param('plants', 'Array(String)', f.plants)}`);
+  if (f.flows.length) parts.push(sql`${raw(table)}.flow IN ${param('flows', 'Array(String)', f.flows)}`);
+  if (scope.plants) parts.push(sql`${raw(table)}.plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
+  return joinSql(parts, ' AND ');
+}
+
+/** Decide which whole hours of the range the rollup may serve for this request. */
+export async function planKpi(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<KpiPlan> {
+  const first = Math.ceil(f.from.getTime() / HOUR_MS) * HOUR_MS;
+  const last = Math.floor(f.to.getTime() / HOUR_MS) * HOUR_MS;
+  if (opts.rollups === false || first >= last) return { hours: null, rawKeys: [], allRaw: true };
+  const hours = { from: hourText(first), to: hourText(last) };
+  const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
+  const range = (table: string) =>
+    sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, table)}`;
+  const untrusted = await queryRows<{ plant: string; flow: string; hour: string }>(
+    store,
+    'planKpi',
+    sql`
+SELECT c.plant AS plant, c.flow AS flow, c.hour AS hour
+FROM
+(
+  SELECT plant, flow, hour, sum(changes) AS changes FROM kpi_changes
+  WHERE ${range('kpi_changes')}
+  GROUP BY plant, flow, hour
+) AS c
+LEFT JOIN
+(
+  SELECT plant, flow, hour, max(changes) AS r_changes, argMax(max_reported_at, built_at) AS r_max_reported,
+         argMax(max_action_at, built_at) AS r_max_action, argMax(threshold_minutes, built_at) AS r_threshold
+  FROM kpi_hourly
+  WHERE ${range('kpi_hourly')}
+  GROUP BY plant, flow, hour
+) AS r ON r.plant = c.plant AND r.flow = c.flow AND r.hour = c.hour
+LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = c.plant AND policy.flow = c.flow
+WHERE NOT (r.r_changes = c.changes AND r.r_max_reported <= ${at} AND r.r_max_action <= ${at}
+           AND r.r_threshold = ${thresholdSql('c.flow')}
+           AND c.hour + toIntervalMinute(60 + r.r_threshold) <= ${at})
+LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}`,
+  );
+  if (untrusted.length > MAX_RAW_KEYS) return { hours: null, rawKeys: [], allRaw: true };
+  return { hours, rawKeys: untrusted.map((k) => [k.plant, k.flow, k.hour]), allRaw: false };
+}
+
+/**
+ * Rows of the KPI columns per plant × flow (several rows per pair: sum the n_* counts, merge
+ * `latency_state` with quantilesExactMerge(0.5, 0.95, 0.99)) for the transactions the filters select, as of `at`.
+ */
+export async function kpiSource(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Sql> {
+  const plan = await planKpi(store, f, scope, opts);
+  return kpiSourceSql(f, scope, plan);
+}
+
+export function kpiSourceSql(f: Filters, scope: Scope, plan: KpiPlan): Sql {
+  const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));
+  const from = plan.hours && param('rollup_from', "DateTime('UTC')", plan.hours.from);
+  const to = plan.hours && param('rollup_to', "DateTime('UTC')", plan.hours.to);
+  // raw: the partial hours at the edges and the untrusted whole hours (or everything)
+  const rawPart = sql`
+SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_posted, countIf(status = 'failed') AS n_failed,
+       countIf(status = 'pending') AS n_pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS n_first_pass,
+       countIf(sla_state = 'met') AS n_sla_met, countIf(sla_state = 'open_breach') AS n_open_breaches,
+       countIf(status = 'failed' AND state != 'resolved') AS n_open_exceptions,
+       quantilesExactStateIf(0.5, 0.95, 0.99)(assumeNotNull(latency_ms), status = 'posted') AS latency_state
+FROM (${transactionsSql(f, scope, from && to ? sql`(occurred_at < ${from} OR occurred_at >= ${to} OR (plant, flow, toStartOfHour(occurred_at)) IN ${rawKeys})` : undefined)})
+GROUP BY plant, flow`;
+  if (!from || !to) return rawPart;
+  const rollupPart = sql`
+SELECT plant, flow, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
+       first_pass AS n_first_pass, sla_met AS n_sla_met, toUInt64(transactions - posted) AS n_open_breaches,
+       open_exceptions AS n_open_exceptions, latency AS latency_state
+FROM
+(
+  SELECT * FROM kpi_hourly
+  WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
+    AND (plant, flow, hour) NOT IN ${rawKeys}
+  ORDER BY built_at DESC
+  LIMIT 1 BY plant, flow, hour
+)`;
+  return sql`${rollupPart}
+UNION ALL
+${rawPart}`;
+}
+
+/** The rollup rows to rebuild: keys whose kpi_changes moved on since their newest build (newest hours first). */
+export async function staleRollupKeys(store: Store, limit: number): Promise<{ plant: string; flow: string; hour: string; changes: string }[]> {
+  return queryRows(
+    store,
+    'staleRollupKeys',
+    sql`
+SELECT c.plant AS plant, c.flow AS flow, c.hour AS hour, c.changes AS changes
+FROM (SELECT plant, flow, hour, sum(changes) AS changes FROM kpi_changes GROUP BY plant, flow, hour) AS c
+LEFT JOIN (SELECT plant, flow, hour, max(changes) AS r_changes FROM kpi_hourly GROUP BY plant, flow, hour) AS r
+  ON r.plant = c.plant AND r.flow = c.flow AND r.hour = c.hour
+WHERE r.r_changes != c.changes
+ORDER BY c.hour DESC
+LIMIT ${param('limit', 'UInt32', limit)}`,
+  );
+}
+
+/**
+ * INSERT … SELECT that rebuilds the given keys from raw postings, each with the kpi_changes count read
+ * before this statement ran. Keys must lie within [from, to).
+ */
+export function buildRollupSql(keys: { plant: string; flow: string; hour: string; changes: string }[], from: Date, to: Date): Sql {
+  const f: Filters = { plants: [], flows: [], from, to, at: BUILD_AT, limit: 0, offset: 0 };
+  const withChanges = param('keys', "Array(Tuple(String, String, DateTime('UTC'), UInt64))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour, k.changes])));
+  const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
+  return sql`
+INSERT INTO kpi_hourly (plant, flow, hour, built_at, changes, max_reported_at, max_action_at, threshold_minutes,
+                        transactions, posted, failed, pending, first_pass, sla_met, open_exceptions, latency)
+SELECT k.k_plant, k.k_flow, k.k_hour, now64(3), k.k_changes, a.r_max_reported, a.r_max_action, ${thresholdSql('k.k_flow')},
+       a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.sla_met, a.open_exceptions, a.latency
+FROM
+(
+  SELECT tupleElement(key, 1) AS k_plant, tupleElement(key, 2) AS k_flow, tupleElement(key, 3) AS k_hour, tupleElement(key, 4) AS k_changes
+  FROM (SELECT arrayJoin(${withChanges}) AS key)
+) AS k
+LEFT JOIN
+(
+  SELECT plant, flow, toStartOfHour(occurred_at) AS tx_hour,
+         max(last_reported_at) AS r_max_reported, max(last_action_at) AS r_max_action,
+         count() AS transactions, countIf(status = 'posted') AS posted, countIf(status = 'failed') AS failed,
+         countIf(status = 'pending') AS pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS first_pass,
+         countIf(sla_state = 'met') AS sla_met, countIf(status = 'failed' AND state != 'resolved') AS open_exceptions,
+         quantilesExactStateIf(0.5, 0.95, 0.99)(assumeNotNull(latency_ms), status = 'posted') AS latency
+  FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`)})
+  GROUP BY plant, flow, tx_hour
+) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour
+LEFT JOIN (${policySql(BUILD_AT)}) AS policy ON policy.plant = k.k_plant AND policy.flow = k.k_flow`;
+}

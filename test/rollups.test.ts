@@ -1,0 +1,167 @@
+// KPI rollups (plant × flow × hour, migration 009): which hours a request may read from them, worked
+// out by hand on the views test day (test/support/views-dataset.ts), and that every figure of the
+// overview, flow matrix and latency view is the same from rollups as from raw rows, before and after
+// a late event, an exception action or an SLA policy change moves an hour on.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ALL_PLANTS, parseFilters, type Filters, type Scope } from '../queries/filters';
+import { getOverview } from '../queries/getOverview';
+import { getFlowMatrix } from '../queries/getFlowMatrix';
+import { getLatency } from '../queries/getLatency';
+import { planKpi } from '../queries/kpiRollup';
+import { buildStaleRollups } from '../ingest/rollups';
+import { insertRows, type Store } from '../clickhouse/client';
+import { openTestStore, scalar } from './support/store';
+import { posting } from './support/fixtures';
+import { AT, loadViewsDataset } from './support/views-dataset';
+
+let store: Store;
+const filters = (q = '') => parseFilters(new URLSearchParams(q.includes('at=') ? q : `at=${AT}${q ? `&${q}` : ''}`));
+const keys = async (f: Filters, scope: Scope = ALL_PLANTS) => (await planKpi(store, f, scope)).rawKeys.map((k) => k.join('/')).sort();
+
+/** Every KPI view, from rollups and from raw rows: must be equal. Returns the rollup answers. */
+async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
+  const fromRollups = {
+    overview: await getOverview(store, f, scope),
+    flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 })).items,
+    latency: (await getLatency(store, f, scope)).items,
+  };
+  const fromRaw = {
+    overview: await getOverview(store, f, scope, { rollups: false }),
+    flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false })).items,
+    latency: (await getLatency(store, f, scope, { rollups: false })).items,
+  };
+  assert.deepEqual(fromRollups, fromRaw);
+  return fromRollups;
+}
+
+before(async () => {
+  ({ store } = await openTestStore());
+  await loadViewsDataset(store, { config: true, duplicates: true });
+});
+
+after(async () => {
+  await store.close();
+});
+
+test('before any build every hour is read raw, and the figures are the hand-computed ones', async () => {
+  // 10 hours with postings in the default range (the 24 h before AT): none has a rollup row yet
+  assert.equal((await keys(filters())).length, 10);
+  const { overview } = await sameBothWays(filters());
+  assert.equal(overview.transactions, 11);
+  assert.equal(overview.open_exceptions, 3);
+});
+
+test('after a build, only the hours a rollup cannot answer for `at` are read raw', async () => {
+  const built = await buildStaleRollups(store);
+  // 11 plant × flow × hour keys have postings (T10's hour on 11-01 too), and no key is left stale
+  assert.deepEqual(built, { built: 11, stale: 0 });
+  assert.equal(await scalar(store, 'SELECT count() FROM kpi_hourly'), 11);
+  // at 12:00: the 11:00 hours are not yet past hour end + threshold (order_release 5, material_issue
+  // 15, quality_hold 5, P02 shipment 20 min), and T9's 11:00 hour also holds an event reported at 12:30
+  assert.deepEqual(await keys(filters()), [
+    'P01/goods_receipt/2026-11-03 11:00:00',
+    'P01/order_release/2026-11-03 11:00:00',
+    'P02/material_issue/2026-11-03 11:00:00',
+    'P02/quality_hold/2026-11-03 11:00:00',
+    'P02/shipment/2026-11-03 11:00:00',
+  ]);
+  // at 13:00 every hour is trusted: the whole range comes from rollups
+  assert.deepEqual(await keys(filters('at=2026-11-03T13:00:00Z')), []);
+  // at 10:45 over 09:00-12:00: T2's 09:00 hour is trusted; T1's 10:00 hour holds nothing after `at`
+  // but 11:00 + 15 min is still to come; T12's 10:00 hour counts the resolve action of 11:00; every
+  // 11:00 hour holds events reported after 10:45
+  assert.deepEqual(await keys(filters('at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z&to=2026-11-03T12:00:00Z')), [
+    'P01/goods_receipt/2026-11-03 10:00:00',
+    'P01/goods_receipt/2026-11-03 11:00:00',
+    'P01/material_issue/2026-11-03 10:00:00',
+    'P01/order_release/2026-11-03 11:00:00',
+    'P02/material_issue/2026-11-03 11:00:00',
+    'P02/quality_hold/2026-11-03 11:00:00',
+    'P02/shipment/2026-11-03 11:00:00',
+  ]);
+  // a range ending inside an hour reads that partial hour raw, whatever the rollup: only whole hours are planned
+  assert.deepEqual((await planKpi(store, filters('at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z'), ALL_PLANTS)).hours, { from: '2026-11-03 09:00:00', to: '2026-11-03 10:00:00' });
+  // the plan follows the plant filter and the viewer's scope
+  assert.deepEqual(await keys(filters('plant=P02')), ['P02/material_issue/2026-11-03 11:00:00', 'P02/quality_hold/2026-11-03 11:00:00', 'P02/shipment/2026-11-03 11:00:00']);
+  assert.deepEqual(await keys(filters(), { plants: ['P01'] }), ['P01/goods_receipt/2026-11-03 11:00:00', 'P01/order_release/2026-11-03 11:00:00']);
+});
+
+test('rollups and raw rows agree for every range, `at`, filter and scope', async () => {
+  const { overview } = await sameBothWays(filters());
+  // the hand-computed day (views-dataset.ts, as views.test.ts asserts it from raw rows)
+  const { by_plant, ...total } = overview;
+  assert.deepEqual(total, {
+    transactions: 11, posted: 4, failed: 4, pending: 3, first_pass_yield: 3 / 8, sla_compliance: 2 / 9,
+    open_exceptions: 3, open_sla_breaches: 5, latency_p50_ms: 1_500_000, latency_p95_ms: 2_400_000,
+  });
+  assert.deepEqual(by_plant.map((p) => [p.plant, p.transactions, p.open_sla_breaches]), [['P01', 6, 4], ['P02', 5, 1]]);
+  for (const q of [
+    'at=2026-11-03T13:00:00Z',
+    'at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z',
+    'at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z&to=2026-11-03T12:00:00Z',
+    'at=2026-11-04T00:00:00Z&from=2026-11-01T00:00:00Z',
+    'at=2026-11-03T12:00:00Z&from=2026-11-02T12:30:00Z&to=2026-11-03T11:30:00Z',
+    'plant=P02',
+    'flow=goods_receipt,shipment',
+    'at=2026-11-03T11:10:00Z',
+  ]) {
+    await sameBothWays(filters(q));
+    await sameBothWays(filters(q), { plants: ['P01'] });
+  }
+});
+
+test('a late event, an exception action and an SLA policy change each move their hour back to raw until rebuilt', async () => {
+  await buildStaleRollups(store);
+  const at = 'at=2026-11-03T13:00:00Z';
+  assert.deepEqual(await keys(filters(at)), []);
+  const before = (await sameBothWays(filters(at))).overview;
+
+  // T3 (P01 order_release, 08:00) is finally posted at 12:10
+  await insertRows(
+    store,
+    'postings',
+    null,
+    JSON.stringify({ ...toRow(posting({ event_id: 'e30', correlation_id: 'T3', plant: 'P01', flow: 'order_release', source_system: 'ERP', target_system: 'MES', status: 'posted', attempt: 2, occurred_at: '2026-11-03T08:00:00Z', reported_at: '2026-11-03T12:10:00Z' })) }) + '\n',
+    'late-e30',
+  );
+  assert.deepEqual(await keys(filters(at)), ['P01/order_release/2026-11-03 08:00:00']);
+  const afterLate = (await sameBothWays(filters(at))).overview;
+  assert.equal(afterLate.posted, before.posted + 1);
+  assert.equal(afterLate.failed, before.failed - 1);
+  assert.equal(afterLate.open_exceptions, before.open_exceptions - 1);
+
+  // T6 (P02 scrap, 11-02 13:00) is resolved by hand at 12:15
+  await insertRows(
+    store,
+    'exception_actions',
+    null,
+    JSON.stringify({ action_id: 'a9', correlation_id: 'T6', plant: 'P02', flow: 'scrap', occurred_at: '2026-11-02 13:00:00.000', action: 'resolve', actor: 'ana', assignee: '', comment: 'posted by hand', details: '', at: '2026-11-03 12:15:00.000' }) + '\n',
+    'late-a9',
+  );
+  assert.deepEqual(await keys(filters(at)), ['P01/order_release/2026-11-03 08:00:00', 'P02/scrap/2026-11-02 13:00:00']);
+  assert.equal((await sameBothWays(filters(at))).overview.open_exceptions, before.open_exceptions - 2);
+
+  await buildStaleRollups(store);
+  assert.deepEqual(await keys(filters(at)), []);
+  assert.deepEqual((await sameBothWays(filters(at))).overview, (await getOverview(store, filters(at), ALL_PLANTS, { rollups: false })));
+  // before the resolve action (12:15) the rebuilt scrap hour cannot answer: it counts that action
+  assert.deepEqual(await keys(filters('at=2026-11-03T12:12:00Z&from=2026-11-02T13:00:00Z&to=2026-11-03T09:00:00Z')), ['P02/scrap/2026-11-02 13:00:00']);
+
+  // P01 goods_receipt gets a 30-minute threshold from 12:30: rollups built before it no longer answer
+  await insertRows(store, 'sla_policies', null, JSON.stringify({ plant: 'P01', flow: 'goods_receipt', threshold_minutes: 30, changed_by: 'admin', changed_at: '2026-11-03 12:30:00.000' }) + '\n', 'late-sla');
+  assert.deepEqual(await keys(filters(at)), ['P01/goods_receipt/2026-11-03 09:00:00', 'P01/goods_receipt/2026-11-03 10:00:00', 'P01/goods_receipt/2026-11-03 11:00:00']);
+  await sameBothWays(filters(at));
+  // policy changes do not touch kpi_changes; the rows rebuilt on other grounds take the new threshold,
+  // and at 12:20 (before the change) a row built with 30 minutes does not answer either
+  await sameBothWays(filters('at=2026-11-03T12:20:00Z'));
+});
+
+/** A decoded posting as the postings table stores it (JSONEachRow). */
+function toRow(p: Record<string, unknown>) {
+  const t = (s: unknown) => String(s).replace('T', ' ').replace('Z', '');
+  return {
+    event_id: p.event_id, correlation_id: p.correlation_id, flow: p.flow, plant: p.plant, source_system: p.source_system, target_system: p.target_system,
+    status: p.status, attempt: p.attempt, occurred_at: t(p.occurred_at), reported_at: t(p.reported_at), source: 'test', source_position: String(p.event_id),
+  };
+}

@@ -13,6 +13,11 @@ import { publishReplayInProcess, type ReplayRequest } from '../ingest/replay';
 import { param, queryRows, sql } from '../clickhouse/client';
 import { testConfig, scalar } from './support/store';
 import { CaptureDelivery, HttpDelivery, Simulator } from '../simulator';
+import { ALL_PLANTS, parseFilters } from '../queries/filters';
+import { getOverview } from '../queries/getOverview';
+import { getFlowMatrix } from '../queries/getFlowMatrix';
+import { getLatency } from '../queries/getLatency';
+import { planKpi } from '../queries/kpiRollup';
 import { subscribeInProcess } from '../simulator/replay';
 
 const TOKEN = 'test-ingest-token';
@@ -270,5 +275,31 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
     const now = sim.ledgerJSON();
     assert.deepEqual(await statusCounts(), now.transactions.by_plant_flow_status);
     assert.deepEqual(now.replays.map((r) => r.outcome), ['posted', 'failed']);
+  });
+
+  test('KPI rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
+    await runtime.rollups.cycle(Infinity);
+    const store = runtime.readStore;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const H = 3_600_000;
+    let trusted = 0;
+    for (const q of [
+      { at: iso(END) },
+      { at: iso(END), from: iso(ORIGIN) },
+      { at: iso(END - 7 * H - 17 * 60_000), from: iso(ORIGIN + 5 * H + 30 * 60_000) },
+      { at: iso(END), from: iso(ORIGIN), plant: 'P04,P05', flow: 'order_release,goods_receipt,shipment' },
+    ]) {
+      const f = parseFilters(new URLSearchParams(q));
+      const plan = await planKpi(store, f, ALL_PLANTS);
+      const hours = await scalar(store, `SELECT count() FROM (SELECT DISTINCT plant, flow, hour FROM kpi_changes WHERE hour >= '${plan.hours!.from}' AND hour < '${plan.hours!.to}')`);
+      if (!q.plant) trusted += hours - plan.rawKeys.length;
+      for (const scope of [ALL_PLANTS, { plants: ['P02', 'P04'] }]) {
+        assert.deepEqual(await getOverview(store, f, scope), await getOverview(store, f, scope, { rollups: false }));
+        assert.deepEqual(await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }), await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false }));
+        assert.deepEqual(await getLatency(store, f, scope), await getLatency(store, f, scope, { rollups: false }));
+      }
+    }
+    // the rollup served hundreds of plant × flow × hours in these requests
+    assert.ok(trusted > 500, `expected most hours from rollups, got ${trusted}`);
   });
 });

@@ -19,7 +19,7 @@ export async function getFlowMatrix(store: Store, f: Filters, scope: Scope, p: F
     sql`
 SELECT plant, flow, sum(n_transactions) AS transactions, sum(n_posted) AS posted, sum(n_failed) AS failed,
        sum(n_pending) AS pending, sum(n_open_breaches) AS open_sla_breaches,
-       if(sum(n_posted) = 0, NULL, quantilesExactMerge(0.5, 0.95, 0.99)(latency_state)[2]) AS p95_ms
+       if(sum(n_posted) = 0, NULL, quantilesExactArray(0.5, 0.95, 0.99)(latencies)[2]) AS p95_ms
 FROM (${await kpiSource(store, f, scope, opts)})
 GROUP BY plant, flow
 HAVING transactions > 0

@@ -13,7 +13,7 @@ export async function getLatency(store: Store, f: Filters, scope: Scope, opts: {
     store,
     'getLatency',
     sql`
-SELECT plant, flow, sum(n_posted) AS count, quantilesExactMerge(0.5, 0.95, 0.99)(latency_state) AS q,
+SELECT plant, flow, sum(n_posted) AS count, quantilesExactArray(0.5, 0.95, 0.99)(latencies) AS q,
        q[1] AS p50_ms, q[2] AS p95_ms, q[3] AS p99_ms
 FROM (${await kpiSource(store, f, scope, opts)})
 GROUP BY plant, flow

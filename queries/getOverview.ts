@@ -42,7 +42,7 @@ SELECT
   sum(n_sla_met) / nullIf(sum(n_posted) + sum(n_open_breaches), 0) AS sla_compliance,
   sum(n_open_exceptions) AS open_exceptions,
   sum(n_open_breaches) AS open_sla_breaches,
-  quantilesExactMerge(0.5, 0.95, 0.99)(latency_state) AS q,
+  quantilesExactArray(0.5, 0.95, 0.99)(latencies) AS q,
   if(sum(n_posted) = 0, NULL, q[1]) AS latency_p50_ms,
   if(sum(n_posted) = 0, NULL, q[2]) AS latency_p95_ms
 FROM (${await kpiSource(store, f, scope, opts)})

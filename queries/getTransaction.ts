@@ -1,6 +1,7 @@
 // One transaction end to end (CONTRACT §4 /api/v1/transactions/{correlation_id}): every posting event
 // (one per event_id, in reported order) with its error, payload and document number; the spans of
 // its traces; the actions taken on it; and its status as of `at`. Only within the viewer's plants.
+import { TupleParam } from '@clickhouse/client';
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import { chTime, isoFromCh, type Filters, type Scope } from './filters';
 import { transactionsSql } from './transactions';
@@ -35,6 +36,15 @@ export async function getTransaction(store: Store, correlationId: string, f: Fil
   const id = param('correlation_id', 'String', correlationId);
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const scopeCondition = scope.plants ? sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}` : sql``;
+  // where it lives (transaction_keys, a point lookup), so the reads below go through postings' sort key
+  const keys = await queryRows<{ plant: string; flow: string; hour: string }>(
+    store,
+    'getTransaction.keys',
+    sql`SELECT DISTINCT plant, flow, hour FROM transaction_keys WHERE correlation_id = ${id}${scopeCondition}`,
+  );
+  if (keys.length === 0) return null;
+  const located = sql`(plant, flow, toStartOfHour(occurred_at)) IN ${param('tx_keys', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])))}
+    AND correlation_id = ${id}`;
   const events = await queryRows<Record<string, unknown>>(
     store,
     'getTransaction.events',
@@ -44,7 +54,7 @@ SELECT event_id, status, attempt, replay_of, flow, plant, source_system, target_
        storage_location, document_no, posting_period, quantity, uom, stock_delta, unit_cost, error_code, error_category,
        error_message, error_recoverable, if(${param('with_payloads', 'Bool', opts.payloads)}, payload, '') AS payload, trace_id, source, source_position
 FROM postings
-WHERE correlation_id = ${id} AND reported_at <= ${at}${scopeCondition}
+WHERE ${located} AND reported_at <= ${at}${scopeCondition}
 ORDER BY reported_at ASC, multiIf(status = 'posted', 3, status = 'failed', 2, 1) ASC, event_id ASC
 LIMIT 1 BY event_id`,
   );
@@ -56,9 +66,12 @@ LIMIT 1 BY event_id`,
     'getTransaction.summary',
     sql`SELECT correlation_id, plant, flow, status, occurred_at, first_posted_at,
                latency_ms, attempts, exception_since, threshold_minutes, sla_state, state, assignee
-        FROM (${transactionsSql(unbounded, scope, sql`correlation_id = ${id}`)})`,
+        FROM (${transactionsSql(unbounded, scope, located)})`,
   );
   const traceIds = [...new Set(events.map((e) => String(e.trace_id)).filter(Boolean))];
+  // spans of its traces: from the day before the business event (spans are partitioned by day) to `at`
+  const firstOccurred = Math.min(...keys.map((k) => Date.parse(`${k.hour.replace(' ', 'T')}Z`)));
+  const spansFrom = param('spans_from', "DateTime64(3, 'UTC')", chTime(new Date(firstOccurred - 24 * 3600_000)));
   const spans = await queryRows<Record<string, unknown>>(
     store,
     'getTransaction.spans',
@@ -70,7 +83,7 @@ WHERE trace_id IN (
         SELECT trace_id FROM span_transactions WHERE correlation_id = ${id}
         UNION ALL SELECT arrayJoin(${param('trace_ids', 'Array(String)', traceIds)})
       )
-  AND timestamp <= ${at}
+  AND timestamp >= ${spansFrom} AND timestamp <= ${at}
 ORDER BY timestamp ASC, span_id ASC
 LIMIT 1 BY trace_id, span_id
 LIMIT 2000`,

@@ -4,9 +4,9 @@
 //
 // A rollup row for (plant, flow, hour) is trusted for a request when
 //   - it was built from every change that hour has seen (its `changes` equals kpi_changes now),
-//   - no event or action it counts happened after `at` (max_reported_at, max_action_at ≤ at),
-//   - it was built with the SLA threshold in force at `at`, and
-//   - `at` is past hour end + threshold, so each of its not-posted transactions is an open breach.
+//   - no event or action it counts happened after `at` (max_reported_at, max_action_at ≤ at), and
+//   - it was built with the SLA threshold in force at `at`.
+// Open SLA breaches depend on `at` itself: they are counted from the row's not_posted_occurred.
 // Partial hours at the edges of [from, to) and every untrusted hour are read raw through
 // queries/transactions.ts, the one place the CONTRACT §3 definitions live; the rollup builder
 // (ingest/rollups.ts) builds rows with the same definitions (buildRollupSql below).
@@ -21,8 +21,8 @@ export const BUILD_AT = new Date('2299-01-01T00:00:00Z');
 /** More untrusted hours than this in a range, and the whole range is read raw. */
 export const MAX_RAW_KEYS = 4000;
 
-/** Columns every KPI source row has: n_* are counts to sum, `latency_state` a quantilesExact state to merge. */
-export type KpiColumns = 'n_transactions' | 'n_posted' | 'n_failed' | 'n_pending' | 'n_first_pass' | 'n_sla_met' | 'n_open_breaches' | 'n_open_exceptions' | 'latency_state';
+/** Columns every KPI source row has: n_* are counts to sum, `latencies` the posted transactions' latencies (ms). */
+export type KpiColumns = 'n_transactions' | 'n_posted' | 'n_failed' | 'n_pending' | 'n_first_pass' | 'n_sla_met' | 'n_open_breaches' | 'n_open_exceptions' | 'latencies';
 
 /** ClickHouse DateTime text ('YYYY-MM-DD HH:MM:SS') of an hour. */
 const hourText = (ms: number) => chTime(new Date(ms)).slice(0, 19);
@@ -53,29 +53,31 @@ export async function planKpi(store: Store, f: Filters, scope: Scope, opts: { ro
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const range = (table: string) =>
     sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, table)}`;
+  // one pass over both small tables (grouped, not joined): per key the change counter and the newest build
   const untrusted = await queryRows<{ plant: string; flow: string; hour: string }>(
     store,
     'planKpi',
     sql`
-SELECT c.plant AS plant, c.flow AS flow, c.hour AS hour
+SELECT k.plant AS plant, k.flow AS flow, k.hour AS hour
 FROM
 (
-  SELECT plant, flow, hour, sum(changes) AS changes FROM kpi_changes
-  WHERE ${range('kpi_changes')}
+  SELECT plant, flow, hour,
+         sumIf(changes, src = 0) AS k_changes, maxIf(changes, src = 1) AS r_changes,
+         argMaxIf(max_reported_at, built_at, src = 1) AS r_max_reported, argMaxIf(max_action_at, built_at, src = 1) AS r_max_action,
+         argMaxIf(threshold_minutes, built_at, src = 1) AS r_threshold
+  FROM
+  (
+    SELECT plant, flow, hour, 0 AS src, changes, toDateTime64(0, 3, 'UTC') AS built_at, toDateTime64(0, 3, 'UTC') AS max_reported_at,
+           toDateTime64(0, 3, 'UTC') AS max_action_at, toUInt32(0) AS threshold_minutes
+    FROM kpi_changes WHERE ${range('kpi_changes')}
+    UNION ALL
+    SELECT plant, flow, hour, 1 AS src, changes, built_at, max_reported_at, max_action_at, threshold_minutes
+    FROM kpi_hourly WHERE ${range('kpi_hourly')}
+  )
   GROUP BY plant, flow, hour
-) AS c
-LEFT JOIN
-(
-  SELECT plant, flow, hour, max(changes) AS r_changes, argMax(max_reported_at, built_at) AS r_max_reported,
-         argMax(max_action_at, built_at) AS r_max_action, argMax(threshold_minutes, built_at) AS r_threshold
-  FROM kpi_hourly
-  WHERE ${range('kpi_hourly')}
-  GROUP BY plant, flow, hour
-) AS r ON r.plant = c.plant AND r.flow = c.flow AND r.hour = c.hour
-LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = c.plant AND policy.flow = c.flow
-WHERE NOT (r.r_changes = c.changes AND r.r_max_reported <= ${at} AND r.r_max_action <= ${at}
-           AND r.r_threshold = ${thresholdSql('c.flow')}
-           AND c.hour + toIntervalMinute(60 + r.r_threshold) <= ${at})
+) AS k
+LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = k.plant AND policy.flow = k.flow
+WHERE NOT (k.r_changes = k.k_changes AND k.r_max_reported <= ${at} AND k.r_max_action <= ${at} AND k.r_threshold = ${thresholdSql('k.flow')})
 LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}`,
   );
   if (untrusted.length > MAX_RAW_KEYS) return { hours: null, rawKeys: [], allRaw: true };
@@ -83,8 +85,8 @@ LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}`,
 }
 
 /**
- * Rows of the KPI columns per plant × flow (several rows per pair: sum the n_* counts, merge
- * `latency_state` with quantilesExactMerge(0.5, 0.95, 0.99)) for the transactions the filters select, as of `at`.
+ * Rows of the KPI columns per plant × flow (several rows per pair: sum the n_* counts, take
+ * quantilesExactArray(0.5, 0.95, 0.99) of `latencies`) for the transactions the filters select, as of `at`.
  */
 export async function kpiSource(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Sql> {
   const plan = await planKpi(store, f, scope, opts);
@@ -92,34 +94,60 @@ export async function kpiSource(store: Store, f: Filters, scope: Scope, opts: { 
 }
 
 export function kpiSourceSql(f: Filters, scope: Scope, plan: KpiPlan): Sql {
-  const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));
+  const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const from = plan.hours && param('rollup_from', "DateTime('UTC')", plan.hours.from);
   const to = plan.hours && param('rollup_to', "DateTime('UTC')", plan.hours.to);
-  // raw: the partial hours at the edges and the untrusted whole hours (or everything)
-  const rawPart = sql`
+  // raw: the partial hours at the edges and the untrusted whole hours (or everything), each as a
+  // narrow occurred_at window so only those hours of postings are read (its sort key has the hour)
+  const windows = from && to ? rawWindows(f, plan) : null;
+  const rawPart = (extra?: Sql) => sql`
 SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_posted, countIf(status = 'failed') AS n_failed,
        countIf(status = 'pending') AS n_pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS n_first_pass,
        countIf(sla_state = 'met') AS n_sla_met, countIf(sla_state = 'open_breach') AS n_open_breaches,
        countIf(status = 'failed' AND state != 'resolved') AS n_open_exceptions,
-       quantilesExactStateIf(0.5, 0.95, 0.99)(assumeNotNull(latency_ms), status = 'posted') AS latency_state
-FROM (${transactionsSql(f, scope, from && to ? sql`(occurred_at < ${from} OR occurred_at >= ${to} OR (plant, flow, toStartOfHour(occurred_at)) IN ${rawKeys})` : undefined)})
+       groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies
+FROM (${transactionsSql(f, scope, extra)})
 GROUP BY plant, flow`;
-  if (!from || !to) return rawPart;
+  if (!from || !to || !windows) return rawPart();
+  const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));
+  // trusted rows carry the threshold in force at `at`, so their open breaches count as raw rows' do
   const rollupPart = sql`
 SELECT plant, flow, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
-       first_pass AS n_first_pass, sla_met AS n_sla_met, toUInt64(transactions - posted) AS n_open_breaches,
-       open_exceptions AS n_open_exceptions, latency AS latency_state
-FROM
-(
-  SELECT * FROM kpi_hourly
-  WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
-    AND (plant, flow, hour) NOT IN ${rawKeys}
-  ORDER BY built_at DESC
-  LIMIT 1 BY plant, flow, hour
-)`;
+       first_pass AS n_first_pass, sla_met AS n_sla_met,
+       toUInt64(arrayCount(x -> dateDiff('millisecond', x, ${at}) > threshold_minutes * 60000, not_posted_occurred)) AS n_open_breaches,
+       open_exceptions AS n_open_exceptions, latencies
+FROM kpi_hourly FINAL
+WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
+  AND (plant, flow, hour) NOT IN ${rawKeys}`;
+  if (windows.length === 0) return rollupPart;
+  const inWindows = joinSql(
+    windows.map(([a, b], i) => sql`(occurred_at >= ${param(`raw_from_${i}`, "DateTime64(3, 'UTC')", chTime(a))} AND occurred_at < ${param(`raw_to_${i}`, "DateTime64(3, 'UTC')", chTime(b))})`),
+    ' OR ',
+  );
+  const extra = sql`(${inWindows}) AND (occurred_at < ${from} OR occurred_at >= ${to} OR (plant, flow, toStartOfHour(occurred_at)) IN ${rawKeys})`;
   return sql`${rollupPart}
 UNION ALL
-${rawPart}`;
+${rawPart(extra)}`;
+}
+
+/** The occurred_at windows read raw: the partial hours at the edges, and runs of untrusted hours (merged). */
+function rawWindows(f: Filters, plan: KpiPlan): [Date, Date][] {
+  const first = Date.parse(`${plan.hours!.from.replace(' ', 'T')}Z`);
+  const last = Date.parse(`${plan.hours!.to.replace(' ', 'T')}Z`);
+  const spans: [number, number][] = [];
+  if (f.from.getTime() < first) spans.push([f.from.getTime(), first]);
+  if (last < f.to.getTime()) spans.push([last, f.to.getTime()]);
+  for (const h of new Set(plan.rawKeys.map((k) => Date.parse(`${k[2].replace(' ', 'T')}Z`)))) spans.push([h, h + HOUR_MS]);
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [a, b] of spans) {
+    const top = merged[merged.length - 1];
+    if (top && a <= top[1]) top[1] = Math.max(top[1], b);
+    else merged.push([a, b]);
+  }
+  // many scattered hours: one window from the first to the last is cheaper to write than hundreds of ORs
+  const windows = merged.length > 64 ? [[merged[0][0], merged[merged.length - 1][1]] as [number, number]] : merged;
+  return windows.map(([a, b]) => [new Date(a), new Date(b)]);
 }
 
 /** The rollup rows to rebuild: keys whose kpi_changes moved on since their newest build (newest hours first). */
@@ -148,9 +176,9 @@ export function buildRollupSql(keys: { plant: string; flow: string; hour: string
   const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
   return sql`
 INSERT INTO kpi_hourly (plant, flow, hour, built_at, changes, max_reported_at, max_action_at, threshold_minutes,
-                        transactions, posted, failed, pending, first_pass, sla_met, open_exceptions, latency)
+                        transactions, posted, failed, pending, first_pass, sla_met, open_exceptions, not_posted_occurred, latencies)
 SELECT k.k_plant, k.k_flow, k.k_hour, now64(3), k.k_changes, a.r_max_reported, a.r_max_action, ${thresholdSql('k.k_flow')},
-       a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.sla_met, a.open_exceptions, a.latency
+       a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.sla_met, a.open_exceptions, a.not_posted_occurred, a.latencies
 FROM
 (
   SELECT tupleElement(key, 1) AS k_plant, tupleElement(key, 2) AS k_flow, tupleElement(key, 3) AS k_hour, tupleElement(key, 4) AS k_changes
@@ -163,7 +191,8 @@ LEFT JOIN
          count() AS transactions, countIf(status = 'posted') AS posted, countIf(status = 'failed') AS failed,
          countIf(status = 'pending') AS pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS first_pass,
          countIf(sla_state = 'met') AS sla_met, countIf(status = 'failed' AND state != 'resolved') AS open_exceptions,
-         quantilesExactStateIf(0.5, 0.95, 0.99)(assumeNotNull(latency_ms), status = 'posted') AS latency
+         groupArrayIf(occurred_at, status != 'posted') AS not_posted_occurred,
+         groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies
   FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`)})
   GROUP BY plant, flow, tx_hour
 ) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour

@@ -2,7 +2,9 @@
 // Fills an embedded store with N postings and M spans (8 plants, 90 days, generated inside the
 // engine), then times every /api/v1 read endpoint through its route handler, as a browser or script
 // calls it: p50/p95 over `runs` runs, cold (first call) and warm, for the default range (the 24 hours
-// before `at`) and for 7 days; then the same while HTTP ingest runs flat out in the same process.
+// before `at`) and for 7 days, after the KPI rollups are built; the overview from rollups against the
+// same from raw rows (24 h, 7 d, 90 d); then the endpoints again while HTTP ingest runs flat out in
+// the same process with the rollup builder on its default schedule.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,9 @@ import { registerReadStore } from '../clickhouse/shared';
 import { createToken } from '../lib/auth/directory';
 import { IngestPipeline } from '../ingest/pipeline';
 import { createIngestHandler } from '../ingest/http';
+import { RollupBuilder, buildStaleRollups } from '../ingest/rollups';
+import { getOverview } from '../queries/getOverview';
+import { ALL_PLANTS, parseFilters } from '../queries/filters';
 
 const { values: args } = parseArgs({
   options: {
@@ -135,6 +140,10 @@ async function main() {
   console.log(`filling ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans (${DAYS} days, 8 plants)…`);
   await fill(store);
   console.log(`filled in ${Math.round((performance.now() - t0) / 1000)} s`);
+  const t1 = performance.now();
+  const built = await buildStaleRollups(store);
+  const buildSeconds = Math.round((performance.now() - t1) / 100) / 10;
+  console.log(`built ${built.built.toLocaleString('en-US')} rollup rows (plant × flow × hour) in ${buildSeconds} s`);
   const token = (await createToken(store, { name: 'bench', role: 'admin', plants: [] }, 'bench')).token;
   const at = `at=${END.toISOString()}`;
   const list = await endpoints();
@@ -149,7 +158,23 @@ async function main() {
       console.log(`${e.name.padEnd(24)} ${range}: cold ${Math.round(r.cold)} ms, p50 ${Math.round(r.p50)} ms, p95 ${Math.round(r.p95)} ms`);
     }
   }
-  // the same while HTTP ingest runs flat out in this process
+  // the overview from rollups against the same from raw rows, through the query module
+  const versus: string[] = [];
+  for (const [range, days] of [['24h', 1], ['7d', 7], ['90d', 90]] as const) {
+    const f = parseFilters(new URLSearchParams({ at: END.toISOString(), from: new Date(END.getTime() - days * 86400_000).toISOString() }));
+    const timed = async (rollups: boolean) => {
+      const e: Endpoint = { name: `overview ${range} ${rollups ? 'rollups' : 'raw'}`, path: '', kind: 'kpi', handler: async () => Response.json(await getOverview(store, f, ALL_PLANTS, { rollups })) };
+      return time(e, token, '');
+    };
+    const [fromRollups, fromRaw] = [await timed(true), await timed(false)];
+    const same = JSON.stringify(await getOverview(store, f, ALL_PLANTS)) === JSON.stringify(await getOverview(store, f, ALL_PLANTS, { rollups: false }));
+    versus.push(`| ${range} | ${Math.round(fromRollups.p50)} | ${Math.round(fromRollups.p95)} | ${Math.round(fromRaw.p50)} | ${Math.round(fromRaw.p95)} | ${(fromRaw.p50 / fromRollups.p50).toFixed(1)}× | ${same ? 'yes' : 'NO'} |`);
+    console.log(`overview ${range}: rollups p50 ${Math.round(fromRollups.p50)} ms, raw p50 ${Math.round(fromRaw.p50)} ms, same figures: ${same}`);
+  }
+
+  // the same while HTTP ingest runs flat out in this process, the rollup builder on its default schedule
+  const builder = new RollupBuilder(store, config.ingest.rollupIntervalMs);
+  builder.start();
   const pipeline = new IngestPipeline(store, config);
   const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
   const server = http.createServer((req, res) => void handler(req, res));
@@ -179,6 +204,7 @@ async function main() {
   }
   stop = true;
   await Promise.all(agents);
+  await builder.stop();
   const ingestRate = Math.round((sent / (performance.now() - ingestStart)) * 1000);
   server.close();
   await pipeline.close();
@@ -189,13 +215,19 @@ async function main() {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const report = [
     '<!-- bench:queries -->',
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:queries -- --postings ${POSTINGS} --spans ${SPANS} --runs ${RUNS}\` on ${machine}: embedded chDB, ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans over ${DAYS} days and 8 plants; every endpoint through its route handler (auth, parsing, query, JSON), raw rows (no rollups yet).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:queries -- --postings ${POSTINGS} --spans ${SPANS} --runs ${RUNS}\` on ${machine}: embedded chDB, ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans over ${DAYS} days and 8 plants; every endpoint through its route handler (auth, parsing, query, JSON). KPI rollups (${built.built.toLocaleString('en-US')} plant × flow × hour rows) built from scratch in ${buildSeconds} s before timing.`,
     '',
     '| endpoint | range | cold ms | p50 ms | p95 ms | runs |',
     '|---|---|---|---|---|---|',
     ...rows,
     '',
-    `While HTTP ingest ran flat out in the same process (${ingestRate.toLocaleString('en-US')} postings/s), range 24h:`,
+    'The overview from rollups against the same from raw rows (`getOverview` with and without rollups, p50/p95 ms over the runs):',
+    '',
+    '| range | rollups p50 | rollups p95 | raw p50 | raw p95 | raw ÷ rollups (p50) | same figures |',
+    '|---|---|---|---|---|---|---|',
+    ...versus,
+    '',
+    `While HTTP ingest ran flat out in the same process (${ingestRate.toLocaleString('en-US')} postings/s) and the rollup builder ran every ${config.ingest.rollupIntervalMs / 1000} s (${builder.stats.cycles} passes, ${builder.stats.built.toLocaleString('en-US')} rows rebuilt), range 24h:`,
     '',
     '| endpoint | p50 ms | p95 ms | runs |',
     '|---|---|---|---|',

@@ -57,22 +57,13 @@ test('after a build, only the hours a rollup cannot answer for `at` are read raw
   // 11 plant × flow × hour keys have postings (T10's hour on 11-01 too), and no key is left stale
   assert.deepEqual(built, { built: 11, stale: 0 });
   assert.equal(await scalar(store, 'SELECT count() FROM kpi_hourly'), 11);
-  // at 12:00: the 11:00 hours are not yet past hour end + threshold (order_release 5, material_issue
-  // 15, quality_hold 5, P02 shipment 20 min), and T9's 11:00 hour also holds an event reported at 12:30
-  assert.deepEqual(await keys(filters()), [
-    'P01/goods_receipt/2026-11-03 11:00:00',
-    'P01/order_release/2026-11-03 11:00:00',
-    'P02/material_issue/2026-11-03 11:00:00',
-    'P02/quality_hold/2026-11-03 11:00:00',
-    'P02/shipment/2026-11-03 11:00:00',
-  ]);
+  // at 12:00 only T9's hour (P01 goods_receipt 11:00) holds an event reported after `at` (12:30)
+  assert.deepEqual(await keys(filters()), ['P01/goods_receipt/2026-11-03 11:00:00']);
   // at 13:00 every hour is trusted: the whole range comes from rollups
   assert.deepEqual(await keys(filters('at=2026-11-03T13:00:00Z')), []);
-  // at 10:45 over 09:00-12:00: T2's 09:00 hour is trusted; T1's 10:00 hour holds nothing after `at`
-  // but 11:00 + 15 min is still to come; T12's 10:00 hour counts the resolve action of 11:00; every
-  // 11:00 hour holds events reported after 10:45
+  // at 10:45 over 09:00-12:00: T2's 09:00 and T1's 10:00 hours are trusted; T12's 10:00 hour counts
+  // the resolve action of 11:00; every 11:00 hour holds events reported after 10:45
   assert.deepEqual(await keys(filters('at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z&to=2026-11-03T12:00:00Z')), [
-    'P01/goods_receipt/2026-11-03 10:00:00',
     'P01/goods_receipt/2026-11-03 11:00:00',
     'P01/material_issue/2026-11-03 10:00:00',
     'P01/order_release/2026-11-03 11:00:00',
@@ -83,8 +74,10 @@ test('after a build, only the hours a rollup cannot answer for `at` are read raw
   // a range ending inside an hour reads that partial hour raw, whatever the rollup: only whole hours are planned
   assert.deepEqual((await planKpi(store, filters('at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z'), ALL_PLANTS)).hours, { from: '2026-11-03 09:00:00', to: '2026-11-03 10:00:00' });
   // the plan follows the plant filter and the viewer's scope
-  assert.deepEqual(await keys(filters('plant=P02')), ['P02/material_issue/2026-11-03 11:00:00', 'P02/quality_hold/2026-11-03 11:00:00', 'P02/shipment/2026-11-03 11:00:00']);
-  assert.deepEqual(await keys(filters(), { plants: ['P01'] }), ['P01/goods_receipt/2026-11-03 11:00:00', 'P01/order_release/2026-11-03 11:00:00']);
+  const at1045 = 'at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z&to=2026-11-03T12:00:00Z';
+  assert.deepEqual(await keys(filters(`${at1045}&plant=P02`)), ['P02/material_issue/2026-11-03 11:00:00', 'P02/quality_hold/2026-11-03 11:00:00', 'P02/shipment/2026-11-03 11:00:00']);
+  assert.deepEqual(await keys(filters(at1045), { plants: ['P01'] }), ['P01/goods_receipt/2026-11-03 11:00:00', 'P01/material_issue/2026-11-03 10:00:00', 'P01/order_release/2026-11-03 11:00:00']);
+  assert.deepEqual(await keys(filters(`${at1045}&flow=order_release,scrap`)), ['P01/order_release/2026-11-03 11:00:00']);
 });
 
 test('rollups and raw rows agree for every range, `at`, filter and scope', async () => {

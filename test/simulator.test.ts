@@ -283,12 +283,13 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
     const iso = (ms: number) => new Date(ms).toISOString();
     const H = 3_600_000;
     let trusted = 0;
-    for (const q of [
+    const requests: Record<string, string>[] = [
       { at: iso(END) },
       { at: iso(END), from: iso(ORIGIN) },
       { at: iso(END - 7 * H - 17 * 60_000), from: iso(ORIGIN + 5 * H + 30 * 60_000) },
       { at: iso(END), from: iso(ORIGIN), plant: 'P04,P05', flow: 'order_release,goods_receipt,shipment' },
-    ]) {
+    ];
+    for (const q of requests) {
       const f = parseFilters(new URLSearchParams(q));
       const plan = await planKpi(store, f, ALL_PLANTS);
       const hours = await scalar(store, `SELECT count() FROM (SELECT DISTINCT plant, flow, hour FROM kpi_changes WHERE hour >= '${plan.hours!.from}' AND hour < '${plan.hours!.to}')`);

@@ -3,8 +3,12 @@
 -- Engine: ReplacingMergeTree. A duplicate delivery carries the same event_id and the same business
 -- fields, so it has the same sort key and collapses when parts merge. Until a merge happens, reads
 -- dedupe with `LIMIT 1 BY event_id` (or argMax), never FINAL.
--- ORDER BY (plant, flow, correlation_id, event_id): every view filters by plant and flow first; the
--- attempts of one transaction sit next to each other for drill-down; event_id last makes the key unique.
+-- ORDER BY (plant, flow, toStartOfHour(occurred_at), correlation_id, event_id): every view filters by
+-- plant and flow and selects transactions by occurred_at, so a time range is a contiguous run of each
+-- plant × flow (the views and the rollup builder read hours, not whole months); the attempts of one
+-- transaction share its occurred_at and sit next to each other for drill-down (found through
+-- transaction_keys); event_id last makes the key unique. index_granularity 2048 (not 8192): one
+-- plant × flow × hour is a few hundred rows, so smaller granules let an hour's read skip more.
 -- PARTITION BY month of occurred_at: month-end close reads one partition, retention drops whole months,
 -- and every attempt of a transaction (same occurred_at) lands in the same partition so duplicates can merge.
 -- Quantities are Decimal so sums are exact; absent numbers stay NULL rather than 0.
@@ -55,6 +59,6 @@ CREATE TABLE IF NOT EXISTS {{db}}.postings {{on_cluster}}
 )
 ENGINE = {{engine:ReplacingMergeTree}}
 PARTITION BY toYYYYMM(occurred_at)
-ORDER BY (plant, flow, correlation_id, event_id)
+ORDER BY (plant, flow, toStartOfHour(occurred_at), correlation_id, event_id)
 TTL toDateTime(occurred_at) + INTERVAL {{postings_ttl_days}} DAY
-SETTINGS non_replicated_deduplication_window = 1000;
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 2048;

@@ -21,8 +21,8 @@ export const BUILD_AT = new Date('2299-01-01T00:00:00Z');
 /** More untrusted hours than this in a range, and the whole range is read raw. */
 export const MAX_RAW_KEYS = 4000;
 
-/** Columns every KPI source row has: n_* are counts to sum, `latencies` the posted transactions' latencies (ms). */
-export type KpiColumns = 'n_transactions' | 'n_posted' | 'n_failed' | 'n_pending' | 'n_first_pass' | 'n_sla_met' | 'n_open_breaches' | 'n_open_exceptions' | 'latencies';
+/** Columns every KPI source row has: n_* are counts to sum, `latencies` the posted transactions' latencies (ms), `threshold` the SLA minutes in force at `at`. */
+export type KpiColumns = 'n_transactions' | 'n_posted' | 'n_failed' | 'n_pending' | 'n_first_pass' | 'n_sla_met' | 'n_open_breaches' | 'n_open_exceptions' | 'latencies' | 'threshold';
 
 /** ClickHouse DateTime text ('YYYY-MM-DD HH:MM:SS') of an hour. */
 const hourText = (ms: number) => chTime(new Date(ms)).slice(0, 19);
@@ -105,7 +105,8 @@ SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_p
        countIf(status = 'pending') AS n_pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS n_first_pass,
        countIf(sla_state = 'met') AS n_sla_met, countIf(sla_state = 'open_breach') AS n_open_breaches,
        countIf(status = 'failed' AND state != 'resolved') AS n_open_exceptions,
-       groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies
+       groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies,
+       toUInt32(any(threshold_minutes)) AS threshold
 FROM (${transactionsSql(f, scope, extra)})
 GROUP BY plant, flow`;
   if (!from || !to || !windows) return rawPart();
@@ -115,7 +116,7 @@ GROUP BY plant, flow`;
 SELECT plant, flow, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
        first_pass AS n_first_pass, sla_met AS n_sla_met,
        toUInt64(arrayCount(x -> dateDiff('millisecond', x, ${at}) > threshold_minutes * 60000, not_posted_occurred)) AS n_open_breaches,
-       open_exceptions AS n_open_exceptions, latencies
+       open_exceptions AS n_open_exceptions, latencies, threshold_minutes AS threshold
 FROM kpi_hourly FINAL
 WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
   AND (plant, flow, hour) NOT IN ${rawKeys}`;

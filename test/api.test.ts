@@ -19,6 +19,8 @@ import * as variance from '../app/api/v1/inventory/variance/route';
 import * as transaction from '../app/api/v1/transactions/[correlation_id]/route';
 import * as search from '../app/api/v1/search/route';
 import * as flows from '../app/api/v1/flows/route';
+import * as transactions from '../app/api/v1/transactions/route';
+import * as slaSummary from '../app/api/v1/sla/summary/route';
 
 let store: Store;
 let token = '';
@@ -128,4 +130,35 @@ test('a CSV export holds exactly the rows of the JSON answer', async () => {
     ['M-200', '0', ''],
     ['M-300', '-2', 'unexplained'],
   ]);
+});
+
+test('the transaction list and the SLA summary answer, and export, the rows their pages show', async () => {
+  const failed = await call(transactions.GET, '/api/v1/transactions', '&status=failed');
+  assert.equal(failed.status, 200);
+  // newest occurred_at first: T11 11:58, T12 10:30, T3 08:00, T6 the day before
+  assert.deepEqual(failed.body.items.map((t: { correlation_id: string }) => t.correlation_id), ['T11', 'T12', 'T3', 'T6']);
+  assert.equal(failed.body.total, 4);
+  const failedCsv = parse((await call(transactions.GET, '/api/v1/transactions', '&status=failed&format=csv')).text, { columns: true }) as Record<string, string>[];
+  assert.deepEqual(failedCsv.map((r) => [r.correlation_id, r.status, r.sla_state]), [['T11', 'failed', 'open'], ['T12', 'failed', 'open_breach'], ['T3', 'failed', 'open_breach'], ['T6', 'failed', 'open_breach']]);
+  assert.equal((await call(transactions.GET, '/api/v1/transactions', '&sla=late')).status, 400);
+
+  // per plant × flow, worked out from the day's transactions (P02 shipment has a 20-minute override)
+  const summary = await call(slaSummary.GET, '/api/v1/sla/summary');
+  assert.equal(summary.status, 200);
+  const row = (r: Record<string, unknown>) => [r.plant, r.flow, r.threshold_minutes, r.transactions, r.posted, r.met, r.closed_breaches, r.open_breaches, r.compliance];
+  const expected = [
+    ['P01', 'goods_receipt', 15, 3, 2, 1, 1, 1, 1 / 3],
+    ['P01', 'material_issue', 15, 1, 0, 0, 0, 1, 0],
+    ['P01', 'order_release', 5, 2, 0, 0, 0, 2, 0],
+    ['P02', 'material_issue', 15, 1, 0, 0, 0, 0, null],
+    ['P02', 'quality_hold', 5, 1, 0, 0, 0, 0, null],
+    ['P02', 'scrap', 30, 1, 0, 0, 0, 1, 0],
+    ['P02', 'shipment', 20, 2, 2, 1, 1, 0, 1 / 2],
+  ];
+  assert.deepEqual(summary.body.items.map(row), expected);
+  const summaryCsv = parse((await call(slaSummary.GET, '/api/v1/sla/summary', '&format=csv')).text, { columns: true }) as Record<string, string>[];
+  assert.deepEqual(
+    summaryCsv.map((r) => row(r).map((v, i) => (i < 2 ? v : v === '' ? null : Number(v)))),
+    expected,
+  );
 });

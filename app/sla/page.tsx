@@ -56,7 +56,7 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
       </div>
 
       <div>
-        <Card title="By plant and flow" sub={`${summary.items.length} combinations`} testId="sla-summary">
+        <Card title="By plant and flow" sub={`${summary.items.length} combinations`} actions={<CsvLink href={view.csv('/api/v1/sla/summary')} />} testId="sla-summary">
           {summary.items.length === 0 ? (
             <Empty title="No transactions in this range" />
           ) : (

@@ -5,9 +5,9 @@ import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import { problemsOf } from '@/queries/filters';
 import { listTransactions, transactionListParams } from '@/queries/listTransactions';
-import { resolveView, pageLinks, type PageSearchParams } from '@/components/view';
+import { EXPORT_LIMIT, resolveView, pageLinks, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, Empty, FilterProblems, Pager } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
 import { ParamSelect, ParamText } from '@/components/ParamControls';
 import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtDuration, fmtInt, fmtWhen } from '@/components/format';
@@ -39,7 +39,12 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
           <p>{view.rangeLabel}{f.plants.length ? ` · plants ${f.plants.join(', ')}` : ''}{p.material ? ` · material ${p.material}` : ''}; status as of the instant shown.</p>
         </div>
       </div>
-      <Card title={title} sub={`${fmtInt(total)} transaction${total === 1 ? '' : 's'}`} testId="transaction-list">
+      <Card
+        title={title}
+        sub={`${fmtInt(total)} transaction${total === 1 ? '' : 's'}`}
+        actions={<CsvLink href={view.csv('/api/v1/transactions', { ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)), limit: EXPORT_LIMIT })} />}
+        testId="transaction-list"
+      >
         <div className="toolbar">
           <ParamSelect name="status" label="Status" options={[{ value: 'posted', label: 'posted' }, { value: 'pending', label: 'pending' }, { value: 'failed', label: 'failed' }]} />
           <ParamSelect name="sla" label="SLA" options={[{ value: 'met', label: 'within SLA' }, { value: 'closed_breach', label: 'posted late' }, { value: 'open_breach', label: 'open breach' }, { value: 'open', label: 'running, within SLA' }]} />

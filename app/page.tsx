@@ -11,6 +11,7 @@ import { AGING_BUCKETS } from '@/lib/sla';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { KpiTile, Trend, type Tone } from '@/components/KpiTile';
 import { fmtDuration, fmtInt, fmtPct, fmtUtc } from '@/components/format';
 import { HEALTH_TARGETS, plantHealth, postingSuccess } from '@/components/plantHealth';
@@ -183,64 +184,57 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           actions={<CsvLink href={view.csv('/api/v1/overview')} />}
           testId="plant-table"
         >
-          {rows.length === 0 ? (
-            <Empty title="No transactions in this range">Nothing occurred in the selected range for these plants and flows. Widen the range or check that plants are sending.</Empty>
-          ) : (
-            <div className="table-wrap">
-              <table className="data compact">
-                <thead>
-                  <tr>
-                    <th>Plant · why</th>
-                    <th className="num">Transactions</th>
-                    <th className="num">Posted</th>
-                    <th className="num">Pending</th>
-                    <th className="num">Failed</th>
-                    <th className="num">Posting success</th>
-                    <th className="num">First pass</th>
-                    <th className="num">SLA</th>
-                    <th className="num">Open exceptions</th>
-                    <th className="num">Open breaches</th>
-                    <th className="num">p50 / p95</th>
-                    <th>Last heard</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((r) => {
-                    const only = { plant: r.plant };
-                    const pulse = pulses.get(r.plant);
-                    return (
-                      <tr key={r.plant} className={`row-${r.health.level}`} data-testid={`plant-row-${r.plant}`} data-health={r.health.level}>
-                        <td className="why">
-                          <div className={`health health-${r.health.level}`}>
-                            <span className="health-dot" aria-label={r.health.level} />
-                            <div>
-                              <Link className="health-name" href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link>
-                              <ul className="health-reasons">
-                                {r.health.reasons.length === 0 ? <li>all postings on time</li> : r.health.reasons.map((x) => <li key={x.text} className={x.level}>{x.text}</li>)}
-                              </ul>
-                            </div>
-                          </div>
-                        </td>
-                        <td className="num"><Link href={view.href('/transactions', only)}>{fmtInt(r.transactions)}</Link></td>
-                        <td className="num"><Link className="num-posted" href={view.href('/transactions', { ...only, status: 'posted' })}>{fmtInt(r.posted)}</Link></td>
-                        <td className="num"><Link className={r.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...only, status: 'pending' })}>{fmtInt(r.pending)}</Link></td>
-                        <td className="num"><Link className={r.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtInt(r.failed)}</Link></td>
-                        <td className="num"><Link href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtPct(postingSuccess(r))}</Link></td>
-                        <td className="num"><Link href={view.href('/transactions', { ...only, first_pass: 'false' })}>{fmtPct(r.first_pass_yield)}</Link></td>
-                        <td className="num"><Link href={view.href('/sla', only)}>{fmtPct(r.sla_compliance)}</Link></td>
-                        <td className="num"><Link className={r.open_exceptions ? 'num-failed' : 'zero'} href={view.href('/exceptions', only)}>{fmtInt(r.open_exceptions)}</Link></td>
-                        <td className="num"><Link className={r.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'open' })}>{fmtInt(r.open_sla_breaches)}</Link></td>
-                        <td className="num"><Link href={view.href('/latency', only)}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</Link></td>
-                        <td className="nowrap">
-                          {pulse?.silent ? <span className="badge badge-silent plain">silent</span> : null} {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : <span className="zero">not in the last 7 days</span>}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            className="compact"
+            columns={[
+              'Plant · why',
+              { label: 'Transactions', className: 'num' },
+              { label: 'Posted', className: 'num' },
+              { label: 'Pending', className: 'num' },
+              { label: 'Failed', className: 'num' },
+              { label: 'Posting success', className: 'num' },
+              { label: 'First pass', className: 'num' },
+              { label: 'SLA', className: 'num' },
+              { label: 'Open exceptions', className: 'num' },
+              { label: 'Open breaches', className: 'num' },
+              { label: 'p50 / p95', className: 'num' },
+              'Last heard',
+            ]}
+            rows={rows}
+            empty={<Empty title="No transactions in this range">Nothing occurred in the selected range for these plants and flows. Widen the range or check that plants are sending.</Empty>}
+            row={(r) => {
+              const only = { plant: r.plant };
+              const pulse = pulses.get(r.plant);
+              return (
+                <tr key={r.plant} className={`row-${r.health.level}`} data-testid={`plant-row-${r.plant}`} data-health={r.health.level}>
+                  <td className="why">
+                    <div className={`health health-${r.health.level}`}>
+                      <span className="health-dot" aria-label={r.health.level} />
+                      <div>
+                        <Link className="health-name" href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link>
+                        <ul className="health-reasons">
+                          {r.health.reasons.length === 0 ? <li>all postings on time</li> : r.health.reasons.map((x) => <li key={x.text} className={x.level}>{x.text}</li>)}
+                        </ul>
+                      </div>
+                    </div>
+                  </td>
+                  <td className="num"><Link href={view.href('/transactions', only)}>{fmtInt(r.transactions)}</Link></td>
+                  <td className="num"><Link className="num-posted" href={view.href('/transactions', { ...only, status: 'posted' })}>{fmtInt(r.posted)}</Link></td>
+                  <td className="num"><Link className={r.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...only, status: 'pending' })}>{fmtInt(r.pending)}</Link></td>
+                  <td className="num"><Link className={r.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtInt(r.failed)}</Link></td>
+                  <td className="num"><Link href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtPct(postingSuccess(r))}</Link></td>
+                  <td className="num"><Link href={view.href('/transactions', { ...only, first_pass: 'false' })}>{fmtPct(r.first_pass_yield)}</Link></td>
+                  <td className="num"><Link href={view.href('/sla', only)}>{fmtPct(r.sla_compliance)}</Link></td>
+                  <td className="num"><Link className={r.open_exceptions ? 'num-failed' : 'zero'} href={view.href('/exceptions', only)}>{fmtInt(r.open_exceptions)}</Link></td>
+                  <td className="num"><Link className={r.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'open' })}>{fmtInt(r.open_sla_breaches)}</Link></td>
+                  <td className="num"><Link href={view.href('/latency', only)}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</Link></td>
+                  <td className="nowrap">
+                    {pulse?.silent ? <span className="badge badge-silent plain">silent</span> : null} {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : <span className="zero">not in the last 7 days</span>}
+                  </td>
+                </tr>
+              );
+            }}
+          />
         </Card>
       </div>
     </>

@@ -45,10 +45,18 @@ export async function getTransaction(store: Store, correlationId: string, f: Fil
   if (keys.length === 0) return null;
   const located = sql`(plant, flow, toStartOfHour(occurred_at)) IN ${param('tx_keys', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])))}
     AND correlation_id = ${id}`;
-  const events = await queryRows<Record<string, unknown>>(
-    store,
-    'getTransaction.events',
-    sql`
+  // the whole life of the transaction, whatever the page's time range
+  const unbounded: Filters = { ...f, plants: [], flows: [], from: new Date(0), to: new Date('2200-01-01T00:00:00Z') };
+  // spans of its traces (those span_transactions links to it, and those its events name): from the
+  // day before the business event (spans are partitioned by day) to `at`
+  const firstOccurred = Math.min(...keys.map((k) => Date.parse(`${k.hour.replace(' ', 'T')}Z`)));
+  const spansFrom = param('spans_from', "DateTime64(3, 'UTC')", chTime(new Date(firstOccurred - 24 * 3600_000)));
+  // four independent reads: side by side against a server (chDB runs them one after another)
+  const [events, [summary], spans, actions] = await Promise.all([
+    queryRows<Record<string, unknown>>(
+      store,
+      'getTransaction.events',
+      sql`
 SELECT event_id, status, attempt, replay_of, flow, plant, source_system, target_system,
        occurred_at, reported_at, order_no, operation, material, lot,
        storage_location, document_no, posting_period, quantity, uom, stock_delta, unit_cost, error_code, error_category,
@@ -57,44 +65,40 @@ FROM postings
 WHERE ${located} AND reported_at <= ${at}${scopeCondition}
 ORDER BY reported_at ASC, multiIf(status = 'posted', 3, status = 'failed', 2, 1) ASC, event_id ASC
 LIMIT 1 BY event_id`,
-  );
-  if (events.length === 0) return null;
-  // the whole life of the transaction, whatever the page's time range
-  const unbounded: Filters = { ...f, plants: [], flows: [], from: new Date(0), to: new Date('2200-01-01T00:00:00Z') };
-  const [summary] = await queryRows<Record<string, string | number | null>>(
-    store,
-    'getTransaction.summary',
-    sql`SELECT correlation_id, plant, flow, status, occurred_at, first_posted_at,
-               latency_ms, attempts, exception_since, threshold_minutes, sla_state, state, assignee
-        FROM (${transactionsSql(unbounded, scope, located)})`,
-  );
-  const traceIds = [...new Set(events.map((e) => String(e.trace_id)).filter(Boolean))];
-  // spans of its traces: from the day before the business event (spans are partitioned by day) to `at`
-  const firstOccurred = Math.min(...keys.map((k) => Date.parse(`${k.hour.replace(' ', 'T')}Z`)));
-  const spansFrom = param('spans_from', "DateTime64(3, 'UTC')", chTime(new Date(firstOccurred - 24 * 3600_000)));
-  const spans = await queryRows<Record<string, unknown>>(
-    store,
-    'getTransaction.spans',
-    sql`
+    ),
+    queryRows<Record<string, string | number | null>>(
+      store,
+      'getTransaction.summary',
+      sql`SELECT correlation_id, plant, flow, status, occurred_at, first_posted_at,
+                 latency_ms, attempts, exception_since, threshold_minutes, sla_state, state, assignee
+          FROM (${transactionsSql(unbounded, scope, located)})`,
+    ),
+    queryRows<Record<string, unknown>>(
+      store,
+      'getTransaction.spans',
+      sql`
 SELECT trace_id, span_id, parent_span_id, service_name, span_name, span_kind, timestamp AS start,
        duration_ns / 1e6 AS duration_ms, status_code, status_message, span_attributes AS attributes
 FROM spans
 WHERE trace_id IN (
         SELECT trace_id FROM span_transactions WHERE correlation_id = ${id}
-        UNION ALL SELECT arrayJoin(${param('trace_ids', 'Array(String)', traceIds)})
+        UNION ALL
+        SELECT trace_id FROM postings WHERE ${located} AND reported_at <= ${at} AND trace_id != ''${scopeCondition}
       )
   AND timestamp >= ${spansFrom} AND timestamp <= ${at}
 ORDER BY timestamp ASC, span_id ASC
 LIMIT 1 BY trace_id, span_id
 LIMIT 2000`,
-  );
-  const actions = await queryRows<Record<string, unknown>>(
-    store,
-    'getTransaction.actions',
-    sql`SELECT action_id, action, actor, assignee, comment, details, at
-        FROM exception_actions WHERE correlation_id = ${id} AND at <= ${at}
-        ORDER BY at ASC LIMIT 1 BY action_id`,
-  );
+    ),
+    queryRows<Record<string, unknown>>(
+      store,
+      'getTransaction.actions',
+      sql`SELECT action_id, action, actor, assignee, comment, details, at
+          FROM exception_actions WHERE correlation_id = ${id} AND at <= ${at}
+          ORDER BY at ASC LIMIT 1 BY action_id`,
+    ),
+  ]);
+  if (events.length === 0 || !summary) return null;
   const json = (s: unknown) => {
     if (typeof s !== 'string' || s === '') return null;
     try {

@@ -11,6 +11,7 @@ import { ERROR_CATEGORIES } from '@/lib/contract';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { ParamSelect } from '@/components/ParamControls';
 import { AgeBadge, StatusBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtAge, fmtInt, fmtWhen } from '@/components/format';
@@ -51,54 +52,40 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
       </div>
 
       <Card title="Aging by plant" sub={`${fmtInt(count(null, null))} ${p.status === 'all' ? 'exceptions' : 'open'}`} actions={<CsvLink href={view.csv('/api/v1/exceptions/aging', exportParams)} />} testId="aging-matrix">
-        {plants.length === 0 ? (
-          <Empty title={p.status === 'all' ? 'No exceptions' : 'No open exceptions'}>Nothing failed in this range for these filters.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Plant</th>
-                  {AGING_BUCKETS.map((b) => (
-                    <th key={b.bucket} className="num">{b.bucket}</th>
-                  ))}
-                  <th className="num">Total</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plants.map((plant) => (
-                  <tr key={plant}>
-                    <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link></td>
-                    {AGING_BUCKETS.map((b, i) => {
-                      const n = count(plant, b.bucket);
-                      return (
-                        <td key={b.bucket} className="num">
-                          {n === 0 ? (
-                            <span className="zero">0</span>
-                          ) : (
-                            <Link className={i >= 2 ? 'num-failed' : 'num-pending'} href={view.href('/exceptions', { ...own4, plant, aging: b.bucket })} data-testid={`aging-${plant}-${b.bucket}`}>
-                              {fmtInt(n)}
-                            </Link>
-                          )}
-                        </td>
-                      );
-                    })}
-                    <td className="num"><Link className="strong" href={view.href('/exceptions', { ...own4, plant, aging: null })}>{fmtInt(count(plant, null))}</Link></td>
-                  </tr>
-                ))}
-              </tbody>
-              <tfoot>
-                <tr>
-                  <td>All plants</td>
-                  {AGING_BUCKETS.map((b) => (
-                    <td key={b.bucket} className="num">{count(null, b.bucket) ? <Link href={view.href('/exceptions', { ...own4, aging: b.bucket })}>{fmtInt(count(null, b.bucket))}</Link> : <span className="zero">0</span>}</td>
-                  ))}
-                  <td className="num">{fmtInt(count(null, null))}</td>
-                </tr>
-              </tfoot>
-            </table>
-          </div>
-        )}
+        <DataTable
+          columns={['Plant', ...AGING_BUCKETS.map((b) => ({ key: b.bucket, label: b.bucket, className: 'num' })), { label: 'Total', className: 'num' }]}
+          rows={plants}
+          empty={<Empty title={p.status === 'all' ? 'No exceptions' : 'No open exceptions'}>Nothing failed in this range for these filters.</Empty>}
+          foot={
+            <tr>
+              <td>All plants</td>
+              {AGING_BUCKETS.map((b) => (
+                <td key={b.bucket} className="num">{count(null, b.bucket) ? <Link href={view.href('/exceptions', { ...own4, aging: b.bucket })}>{fmtInt(count(null, b.bucket))}</Link> : <span className="zero">0</span>}</td>
+              ))}
+              <td className="num">{fmtInt(count(null, null))}</td>
+            </tr>
+          }
+          row={(plant) => (
+            <tr key={plant}>
+              <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link></td>
+              {AGING_BUCKETS.map((b, i) => {
+                const n = count(plant, b.bucket);
+                return (
+                  <td key={b.bucket} className="num">
+                    {n === 0 ? (
+                      <span className="zero">0</span>
+                    ) : (
+                      <Link className={i >= 2 ? 'num-failed' : 'num-pending'} href={view.href('/exceptions', { ...own4, plant, aging: b.bucket })} data-testid={`aging-${plant}-${b.bucket}`}>
+                        {fmtInt(n)}
+                      </Link>
+                    )}
+                  </td>
+                );
+              })}
+              <td className="num"><Link className="strong" href={view.href('/exceptions', { ...own4, plant, aging: null })}>{fmtInt(count(plant, null))}</Link></td>
+            </tr>
+          )}
+        />
       </Card>
 
       <div className="section">
@@ -109,44 +96,36 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
             <ParamSelect name="recoverable" label="Recoverable" allLabel="Either" options={[{ value: 'true', label: 'Yes: a retry may work' }, { value: 'false', label: 'No: needs a fix' }]} />
             <ParamSelect name="aging" label="Age" allLabel="Any age" options={AGING_BUCKETS.map((b) => ({ value: b.bucket, label: b.bucket }))} />
           </div>
-          {list.items.length === 0 ? (
-            <Empty title="No exceptions match">Nothing failed for these filters in this range.</Empty>
-          ) : (
-            <div className="table-wrap">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th>Correlation id</th>
-                    <th>Plant · flow</th>
-                    <th>Order · material</th>
-                    <th>Error</th>
-                    <th>Recoverable</th>
-                    <th className="num">Attempts</th>
-                    <th>Age · failing since (UTC)</th>
-                    <th>State</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.items.map((e) => (
-                    <tr key={e.correlation_id} data-testid={`exception-${e.correlation_id}`}>
-                      <td><Link className="strong mono" href={txHref(e.correlation_id, view.params)}>{e.correlation_id}</Link></td>
-                      <td><Link href={view.href(`/flows/${encodeURIComponent(e.plant)}`)}>{e.plant}</Link><span className="sub">{flowLabel(e.flow)}</span></td>
-                      <td>{[e.order_no, e.material].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>
-                      <td className="wrap">
-                        <span className="tag tag-red">{categoryLabel(e.error_category)}</span>
-                        <span className="mono">{e.error_code}</span>
-                        <span className="sub">{e.error_message}</span>
-                      </td>
-                      <td>{e.recoverable === null ? '—' : e.recoverable ? <span className="tag tag-amber">retry may work</span> : <span className="tag tag-red">needs a fix</span>}</td>
-                      <td className="num">{e.attempts}</td>
-                      <td className="nowrap"><AgeBadge bucket={e.age_bucket} /> {fmtAge(e.age_seconds)}<span className="sub">since {fmtWhen(e.first_failed_at, f.at)}</span></td>
-                      <td><StatusBadge status={e.state} />{e.assignee && <span className="sub">{e.assignee}</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={[
+              'Correlation id',
+              'Plant · flow',
+              'Order · material',
+              'Error',
+              'Recoverable',
+              { label: 'Attempts', className: 'num' },
+              'Age · failing since (UTC)',
+              'State',
+            ]}
+            rows={list.items}
+            empty={<Empty title="No exceptions match">Nothing failed for these filters in this range.</Empty>}
+            row={(e) => (
+              <tr key={e.correlation_id} data-testid={`exception-${e.correlation_id}`}>
+                <td><Link className="strong mono" href={txHref(e.correlation_id, view.params)}>{e.correlation_id}</Link></td>
+                <td><Link href={view.href(`/flows/${encodeURIComponent(e.plant)}`)}>{e.plant}</Link><span className="sub">{flowLabel(e.flow)}</span></td>
+                <td>{[e.order_no, e.material].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>
+                <td className="wrap">
+                  <span className="tag tag-red">{categoryLabel(e.error_category)}</span>
+                  <span className="mono">{e.error_code}</span>
+                  <span className="sub">{e.error_message}</span>
+                </td>
+                <td>{e.recoverable === null ? '—' : e.recoverable ? <span className="tag tag-amber">retry may work</span> : <span className="tag tag-red">needs a fix</span>}</td>
+                <td className="num">{e.attempts}</td>
+                <td className="nowrap"><AgeBadge bucket={e.age_bucket} /> {fmtAge(e.age_seconds)}<span className="sub">since {fmtWhen(e.first_failed_at, f.at)}</span></td>
+                <td><StatusBadge status={e.state} />{e.assignee && <span className="sub">{e.assignee}</span>}</td>
+              </tr>
+            )}
+          />
           <Pager offset={f.offset} shown={list.items.length} prev={pages.prev} next={pages.next} />
         </Card>
       </div>

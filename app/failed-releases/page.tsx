@@ -6,6 +6,7 @@ import { getFailedOrderReleases } from '@/queries/getFailedOrderReleases';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { AgeBadge, StatusBadge } from '@/components/StatusBadge';
 import { categoryLabel, fmtAge, fmtInt, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
@@ -43,45 +44,29 @@ export default async function FailedReleasesPage({ searchParams }: { searchParam
         </div>
       )}
       <Card title="Failed releases" sub={`${fmtInt(items.length)}${next_cursor ? '+' : ''}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/order-releases/failed', { limit: EXPORT_LIMIT })} />} testId="failed-releases">
-        {items.length === 0 ? (
-          <Empty title="No failed order releases">Every production order released in this range reached its plant (or is still pending).</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Correlation id</th>
-                  <th>Plant</th>
-                  <th>Order · material</th>
-                  <th>Error</th>
-                  <th className="num">Attempts</th>
-                  <th>Age · failing since (UTC)</th>
-                  <th>State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((r) => (
-                  <tr key={r.correlation_id} data-testid={`release-${r.correlation_id}`}>
-                    <td><Link className="strong mono" href={txHref(r.correlation_id, view.params)} data-testid="tx-link">{r.correlation_id}</Link></td>
-                    <td><Link href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link></td>
-                    <td>
-                      <span className="mono">{r.order_no || '—'}</span>
-                      <span className="sub">{r.material || 'no material'}</span>
-                    </td>
-                    <td className="wrap">
-                      <span className="tag tag-red">{categoryLabel(r.error_category)}</span>
-                      <span className="mono">{r.error_code}</span>
-                      <span className="sub">{r.error_message}</span>
-                    </td>
-                    <td className="num">{r.attempts}</td>
-                    <td className="nowrap"><AgeBadge bucket={r.age_bucket} /> {fmtAge(r.age_seconds)}<span className="sub">since {fmtWhen(r.first_failed_at, f.at)}</span></td>
-                    <td><StatusBadge status={r.state} /></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          columns={['Correlation id', 'Plant', 'Order · material', 'Error', { label: 'Attempts', className: 'num' }, 'Age · failing since (UTC)', 'State']}
+          rows={items}
+          empty={<Empty title="No failed order releases">Every production order released in this range reached its plant (or is still pending).</Empty>}
+          row={(r) => (
+            <tr key={r.correlation_id} data-testid={`release-${r.correlation_id}`}>
+              <td><Link className="strong mono" href={txHref(r.correlation_id, view.params)} data-testid="tx-link">{r.correlation_id}</Link></td>
+              <td><Link href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link></td>
+              <td>
+                <span className="mono">{r.order_no || '—'}</span>
+                <span className="sub">{r.material || 'no material'}</span>
+              </td>
+              <td className="wrap">
+                <span className="tag tag-red">{categoryLabel(r.error_category)}</span>
+                <span className="mono">{r.error_code}</span>
+                <span className="sub">{r.error_message}</span>
+              </td>
+              <td className="num">{r.attempts}</td>
+              <td className="nowrap"><AgeBadge bucket={r.age_bucket} /> {fmtAge(r.age_seconds)}<span className="sub">since {fmtWhen(r.first_failed_at, f.at)}</span></td>
+              <td><StatusBadge status={r.state} /></td>
+            </tr>
+          )}
+        />
         <Pager offset={f.offset} shown={items.length} prev={pages.prev} next={pages.next} />
       </Card>
     </>

@@ -7,6 +7,7 @@ import { getFlowMatrix, type FlowCell } from '@/queries/getFlowMatrix';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { flowLabel, fmtDuration, fmtInt, fmtUtc } from '@/components/format';
 import { FLOWS } from '@/lib/contract';
 
@@ -48,49 +49,36 @@ export default async function FlowsPage({ searchParams }: { searchParams: Promis
       )}
 
       <Card title="Plant × flow" sub={`${plants.length} plant${plants.length === 1 ? '' : 's'} · ${flows.length} flow${flows.length === 1 ? '' : 's'}`} actions={<CsvLink href={view.csv('/api/v1/flows', { silent_after_minutes: String(SILENT_AFTER_MINUTES) })} />} testId="flow-matrix">
-        {plants.length === 0 ? (
-          <Empty title="No transactions in this range">No plant reported anything for these filters. Widen the time range.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="data matrix">
-              <thead>
-                <tr>
-                  <th>Plant</th>
-                  {flows.map((fl) => (
-                    <th key={fl}>{flowLabel(fl)}</th>
-                  ))}
-                  <th>All flows</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plants.map((plant) => {
-                  const pulse = pulses.get(plant);
-                  const cells = matrix.items.filter((c) => c.plant === plant);
-                  return (
-                    <tr key={plant} data-testid={`matrix-row-${plant}`} className={pulse?.silent ? 'row-red' : undefined}>
-                      <td>
-                        <Link className="health-name" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link>
-                        {pulse?.silent && <span className="badge badge-silent plain" style={{ marginLeft: '0.4rem' }}>silent</span>}
-                        <span className="sub">{pulse ? `last ${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : 'nothing in the last 7 days'}</span>
-                      </td>
-                      {flows.map((fl) => {
-                        const c = cell(plant, fl);
-                        return c ? <MatrixCell key={fl} c={c} href={view.href} plant={plant} flow={fl} /> : <td key={fl} className="cell cell-empty">·</td>;
-                      })}
-                      <td className="cell">
-                        <div className="cell-main"><Link href={view.href('/transactions', { plant })}>{fmtInt(sum(cells, 'transactions'))}</Link></div>
-                        <div className="cell-stats">
-                          <Link className={sum(cells, 'failed') ? 'num-failed' : ''} href={view.href('/exceptions', { plant, status: 'all' })}>{fmtInt(sum(cells, 'failed'))} failed</Link>
-                          <Link className={sum(cells, 'pending') ? 'num-pending' : ''} href={view.href('/transactions', { plant, status: 'pending' })}>{fmtInt(sum(cells, 'pending'))} pending</Link>
-                        </div>
-                      </td>
-                    </tr>
-                  );
+        <DataTable
+          className="matrix"
+          columns={['Plant', ...flows.map((fl) => ({ key: fl, label: flowLabel(fl) })), 'All flows']}
+          rows={plants}
+          empty={<Empty title="No transactions in this range">No plant reported anything for these filters. Widen the time range.</Empty>}
+          row={(plant) => {
+            const pulse = pulses.get(plant);
+            const cells = matrix.items.filter((c) => c.plant === plant);
+            return (
+              <tr key={plant} data-testid={`matrix-row-${plant}`} className={pulse?.silent ? 'row-red' : undefined}>
+                <td>
+                  <Link className="health-name" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link>
+                  {pulse?.silent && <span className="badge badge-silent plain" style={{ marginLeft: '0.4rem' }}>silent</span>}
+                  <span className="sub">{pulse ? `last ${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : 'nothing in the last 7 days'}</span>
+                </td>
+                {flows.map((fl) => {
+                  const c = cell(plant, fl);
+                  return c ? <MatrixCell key={fl} c={c} href={view.href} plant={plant} flow={fl} /> : <td key={fl} className="cell cell-empty">·</td>;
                 })}
-              </tbody>
-            </table>
-          </div>
-        )}
+                <td className="cell">
+                  <div className="cell-main"><Link href={view.href('/transactions', { plant })}>{fmtInt(sum(cells, 'transactions'))}</Link></div>
+                  <div className="cell-stats">
+                    <Link className={sum(cells, 'failed') ? 'num-failed' : ''} href={view.href('/exceptions', { plant, status: 'all' })}>{fmtInt(sum(cells, 'failed'))} failed</Link>
+                    <Link className={sum(cells, 'pending') ? 'num-pending' : ''} href={view.href('/transactions', { plant, status: 'pending' })}>{fmtInt(sum(cells, 'pending'))} pending</Link>
+                  </div>
+                </td>
+              </tr>
+            );
+          }}
+        />
       </Card>
       <p className="fb-meta" style={{ marginTop: '0.75rem' }}>
         Cell: transactions · failed (current status) · pending backlog · open SLA breaches · p95 latency of the posted ones. Red: failures or open breaches; amber: pending only.

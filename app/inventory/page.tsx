@@ -8,6 +8,7 @@ import { getInventoryVariance, varianceParams } from '@/queries/getInventoryVari
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { ParamDateTime, ParamSelect, ParamText } from '@/components/ParamControls';
 import { fmtMoney, fmtQty, fmtSigned, fmtUtc } from '@/components/format';
 
@@ -77,64 +78,56 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           <ParamText name="material" label="Material" placeholder="any" />
           <ParamSelect name="only" label="Show" allLabel="All keys" options={[{ value: 'unexplained', label: 'Flagged only' }]} />
         </div>
-        {items.length === 0 ? (
-          <Empty title="No inventory snapshots at this cut-off">Plantline compares the latest MES and ERP snapshots taken at or before the cut-off.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Plant</th>
-                  <th>SLoc</th>
-                  <th>Material · lot</th>
-                  <th className="num">MES</th>
-                  <th className="num">ERP</th>
-                  <th className="num">Variance</th>
-                  <th className="num">Value</th>
-                  <th className="num">Pending</th>
-                  <th className="num">Failed</th>
-                  <th className="num">Duplicate</th>
-                  <th className="num">Residual</th>
-                  <th>Flags</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((r) => {
-                  const bad = r.flags.length > 0;
-                  return (
-                    <tr key={`${r.plant}/${r.storage_location}/${r.material}/${r.lot}`} className={bad ? 'row-red' : r.variance ? 'row-amber' : 'row-green'} data-testid={`variance-${r.material}`}>
-                      <td>{r.plant}</td>
-                      <td className="mono">{r.storage_location}</td>
-                      <td>
-                        <Link className="strong" href={view.href('/search', { q: r.material, range: null, from: null, to: null })}>{r.material}</Link>
-                        {r.lot && <span className="sub">lot {r.lot}</span>}
-                      </td>
-                      <td className="num">{r.mes_qty === null ? <span className="zero">—</span> : <>{fmtQty(r.mes_qty)} <span className="zero">{r.uom}</span></>}</td>
-                      <td className="num">{r.erp_qty === null ? <span className="zero">—</span> : <>{fmtQty(r.erp_qty)} <span className="zero">{r.uom}</span></>}</td>
-                      <td className="num strong">{fmtSigned(r.variance)}</td>
-                      <td className="num">{fmtMoney(r.value)}</td>
-                      <td className="num">{r.explained_pending ? <Link className="num-pending" href={explainedLink(r, 'pending')}>{fmtSigned(r.explained_pending)}</Link> : <span className="zero">0</span>}</td>
-                      <td className="num">{r.explained_failed ? <Link className="num-failed" href={explainedLink(r, 'failed')}>{fmtSigned(r.explained_failed)}</Link> : <span className="zero">0</span>}</td>
-                      <td className="num">{r.explained_duplicate ? <Link className="num-failed" href={explainedLink(r, 'posted')}>{fmtSigned(r.explained_duplicate)}</Link> : <span className="zero">0</span>}</td>
-                      <td className={`num ${r.residual ? 'num-failed' : r.residual === 0 ? 'num-posted' : ''}`}>{fmtSigned(r.residual)}</td>
-                      <td>
-                        {r.flags.length === 0 ? (
-                          <span className="zero">{r.variance ? 'fully explained' : 'in balance'}</span>
-                        ) : (
-                          r.flags.map((fl) => (
-                            <span key={fl} className={`tag ${fl === 'unexplained' ? 'tag-red' : 'tag-amber'}`}>
-                              {FLAG_TEXT[fl] ?? fl}
-                            </span>
-                          ))
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          columns={[
+            'Plant',
+            'SLoc',
+            'Material · lot',
+            { label: 'MES', className: 'num' },
+            { label: 'ERP', className: 'num' },
+            { label: 'Variance', className: 'num' },
+            { label: 'Value', className: 'num' },
+            { label: 'Pending', className: 'num' },
+            { label: 'Failed', className: 'num' },
+            { label: 'Duplicate', className: 'num' },
+            { label: 'Residual', className: 'num' },
+            'Flags',
+          ]}
+          rows={shown}
+          empty={<Empty title="No inventory snapshots at this cut-off">Plantline compares the latest MES and ERP snapshots taken at or before the cut-off.</Empty>}
+          row={(r) => {
+            const bad = r.flags.length > 0;
+            return (
+              <tr key={`${r.plant}/${r.storage_location}/${r.material}/${r.lot}`} className={bad ? 'row-red' : r.variance ? 'row-amber' : 'row-green'} data-testid={`variance-${r.material}`}>
+                <td>{r.plant}</td>
+                <td className="mono">{r.storage_location}</td>
+                <td>
+                  <Link className="strong" href={view.href('/search', { q: r.material, range: null, from: null, to: null })}>{r.material}</Link>
+                  {r.lot && <span className="sub">lot {r.lot}</span>}
+                </td>
+                <td className="num">{r.mes_qty === null ? <span className="zero">—</span> : <>{fmtQty(r.mes_qty)} <span className="zero">{r.uom}</span></>}</td>
+                <td className="num">{r.erp_qty === null ? <span className="zero">—</span> : <>{fmtQty(r.erp_qty)} <span className="zero">{r.uom}</span></>}</td>
+                <td className="num strong">{fmtSigned(r.variance)}</td>
+                <td className="num">{fmtMoney(r.value)}</td>
+                <td className="num">{r.explained_pending ? <Link className="num-pending" href={explainedLink(r, 'pending')}>{fmtSigned(r.explained_pending)}</Link> : <span className="zero">0</span>}</td>
+                <td className="num">{r.explained_failed ? <Link className="num-failed" href={explainedLink(r, 'failed')}>{fmtSigned(r.explained_failed)}</Link> : <span className="zero">0</span>}</td>
+                <td className="num">{r.explained_duplicate ? <Link className="num-failed" href={explainedLink(r, 'posted')}>{fmtSigned(r.explained_duplicate)}</Link> : <span className="zero">0</span>}</td>
+                <td className={`num ${r.residual ? 'num-failed' : r.residual === 0 ? 'num-posted' : ''}`}>{fmtSigned(r.residual)}</td>
+                <td>
+                  {r.flags.length === 0 ? (
+                    <span className="zero">{r.variance ? 'fully explained' : 'in balance'}</span>
+                  ) : (
+                    r.flags.map((fl) => (
+                      <span key={fl} className={`tag ${fl === 'unexplained' ? 'tag-red' : 'tag-amber'}`}>
+                        {FLAG_TEXT[fl] ?? fl}
+                      </span>
+                    ))
+                  )}
+                </td>
+              </tr>
+            );
+          }}
+        />
       </Card>
     </>
   );

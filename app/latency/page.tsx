@@ -9,6 +9,7 @@ import { FLOWS } from '@/lib/contract';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { LatencyChart } from '@/components/Charts';
 import { flowLabel, fmtDuration, fmtInt } from '@/components/format';
 
@@ -61,42 +62,29 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
         }
         testId="latency-heatmap"
       >
-        {plants.length === 0 ? (
-          <Empty title="Nothing posted in this range">Latency counts posted transactions only.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Plant</th>
-                  {flows.map((fl) => (
-                    <th key={fl} style={{ textAlign: 'center' }}>{flowLabel(fl)}</th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {plants.map((plant) => (
-                  <tr key={plant}>
-                    <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link></td>
-                    {flows.map((fl) => {
-                      const r = latency.items.find((x) => x.plant === plant && x.flow === fl);
-                      if (!r) return <td key={fl} className="cell-empty">·</td>;
-                      const t = thresholdOf(plant, fl);
-                      return (
-                        <td key={fl} className={`heat heat-${heat(r.p95_ms, t)}`} title={`p50 ${fmtDuration(r.p50_ms)} · p95 ${fmtDuration(r.p95_ms)} · p99 ${fmtDuration(r.p99_ms)} · ${r.count} posted · threshold ${t} min`} data-testid={`heat-${plant}-${fl}`}>
-                          <Link href={view.href('/transactions', { plant, flow: fl, status: 'posted' })}>
-                            {fmtDuration(r.p95_ms)}
-                            <span className="sub">{fmtInt(r.count)} posted · SLA {t} min</span>
-                          </Link>
-                        </td>
-                      );
-                    })}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          columns={['Plant', ...flows.map((fl) => ({ key: fl, label: flowLabel(fl), style: { textAlign: 'center' as const } }))]}
+          rows={plants}
+          empty={<Empty title="Nothing posted in this range">Latency counts posted transactions only.</Empty>}
+          row={(plant) => (
+            <tr key={plant}>
+              <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link></td>
+              {flows.map((fl) => {
+                const r = latency.items.find((x) => x.plant === plant && x.flow === fl);
+                if (!r) return <td key={fl} className="cell-empty">·</td>;
+                const t = thresholdOf(plant, fl);
+                return (
+                  <td key={fl} className={`heat heat-${heat(r.p95_ms, t)}`} title={`p50 ${fmtDuration(r.p50_ms)} · p95 ${fmtDuration(r.p95_ms)} · p99 ${fmtDuration(r.p99_ms)} · ${r.count} posted · threshold ${t} min`} data-testid={`heat-${plant}-${fl}`}>
+                    <Link href={view.href('/transactions', { plant, flow: fl, status: 'posted' })}>
+                      {fmtDuration(r.p95_ms)}
+                      <span className="sub">{fmtInt(r.count)} posted · SLA {t} min</span>
+                    </Link>
+                  </td>
+                );
+              })}
+            </tr>
+          )}
+        />
       </Card>
 
       <div className="section">
@@ -107,38 +95,30 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
 
       <div className="section">
         <Card title="Percentiles" sub={`${latency.items.length} plant × flow`} actions={<CsvLink href={view.csv('/api/v1/latency')} />} testId="latency-table">
-          {latency.items.length === 0 ? (
-            <Empty title="Nothing posted in this range" />
-          ) : (
-            <div className="table-wrap">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th>Plant</th>
-                    <th>Flow</th>
-                    <th className="num">Posted</th>
-                    <th className="num">p50</th>
-                    <th className="num">p95</th>
-                    <th className="num">p99</th>
-                    <th className="num">Threshold</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {latency.items.map((r) => (
-                    <tr key={`${r.plant}/${r.flow}`}>
-                      <td>{r.plant}</td>
-                      <td>{flowLabel(r.flow)}</td>
-                      <td className="num"><Link href={view.href('/transactions', { plant: r.plant, flow: r.flow, status: 'posted' })}>{fmtInt(r.count)}</Link></td>
-                      <td className="num">{fmtDuration(r.p50_ms)}</td>
-                      <td className="num">{fmtDuration(r.p95_ms)}</td>
-                      <td className="num">{fmtDuration(r.p99_ms)}</td>
-                      <td className="num">{thresholdOf(r.plant, r.flow)} min</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={[
+              'Plant',
+              'Flow',
+              { label: 'Posted', className: 'num' },
+              { label: 'p50', className: 'num' },
+              { label: 'p95', className: 'num' },
+              { label: 'p99', className: 'num' },
+              { label: 'Threshold', className: 'num' },
+            ]}
+            rows={latency.items}
+            empty={<Empty title="Nothing posted in this range" />}
+            row={(r) => (
+              <tr key={`${r.plant}/${r.flow}`}>
+                <td>{r.plant}</td>
+                <td>{flowLabel(r.flow)}</td>
+                <td className="num"><Link href={view.href('/transactions', { plant: r.plant, flow: r.flow, status: 'posted' })}>{fmtInt(r.count)}</Link></td>
+                <td className="num">{fmtDuration(r.p50_ms)}</td>
+                <td className="num">{fmtDuration(r.p95_ms)}</td>
+                <td className="num">{fmtDuration(r.p99_ms)}</td>
+                <td className="num">{thresholdOf(r.plant, r.flow)} min</td>
+              </tr>
+            )}
+          />
         </Card>
       </div>
     </>

@@ -8,6 +8,7 @@ import { searchTransactions } from '@/queries/searchTransactions';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { StatusBadge } from '@/components/StatusBadge';
 import { flowLabel, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
@@ -48,42 +49,27 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
       </div>
       {result && (
         <Card title={`Results for “${q}”`} sub={`${result.items.length}${result.next_cursor ? '+' : ''} transaction${result.items.length === 1 ? '' : 's'}`} actions={<CsvLink href={view.csv('/api/v1/search', { q, limit: EXPORT_LIMIT })} />} testId="search-results">
-          {result.items.length === 0 ? (
-            <Empty title={`Nothing matches “${q}”`}>
-              Search looks for an exact order, material, lot, ERP document, correlation id or trace id{access.scope.plants ? ` in your plants (${access.scope.plants.join(', ')})` : ''}. Check the value, or widen the time range.
-            </Empty>
-          ) : (
-            <div className="table-wrap">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th>Correlation id</th>
-                    <th>Status</th>
-                    <th>Plant · flow</th>
-                    <th>Occurred (UTC)</th>
-                    <th>Order</th>
-                    <th>Material · lot</th>
-                    <th>Document</th>
-                    <th>Matched on</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.items.map((h) => (
-                    <tr key={h.correlation_id} data-testid={`hit-${h.correlation_id}`}>
-                      <td><Link className="strong mono" href={txHref(h.correlation_id, view.params)}>{h.correlation_id}</Link></td>
-                      <td><StatusBadge status={h.status} /></td>
-                      <td><Link href={view.href(`/flows/${encodeURIComponent(h.plant)}`, { q: null })}>{h.plant}</Link><span className="sub">{flowLabel(h.flow)}</span></td>
-                      <td className="nowrap">{fmtWhen(h.occurred_at, f.at)}</td>
-                      <td className="mono">{h.order_no || <span className="zero">—</span>}</td>
-                      <td>{[h.material, h.lot].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>
-                      <td className="mono">{h.document_no || <span className="zero">—</span>}</td>
-                      <td>{h.matched_on.map((m) => <span key={m} className="tag">{KEY_LABELS[m] ?? m}</span>)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={['Correlation id', 'Status', 'Plant · flow', 'Occurred (UTC)', 'Order', 'Material · lot', 'Document', 'Matched on']}
+            rows={result.items}
+            empty={
+              <Empty title={`Nothing matches “${q}”`}>
+                Search looks for an exact order, material, lot, ERP document, correlation id or trace id{access.scope.plants ? ` in your plants (${access.scope.plants.join(', ')})` : ''}. Check the value, or widen the time range.
+              </Empty>
+            }
+            row={(h) => (
+              <tr key={h.correlation_id} data-testid={`hit-${h.correlation_id}`}>
+                <td><Link className="strong mono" href={txHref(h.correlation_id, view.params)}>{h.correlation_id}</Link></td>
+                <td><StatusBadge status={h.status} /></td>
+                <td><Link href={view.href(`/flows/${encodeURIComponent(h.plant)}`, { q: null })}>{h.plant}</Link><span className="sub">{flowLabel(h.flow)}</span></td>
+                <td className="nowrap">{fmtWhen(h.occurred_at, f.at)}</td>
+                <td className="mono">{h.order_no || <span className="zero">—</span>}</td>
+                <td>{[h.material, h.lot].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>
+                <td className="mono">{h.document_no || <span className="zero">—</span>}</td>
+                <td>{h.matched_on.map((m) => <span key={m} className="tag">{KEY_LABELS[m] ?? m}</span>)}</td>
+              </tr>
+            )}
+          />
           <Pager offset={f.offset} shown={result.items.length} prev={pages.prev} next={pages.next} />
         </Card>
       )}

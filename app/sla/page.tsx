@@ -10,6 +10,7 @@ import { problemsOf } from '@/queries/filters';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { StatusBadge } from '@/components/StatusBadge';
 import { flowLabel, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
@@ -57,43 +58,35 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
 
       <div>
         <Card title="By plant and flow" sub={`${summary.items.length} combinations`} actions={<CsvLink href={view.csv('/api/v1/sla/summary')} />} testId="sla-summary">
-          {summary.items.length === 0 ? (
-            <Empty title="No transactions in this range" />
-          ) : (
-            <div className="table-wrap">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th>Plant</th>
-                    <th>Flow</th>
-                    <th className="num">Threshold</th>
-                    <th className="num">Posted</th>
-                    <th className="num">Within</th>
-                    <th className="num">Late</th>
-                    <th className="num">Open breaches</th>
-                    <th className="num">Compliance</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {summary.items.map((r) => {
-                    const only = { plant: r.plant, flow: r.flow };
-                    return (
-                      <tr key={`${r.plant}/${r.flow}`}>
-                        <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link></td>
-                        <td>{flowLabel(r.flow)}</td>
-                        <td className="num">{r.threshold_minutes} min</td>
-                        <td className="num"><Link href={view.href('/transactions', { ...only, status: 'posted' })}>{fmtInt(r.posted)}</Link></td>
-                        <td className="num"><Link className={r.met ? 'num-posted' : 'zero'} href={view.href('/transactions', { ...only, sla: 'met' })}>{fmtInt(r.met)}</Link></td>
-                        <td className="num"><Link className={r.closed_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'closed' })}>{fmtInt(r.closed_breaches)}</Link></td>
-                        <td className="num"><Link className={r.open_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'open' })}>{fmtInt(r.open_breaches)}</Link></td>
-                        <td className={`num ${complianceClass(r.compliance)}`}>{fmtPct(r.compliance)}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={[
+              'Plant',
+              'Flow',
+              { label: 'Threshold', className: 'num' },
+              { label: 'Posted', className: 'num' },
+              { label: 'Within', className: 'num' },
+              { label: 'Late', className: 'num' },
+              { label: 'Open breaches', className: 'num' },
+              { label: 'Compliance', className: 'num' },
+            ]}
+            rows={summary.items}
+            empty={<Empty title="No transactions in this range" />}
+            row={(r) => {
+              const only = { plant: r.plant, flow: r.flow };
+              return (
+                <tr key={`${r.plant}/${r.flow}`}>
+                  <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link></td>
+                  <td>{flowLabel(r.flow)}</td>
+                  <td className="num">{r.threshold_minutes} min</td>
+                  <td className="num"><Link href={view.href('/transactions', { ...only, status: 'posted' })}>{fmtInt(r.posted)}</Link></td>
+                  <td className="num"><Link className={r.met ? 'num-posted' : 'zero'} href={view.href('/transactions', { ...only, sla: 'met' })}>{fmtInt(r.met)}</Link></td>
+                  <td className="num"><Link className={r.closed_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'closed' })}>{fmtInt(r.closed_breaches)}</Link></td>
+                  <td className="num"><Link className={r.open_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'open' })}>{fmtInt(r.open_breaches)}</Link></td>
+                  <td className={`num ${complianceClass(r.compliance)}`}>{fmtPct(r.compliance)}</td>
+                </tr>
+              );
+            }}
+          />
         </Card>
 
       </div>
@@ -153,40 +146,32 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
             }
             testId="sla-breaches"
           >
-            {breaches.items.length === 0 ? (
-              <Empty title="No breaches">Every transaction in this range is within its threshold.</Empty>
-            ) : (
-              <div className="table-wrap">
-                <table className="data">
-                  <thead>
-                    <tr>
-                      <th>Correlation id</th>
-                      <th>State</th>
-                      <th>Plant · flow</th>
-                      <th>Order</th>
-                      <th>Occurred (UTC)</th>
-                      <th className="num">Threshold</th>
-                      <th className="num">Latency / waiting</th>
-                      <th className="num">Over by</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {breaches.items.map((b) => (
-                      <tr key={b.correlation_id} data-testid={`breach-${b.correlation_id}`}>
-                        <td><Link className="strong mono" href={txHref(b.correlation_id, view.params)}>{b.correlation_id}</Link></td>
-                        <td><StatusBadge status={b.state === 'open' ? 'open_breach' : 'closed_breach'} /></td>
-                        <td><Link href={view.href(`/flows/${encodeURIComponent(b.plant)}`)}>{b.plant}</Link><span className="sub">{flowLabel(b.flow)}</span></td>
-                        <td className="mono">{b.order_no || <span className="zero">—</span>}</td>
-                        <td className="nowrap">{fmtWhen(b.occurred_at, f.at)}</td>
-                        <td className="num">{b.threshold_minutes} min</td>
-                        <td className="num">{fmtDuration(b.latency_seconds * 1000)}<span className="sub">{b.state === 'open' ? 'still waiting' : 'to posting'}</span></td>
-                        <td className="num num-failed">{fmtDuration(b.latency_seconds * 1000 - b.threshold_minutes * 60_000)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            <DataTable
+              columns={[
+                'Correlation id',
+                'State',
+                'Plant · flow',
+                'Order',
+                'Occurred (UTC)',
+                { label: 'Threshold', className: 'num' },
+                { label: 'Latency / waiting', className: 'num' },
+                { label: 'Over by', className: 'num' },
+              ]}
+              rows={breaches.items}
+              empty={<Empty title="No breaches">Every transaction in this range is within its threshold.</Empty>}
+              row={(b) => (
+                <tr key={b.correlation_id} data-testid={`breach-${b.correlation_id}`}>
+                  <td><Link className="strong mono" href={txHref(b.correlation_id, view.params)}>{b.correlation_id}</Link></td>
+                  <td><StatusBadge status={b.state === 'open' ? 'open_breach' : 'closed_breach'} /></td>
+                  <td><Link href={view.href(`/flows/${encodeURIComponent(b.plant)}`)}>{b.plant}</Link><span className="sub">{flowLabel(b.flow)}</span></td>
+                  <td className="mono">{b.order_no || <span className="zero">—</span>}</td>
+                  <td className="nowrap">{fmtWhen(b.occurred_at, f.at)}</td>
+                  <td className="num">{b.threshold_minutes} min</td>
+                  <td className="num">{fmtDuration(b.latency_seconds * 1000)}<span className="sub">{b.state === 'open' ? 'still waiting' : 'to posting'}</span></td>
+                  <td className="num num-failed">{fmtDuration(b.latency_seconds * 1000 - b.threshold_minutes * 60_000)}</td>
+                </tr>
+              )}
+            />
             <Pager offset={f.offset} shown={breaches.items.length} prev={pages.prev} next={pages.next} />
           </Card>
         </div>

@@ -8,6 +8,7 @@ import { listTransactions, transactionListParams } from '@/queries/listTransacti
 import { EXPORT_LIMIT, resolveView, pageLinks, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { ParamSelect, ParamText } from '@/components/ParamControls';
 import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtDuration, fmtInt, fmtWhen } from '@/components/format';
@@ -51,47 +52,39 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
           <ParamSelect name="first_pass" label="First attempt" options={[{ value: 'true', label: 'posted on attempt 1' }, { value: 'false', label: 'not posted on attempt 1' }]} />
           <ParamText name="material" label="Material" placeholder="any" />
         </div>
-        {items.length === 0 ? (
-          <Empty title="No transactions match">Nothing in the selected range matches these filters.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Correlation id</th>
-                  <th>Status</th>
-                  <th>Plant</th>
-                  <th>Flow</th>
-                  <th>Occurred (UTC)</th>
-                  <th>Order · material · lot</th>
-                  <th>Document</th>
-                  <th className="num">Attempts</th>
-                  <th className="num">Latency</th>
-                  <th>SLA</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((t) => (
-                  <tr key={t.correlation_id} data-testid="tx-row">
-                    <td><Link className="strong mono" href={txHref(t.correlation_id, view.params)}>{t.correlation_id}</Link></td>
-                    <td>
-                      <StatusBadge status={t.status} />
-                      {t.error_category && <span className="sub">{categoryLabel(t.error_category)}</span>}
-                    </td>
-                    <td><Link href={view.href(`/flows/${encodeURIComponent(t.plant)}`)}>{t.plant}</Link></td>
-                    <td>{flowLabel(t.flow)}</td>
-                    <td className="nowrap">{fmtWhen(t.occurred_at, f.at)}</td>
-                    <td>{[t.order_no, t.material, t.lot].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>
-                    <td className="mono">{t.document_no || <span className="zero">—</span>}</td>
-                    <td className="num">{t.attempts}</td>
-                    <td className="num">{fmtDuration(t.latency_ms)}</td>
-                    <td><SlaBadge state={t.sla_state} /> <span className="sub">threshold {t.threshold_minutes} min</span></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          columns={[
+            'Correlation id',
+            'Status',
+            'Plant',
+            'Flow',
+            'Occurred (UTC)',
+            'Order · material · lot',
+            'Document',
+            { label: 'Attempts', className: 'num' },
+            { label: 'Latency', className: 'num' },
+            'SLA',
+          ]}
+          rows={items}
+          empty={<Empty title="No transactions match">Nothing in the selected range matches these filters.</Empty>}
+          row={(t) => (
+            <tr key={t.correlation_id} data-testid="tx-row">
+              <td><Link className="strong mono" href={txHref(t.correlation_id, view.params)}>{t.correlation_id}</Link></td>
+              <td>
+                <StatusBadge status={t.status} />
+                {t.error_category && <span className="sub">{categoryLabel(t.error_category)}</span>}
+              </td>
+              <td><Link href={view.href(`/flows/${encodeURIComponent(t.plant)}`)}>{t.plant}</Link></td>
+              <td>{flowLabel(t.flow)}</td>
+              <td className="nowrap">{fmtWhen(t.occurred_at, f.at)}</td>
+              <td>{[t.order_no, t.material, t.lot].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>
+              <td className="mono">{t.document_no || <span className="zero">—</span>}</td>
+              <td className="num">{t.attempts}</td>
+              <td className="num">{fmtDuration(t.latency_ms)}</td>
+              <td><SlaBadge state={t.sla_state} /> <span className="sub">threshold {t.threshold_minutes} min</span></td>
+            </tr>
+          )}
+        />
         <Pager offset={f.offset} shown={items.length} total={total} prev={pages.prev} next={pages.next} />
       </Card>
     </>

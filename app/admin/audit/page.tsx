@@ -1,6 +1,7 @@
 // The audit log: sign-ins and failures, token and user changes, exception actions and replays —
 // newest first, filtered by actor and action over the page's time range.
 import { CsvLink } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { getReadStore } from '@/clickhouse/shared';
 import { pagePrincipal } from '@/lib/auth/page';
 import { listAudit } from '@/queries/identity';
@@ -41,16 +42,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <h2>Entries <span className="sub">{entries.length}</span></h2>
           <div className="card-actions"><CsvLink href={`/api/v1/admin/audit?${new URLSearchParams([...params, ['format', 'csv']]).toString()}`} /></div>
         </div>
-        <div className="table-wrap"><table className="data" data-testid="audit">
-          <thead><tr><th>At (UTC)</th><th>Actor</th><th>Action</th><th>Target</th><th>Plant</th><th>Outcome</th><th>From</th><th>Details</th></tr></thead>
-          <tbody>
-            {entries.map((e, i) => (
-              <tr key={`${e.at}-${i}`} className={e.outcome !== 'ok' ? 'row-warn' : undefined}>
-                <td>{e.at.slice(0, 19).replace('T', ' ')}</td><td>{e.actor}</td><td>{e.action}</td><td>{e.target}</td><td>{e.plant}</td><td>{e.outcome}</td><td>{e.ip}</td><td><code>{e.details}</code></td>
-              </tr>
-            ))}
-          </tbody>
-        </table></div>
+        <DataTable
+          testId="audit"
+          columns={['At (UTC)', 'Actor', 'Action', 'Target', 'Plant', 'Outcome', 'From', 'Details']}
+          rows={entries}
+          row={(e, i) => (
+            <tr key={`${e.at}-${i}`} className={e.outcome !== 'ok' ? 'row-warn' : undefined}>
+              <td>{e.at.slice(0, 19).replace('T', ' ')}</td><td>{e.actor}</td><td>{e.action}</td><td>{e.target}</td><td>{e.plant}</td><td>{e.outcome}</td><td>{e.ip}</td><td><code>{e.details}</code></td>
+            </tr>
+          )}
+        />
       </section>
     </>
   );

@@ -3,6 +3,7 @@ import { getReadStore } from '@/clickhouse/shared';
 import { pagePrincipal } from '@/lib/auth/page';
 import { listTokens } from '@/queries/identity';
 import { CreateTokenForm, RevokeTokenButton } from '@/components/admin/AdminForms';
+import { DataTable } from '@/components/DataTable';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'API tokens' };
@@ -24,25 +25,23 @@ export default async function TokensPage() {
       </section>
       <section className="card section">
         <div className="card-head"><h2>Tokens <span className="sub">{tokens.length}</span></h2></div>
-        <div className="table-wrap"><table className="data" data-testid="tokens">
-          <thead>
-            <tr><th>Name</th><th>Role</th><th>Plants</th><th>Created</th><th>By</th><th>Last used</th><th>State</th><th /></tr>
-          </thead>
-          <tbody>
-            {tokens.map((t) => (
-              <tr key={t.token_id}>
-                <td>{t.name}</td>
-                <td>{t.role}</td>
-                <td>{t.plants.length ? t.plants.join(', ') : 'all'}</td>
-                <td>{t.created_at.slice(0, 16).replace('T', ' ')}</td>
-                <td>{t.created_by}</td>
-                <td>{t.last_used_at ? t.last_used_at.slice(0, 16).replace('T', ' ') : 'never'}</td>
-                <td>{t.revoked_at ? `revoked ${t.revoked_at.slice(0, 10)}` : 'active'}</td>
-                <td>{!t.revoked_at && <RevokeTokenButton tokenId={t.token_id} name={t.name} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table></div>
+        <DataTable
+          testId="tokens"
+          columns={['Name', 'Role', 'Plants', 'Created', 'By', 'Last used', 'State', { label: '' }]}
+          rows={tokens}
+          row={(t) => (
+            <tr key={t.token_id}>
+              <td>{t.name}</td>
+              <td>{t.role}</td>
+              <td>{t.plants.length ? t.plants.join(', ') : 'all'}</td>
+              <td>{t.created_at.slice(0, 16).replace('T', ' ')}</td>
+              <td>{t.created_by}</td>
+              <td>{t.last_used_at ? t.last_used_at.slice(0, 16).replace('T', ' ') : 'never'}</td>
+              <td>{t.revoked_at ? `revoked ${t.revoked_at.slice(0, 10)}` : 'active'}</td>
+              <td>{!t.revoked_at && <RevokeTokenButton tokenId={t.token_id} name={t.name} />}</td>
+            </tr>
+          )}
+        />
       </section>
     </>
   );

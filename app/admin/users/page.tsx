@@ -3,6 +3,7 @@ import { getReadStore } from '@/clickhouse/shared';
 import { pagePrincipal } from '@/lib/auth/page';
 import { listUsers } from '@/queries/identity';
 import { CreateUserForm } from '@/components/admin/AdminForms';
+import { DataTable } from '@/components/DataTable';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Users' };
@@ -24,16 +25,16 @@ export default async function UsersPage() {
       </section>
       <section className="card section">
         <div className="card-head"><h2>Users <span className="sub">{users.length}</span></h2></div>
-        <div className="table-wrap"><table className="data" data-testid="users">
-          <thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Plants</th><th>State</th></tr></thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.user_id}>
-                <td>{u.email}</td><td>{u.name}</td><td>{u.role}</td><td>{u.plants.length ? u.plants.join(', ') : 'all'}</td><td>{u.disabled ? 'disabled' : 'active'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table></div>
+        <DataTable
+          testId="users"
+          columns={['Email', 'Name', 'Role', 'Plants', 'State']}
+          rows={users}
+          row={(u) => (
+            <tr key={u.user_id}>
+              <td>{u.email}</td><td>{u.name}</td><td>{u.role}</td><td>{u.plants.length ? u.plants.join(', ') : 'all'}</td><td>{u.disabled ? 'disabled' : 'active'}</td>
+            </tr>
+          )}
+        />
       </section>
     </>
   );

@@ -11,6 +11,7 @@ import { getVolumeOverTime } from '@/queries/getVolumeOverTime';
 import { EXPORT_LIMIT, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { DataTable } from '@/components/DataTable';
 import { VolumeChart } from '@/components/Charts';
 import { AgeBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtAge, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
@@ -82,90 +83,66 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
 
       <div className="section">
         <Card title="Flows" actions={<CsvLink href={view.csv('/api/v1/flows')} />}>
-          {matrix.items.length === 0 ? (
-            <Empty title="No transactions in this range" />
-          ) : (
-            <div className="table-wrap">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th>Flow</th>
-                    <th className="num">Transactions</th>
-                    <th className="num">Posted</th>
-                    <th className="num">Pending</th>
-                    <th className="num">Failed</th>
-                    <th className="num">Open breaches</th>
-                    <th className="num">p95 latency</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {matrix.items.map((c) => {
-                    const o = { ...only, flow: c.flow };
-                    return (
-                      <tr key={c.flow}>
-                        <td>{flowLabel(c.flow)}</td>
-                        <td className="num"><Link href={view.href('/transactions', o)}>{fmtInt(c.transactions)}</Link></td>
-                        <td className="num"><Link className={c.posted ? 'num-posted' : 'zero'} href={view.href('/transactions', { ...o, status: 'posted' })}>{fmtInt(c.posted)}</Link></td>
-                        <td className="num"><Link className={c.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...o, status: 'pending' })}>{fmtInt(c.pending)}</Link></td>
-                        <td className="num"><Link className={c.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...o, status: 'all' })}>{fmtInt(c.failed)}</Link></td>
-                        <td className="num"><Link className={c.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...o, state: 'open' })}>{fmtInt(c.open_sla_breaches)}</Link></td>
-                        <td className="num"><Link href={view.href('/latency', o)}>{fmtDuration(c.p95_ms)}</Link></td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={[
+              'Flow',
+              { label: 'Transactions', className: 'num' },
+              { label: 'Posted', className: 'num' },
+              { label: 'Pending', className: 'num' },
+              { label: 'Failed', className: 'num' },
+              { label: 'Open breaches', className: 'num' },
+              { label: 'p95 latency', className: 'num' },
+            ]}
+            rows={matrix.items}
+            empty={<Empty title="No transactions in this range" />}
+            row={(c) => {
+              const o = { ...only, flow: c.flow };
+              return (
+                <tr key={c.flow}>
+                  <td>{flowLabel(c.flow)}</td>
+                  <td className="num"><Link href={view.href('/transactions', o)}>{fmtInt(c.transactions)}</Link></td>
+                  <td className="num"><Link className={c.posted ? 'num-posted' : 'zero'} href={view.href('/transactions', { ...o, status: 'posted' })}>{fmtInt(c.posted)}</Link></td>
+                  <td className="num"><Link className={c.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...o, status: 'pending' })}>{fmtInt(c.pending)}</Link></td>
+                  <td className="num"><Link className={c.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...o, status: 'all' })}>{fmtInt(c.failed)}</Link></td>
+                  <td className="num"><Link className={c.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...o, state: 'open' })}>{fmtInt(c.open_sla_breaches)}</Link></td>
+                  <td className="num"><Link href={view.href('/latency', o)}>{fmtDuration(c.p95_ms)}</Link></td>
+                </tr>
+              );
+            }}
+          />
         </Card>
       </div>
 
       <div className="section grid-2">
         <Card title="Open exceptions" sub={fmtInt(overview.open_exceptions)} actions={<CsvLink href={view.csv('/api/v1/exceptions', { limit: EXPORT_LIMIT })} />}>
-          {exceptions.items.length === 0 ? (
-            <Empty title="No open exceptions" />
-          ) : (
-            <div className="table-wrap">
-              <table className="data">
-                <thead>
-                  <tr><th>Transaction</th><th>Flow</th><th>Error</th><th>Age</th></tr>
-                </thead>
-                <tbody>
-                  {exceptions.items.map((e) => (
-                    <tr key={e.correlation_id}>
-                      <td><Link className="strong mono" href={txHref(e.correlation_id, view.params)}>{e.correlation_id}</Link>{e.order_no && <span className="sub">order {e.order_no}</span>}</td>
-                      <td>{flowLabel(e.flow)}</td>
-                      <td><span className="tag tag-red">{categoryLabel(e.error_category)}</span><span className="sub">{e.error_message}</span></td>
-                      <td className="nowrap"><AgeBadge bucket={e.age_bucket} /> <span className="sub">{fmtAge(e.age_seconds)}</span></td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={['Transaction', 'Flow', 'Error', 'Age']}
+            rows={exceptions.items}
+            empty={<Empty title="No open exceptions" />}
+            row={(e) => (
+              <tr key={e.correlation_id}>
+                <td><Link className="strong mono" href={txHref(e.correlation_id, view.params)}>{e.correlation_id}</Link>{e.order_no && <span className="sub">order {e.order_no}</span>}</td>
+                <td>{flowLabel(e.flow)}</td>
+                <td><span className="tag tag-red">{categoryLabel(e.error_category)}</span><span className="sub">{e.error_message}</span></td>
+                <td className="nowrap"><AgeBadge bucket={e.age_bucket} /> <span className="sub">{fmtAge(e.age_seconds)}</span></td>
+              </tr>
+            )}
+          />
         </Card>
         <Card title="Open SLA breaches" sub={fmtInt(overview.open_sla_breaches)} actions={<CsvLink href={view.csv('/api/v1/sla/breaches', { state: 'open', limit: EXPORT_LIMIT })} />}>
-          {breaches.items.length === 0 ? (
-            <Empty title="No open SLA breaches" />
-          ) : (
-            <div className="table-wrap">
-              <table className="data">
-                <thead>
-                  <tr><th>Transaction</th><th>Flow</th><th>Occurred</th><th className="num">Waiting</th></tr>
-                </thead>
-                <tbody>
-                  {breaches.items.map((b) => (
-                    <tr key={b.correlation_id}>
-                      <td><Link className="strong mono" href={txHref(b.correlation_id, view.params)}>{b.correlation_id}</Link></td>
-                      <td>{flowLabel(b.flow)}<span className="sub">threshold {b.threshold_minutes} min</span></td>
-                      <td className="nowrap">{fmtWhen(b.occurred_at, f.at)}</td>
-                      <td className="num"><span className="num-failed">{fmtDuration(b.latency_seconds * 1000)}</span></td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={['Transaction', 'Flow', 'Occurred', { label: 'Waiting', className: 'num' }]}
+            rows={breaches.items}
+            empty={<Empty title="No open SLA breaches" />}
+            row={(b) => (
+              <tr key={b.correlation_id}>
+                <td><Link className="strong mono" href={txHref(b.correlation_id, view.params)}>{b.correlation_id}</Link></td>
+                <td>{flowLabel(b.flow)}<span className="sub">threshold {b.threshold_minutes} min</span></td>
+                <td className="nowrap">{fmtWhen(b.occurred_at, f.at)}</td>
+                <td className="num"><span className="num-failed">{fmtDuration(b.latency_seconds * 1000)}</span></td>
+              </tr>
+            )}
+          />
         </Card>
       </div>
     </>

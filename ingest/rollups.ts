@@ -8,20 +8,22 @@ import { execute, type Store } from '../clickhouse/client';
 import { buildRollupSql, staleRollupKeys } from '../queries/kpiRollup';
 
 const HOUR_MS = 3600_000;
+/** How long an hour's change counter must be still before it is built (see migration 009). */
+export const SETTLE_MS = 5_000;
 
 export type RollupStats = { cycles: number; built: number; stale: number; lastError: string | null; lastCycleMs: number };
 
 /**
- * Rebuild the stale rollup rows, a UTC day per statement, until none is left from this pass or
- * `budgetMs` is spent. Hours that change while it runs (the current one, under ingest) wait for the
+ * Rebuild the stale rollup rows whose counter has settled, a UTC day per statement, until none is
+ * left from this pass or `budgetMs` is spent. Hours that change while it runs (the current one, under ingest) wait for the
  * next pass, so this ends even while ingest never stops.
  */
-export async function buildStaleRollups(store: Store, budgetMs = Infinity): Promise<{ built: number; stale: number }> {
+export async function buildStaleRollups(store: Store, budgetMs = Infinity, settleMs = SETTLE_MS): Promise<{ built: number; stale: number }> {
   const started = Date.now();
   const BATCH = 20_000;
   let built = 0;
   for (;;) {
-    const stale = await staleRollupKeys(store, BATCH);
+    const stale = await staleRollupKeys(store, BATCH, settleMs);
     const byDay = new Map<string, typeof stale>();
     for (const k of stale) {
       const day = k.hour.slice(0, 10);
@@ -66,10 +68,10 @@ export class RollupBuilder {
   }
 
   /** One pass; exposed for tests and the benchmark. */
-  async cycle(budgetMs = this.budgetMs): Promise<void> {
+  async cycle(budgetMs = this.budgetMs, settleMs = SETTLE_MS): Promise<void> {
     const t0 = Date.now();
     try {
-      const r = await buildStaleRollups(this.store, budgetMs);
+      const r = await buildStaleRollups(this.store, budgetMs, settleMs);
       this.stats.built += r.built;
       this.stats.stale = r.stale;
       this.stats.lastError = null;

@@ -151,17 +151,21 @@ function rawWindows(f: Filters, plan: KpiPlan): [Date, Date][] {
   return windows.map(([a, b]) => [new Date(a), new Date(b)]);
 }
 
-/** The rollup rows to rebuild: keys whose kpi_changes moved on since their newest build (newest hours first). */
-export async function staleRollupKeys(store: Store, limit: number): Promise<{ plant: string; flow: string; hour: string; changes: string }[]> {
+/**
+ * The rollup rows to rebuild: keys whose kpi_changes moved on since their newest build, newest hours
+ * first, and only those whose counter has been still for `settleMs` (an INSERT may make the counter
+ * visible before the postings it counts; a settled counter's postings are all there).
+ */
+export async function staleRollupKeys(store: Store, limit: number, settleMs: number): Promise<{ plant: string; flow: string; hour: string; changes: string }[]> {
   return queryRows(
     store,
     'staleRollupKeys',
     sql`
 SELECT c.plant AS plant, c.flow AS flow, c.hour AS hour, c.changes AS changes
-FROM (SELECT plant, flow, hour, sum(changes) AS changes FROM kpi_changes GROUP BY plant, flow, hour) AS c
+FROM (SELECT plant, flow, hour, sum(changes) AS changes, max(last_change) AS last_change FROM kpi_changes GROUP BY plant, flow, hour) AS c
 LEFT JOIN (SELECT plant, flow, hour, max(changes) AS r_changes FROM kpi_hourly GROUP BY plant, flow, hour) AS r
   ON r.plant = c.plant AND r.flow = c.flow AND r.hour = c.hour
-WHERE r.r_changes != c.changes
+WHERE r.r_changes != c.changes AND c.last_change <= now64(3, 'UTC') - toIntervalMillisecond(${param('settle_ms', 'UInt32', settleMs)})
 ORDER BY c.hour DESC
 LIMIT ${param('limit', 'UInt32', limit)}`,
   );

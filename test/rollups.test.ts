@@ -53,7 +53,10 @@ test('before any build every hour is read raw, and the figures are the hand-comp
 });
 
 test('after a build, only the hours a rollup cannot answer for `at` are read raw', async () => {
-  const built = await buildStaleRollups(store);
+  // just loaded: no counter has been still for the 5 s the builder waits by default, so nothing is built
+  assert.deepEqual(await buildStaleRollups(store), { built: 0, stale: 0 });
+  // nothing else writes here: build without waiting
+  const built = await buildStaleRollups(store, Infinity, 0);
   // 11 plant × flow × hour keys have postings (T10's hour on 11-01 too), and no key is left stale
   assert.deepEqual(built, { built: 11, stale: 0 });
   assert.equal(await scalar(store, 'SELECT count() FROM kpi_hourly'), 11);
@@ -105,7 +108,7 @@ test('rollups and raw rows agree for every range, `at`, filter and scope', async
 });
 
 test('a late event, an exception action and an SLA policy change each move their hour back to raw until rebuilt', async () => {
-  await buildStaleRollups(store);
+  await buildStaleRollups(store, Infinity, 0);
   const at = 'at=2026-11-03T13:00:00Z';
   assert.deepEqual(await keys(filters(at)), []);
   const before = (await sameBothWays(filters(at))).overview;
@@ -135,7 +138,9 @@ test('a late event, an exception action and an SLA policy change each move their
   assert.deepEqual(await keys(filters(at)), ['P01/order_release/2026-11-03 08:00:00', 'P02/scrap/2026-11-02 13:00:00']);
   assert.equal((await sameBothWays(filters(at))).overview.open_exceptions, before.open_exceptions - 2);
 
-  await buildStaleRollups(store);
+  // the builder leaves the two hours alone while their counters are fresh, then rebuilds them
+  assert.deepEqual(await buildStaleRollups(store), { built: 0, stale: 0 });
+  assert.deepEqual(await buildStaleRollups(store, Infinity, 0), { built: 2, stale: 0 });
   assert.deepEqual(await keys(filters(at)), []);
   assert.deepEqual((await sameBothWays(filters(at))).overview, (await getOverview(store, filters(at), ALL_PLANTS, { rollups: false })));
   // before the resolve action (12:15) the rebuilt scrap hour cannot answer: it counts that action

@@ -11,13 +11,17 @@
 --     read before reading them; a rollup row is trusted only while the counter still has that value,
 --     for an `at` no earlier than anything it counts, and under the SLA threshold it was built with.
 -- A duplicate delivery bumps the counter too: it costs one rebuild, never a wrong figure.
+-- An INSERT is not atomic across a table and its views (either may become visible first), so the
+-- builder only builds an hour whose counter has not moved for a few seconds (last_change): by then
+-- every row the counter counts is visible in postings.
 
 CREATE TABLE IF NOT EXISTS {{db}}.kpi_changes {{on_cluster}}
 (
     plant    String,
     flow     String,
     hour     DateTime('UTC'),
-    changes  SimpleAggregateFunction(sum, UInt64)
+    changes  SimpleAggregateFunction(sum, UInt64),
+    last_change SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
 )
 ENGINE = {{engine:AggregatingMergeTree}}
 ORDER BY (hour, plant, flow)
@@ -25,13 +29,13 @@ TTL hour + INTERVAL {{postings_ttl_days}} DAY;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.kpi_changes_postings_mv {{on_cluster}}
 TO {{db}}.kpi_changes
-AS SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes
+AS SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes, max(now64(3, 'UTC')) AS last_change
 FROM {{db}}.postings
 GROUP BY plant, flow, hour;
 
 -- postings stored before this migration count as changes too (run again, it only costs rebuilds)
-INSERT INTO {{db}}.kpi_changes (plant, flow, hour, changes)
-SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes
+INSERT INTO {{db}}.kpi_changes (plant, flow, hour, changes, last_change)
+SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes, max(now64(3, 'UTC')) AS last_change
 FROM {{db}}.postings
 GROUP BY plant, flow, hour;
 
@@ -42,7 +46,7 @@ ALTER TABLE {{db}}.exception_actions {{on_cluster}}
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.kpi_changes_actions_mv {{on_cluster}}
 TO {{db}}.kpi_changes
-AS SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes
+AS SELECT plant, flow, toStartOfHour(occurred_at) AS hour, count() AS changes, max(now64(3, 'UTC')) AS last_change
 FROM {{db}}.exception_actions
 WHERE flow != ''
 GROUP BY plant, flow, hour;

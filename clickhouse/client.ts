@@ -40,7 +40,10 @@ export function sql(strings: TemplateStringsArray, ...parts: Array<Param | Raw |
   parts.forEach((part, i) => {
     if (part instanceof Param) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(part.name)) throw new Error(`bad parameter name ${part.name}`);
-      if (part.name in params && params[part.name] !== part.value) throw new Error(`parameter ${part.name} bound twice`);
+      // one name, one value (the same array or tuple built twice is the same value)
+      if (part.name in params && params[part.name] !== part.value && JSON.stringify(params[part.name]) !== JSON.stringify(part.value)) {
+        throw new Error(`parameter ${part.name} bound twice`);
+      }
       params[part.name] = part.value;
       query += `{${part.name}:${part.type}}`;
     } else if (part instanceof Raw) {

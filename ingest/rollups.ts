@@ -5,7 +5,7 @@
 // costs speed, never correctness. Several builders (ingest processes) may run: a build is valid for
 // the counter it read, whoever wrote it.
 import { execute, type Store } from '../clickhouse/client';
-import { buildRollupSql, staleRollupKeys } from '../queries/kpiRollup';
+import { buildInventoryRollupSql, buildRollupSql, staleRollupKeys } from '../queries/kpiRollup';
 
 const HOUR_MS = 3600_000;
 /** How long an hour's change counter must be still before it is built (see migration 009). */
@@ -33,7 +33,11 @@ export async function buildStaleRollups(store: Store, budgetMs = Infinity, settl
     for (const [day, keys] of byDay) {
       if (Date.now() - started > budgetMs) return { built, stale: stale.length - done };
       const from = new Date(`${day}T00:00:00Z`);
-      await execute(store, 'buildRollups', buildRollupSql(keys, from, new Date(from.getTime() + 24 * HOUR_MS)));
+      const to = new Date(from.getTime() + 24 * HOUR_MS);
+      // inventory rows first, the kpi_hourly row that makes them count last (migration 011)
+      const builtAt = new Date();
+      await execute(store, 'buildInventoryRollups', buildInventoryRollupSql(keys, from, to, builtAt));
+      await execute(store, 'buildRollups', buildRollupSql(keys, from, to, builtAt));
       built += keys.length;
       done += keys.length;
     }

@@ -3,11 +3,15 @@
 // difference and its value, and what explains it — ERP-bound postings still pending or failed at the
 // cut-off, and postings the ERP took twice — leaving a residual that nothing explains (a manual ERP
 // change, a unit mismatch, a missing interface), which is flagged. Quantities are converted to the
-// ERP unit with uom_conversions; a pair with no conversion is flagged and not summed. Sums are exact
+// ERP unit with uom_conversions; a pair with no conversion is flagged and not summed (for postings:
+// when their effects in that unit do not sum to zero). Sums are exact
 // (Decimal).
 import { z } from 'zod';
+import { TupleParam } from '@clickhouse/client';
 import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
 import { chTime, type Filters, type Scope } from './filters';
+import { EXPLAINED_SUMS, inventoryTransactionsSql } from './inventory';
+import { planKpi, rawRestriction } from './kpiRollup';
 
 export const varianceParams = z.object({
   as_of: z
@@ -37,9 +41,7 @@ export type VarianceRow = {
   flags: string[];
 };
 
-const RANK = sql`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`;
-
-export async function getInventoryVariance(store: Store, f: Filters, scope: Scope, p: VarianceParams): Promise<{ items: VarianceRow[]; next_cursor: null; as_of: string }> {
+export async function getInventoryVariance(store: Store, f: Filters, scope: Scope, p: VarianceParams, opts: { rollups?: boolean } = {}): Promise<{ items: VarianceRow[]; next_cursor: null; as_of: string }> {
   const cutoffDate = p.as_of ?? f.at;
   const cutoff = param('cutoff', "DateTime64(3, 'UTC')", chTime(cutoffDate));
   const plantConditions: Sql[] = [];
@@ -47,6 +49,34 @@ export async function getInventoryVariance(store: Store, f: Filters, scope: Scop
   if (scope.plants) plantConditions.push(sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
   if (p.material) plantConditions.push(sql` AND material = ${param('material', 'String', p.material)}`);
   const plantFilter = plantConditions.reduce((a, c) => sql`${a}${c}`, sql``);
+  // the explained parts: per (plant, flow, hour) from the inventory rollup where it may answer for the
+  // cut-off (every event in and nothing after it: planKpi), raw transactions for the rest
+  const planFilters: Filters = { ...f, flows: [], from: new Date(0), to: cutoffDate, at: cutoffDate };
+  const plan = await planKpi(store, planFilters, scope, opts);
+  const restriction = rawRestriction(planFilters, plan);
+  const rawRows = sql`
+SELECT tx_plant AS plant, tx_storage_location AS storage_location, tx_material AS material, tx_lot AS lot, tx_uom AS uom,
+       pending AS x_pending, failed AS x_failed, duplicate AS x_duplicate
+FROM (
+  SELECT tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom, ${EXPLAINED_SUMS}
+  FROM (${inventoryTransactionsSql(cutoffDate, restriction ? sql`${restriction}${plantFilter}` : sql`1${plantFilter}`)})
+  GROUP BY tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom
+  -- as in the rollup: a unit whose effects sum to nothing explains nothing (and needs no conversion)
+  HAVING pending != 0 OR failed != 0 OR duplicate != 0
+)`;
+  const hours = plan.hours;
+  const explainedRows = !hours || !restriction
+    ? rawRows
+    : sql`${rawRows}
+UNION ALL
+SELECT plant, storage_location, material, lot, uom, pending AS x_pending, failed AS x_failed, duplicate AS x_duplicate
+FROM inventory_hourly
+WHERE hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND hour < ${param('rollup_to', "DateTime('UTC')", hours.to)}
+  AND (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))}
+  AND (plant, flow, hour, built_at) IN (
+    SELECT plant, flow, hour, max(built_at) FROM kpi_hourly
+    WHERE hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND hour < ${param('rollup_to', "DateTime('UTC')", hours.to)}
+    GROUP BY plant, flow, hour)${plantFilter}`;
   const rows = await queryRows<Record<string, unknown>>(
     store,
     'getInventoryVariance',
@@ -70,25 +100,10 @@ sides AS (
          anyIf(unit_cost, system = 'ERP') AS erp_unit_cost
   FROM latest GROUP BY plant, storage_location, material, lot
 ),
-transactions AS (
-  -- one row per ERP-bound transaction as it stood at the cut-off; a duplicate delivery (same event_id)
-  -- changes nothing: argMax/argMin ignore repeats and posted events are counted by distinct event_id
-  SELECT correlation_id, any(plant) AS tx_plant, any(storage_location) AS tx_storage_location, any(material) AS tx_material, any(lot) AS tx_lot,
-         any(uom) AS tx_uom,
-         argMax(status, (reported_at, ${RANK})) AS status_at_cutoff,
-         argMin(assumeNotNull(stock_delta), (reported_at, event_id)) AS delta,
-         arraySum(arrayMap(x -> x.2, arrayDistinct(groupArrayIf((event_id, assumeNotNull(stock_delta)), status = 'posted'))))
-           - if(countIf(status = 'posted') > 0, argMinIf(assumeNotNull(stock_delta), (reported_at, event_id), status = 'posted'), 0) AS posted_again
-  FROM postings
-  WHERE target_system = 'ERP' AND stock_delta IS NOT NULL AND occurred_at <= ${cutoff} AND reported_at <= ${cutoff}${plantFilter}
-  GROUP BY correlation_id
-),
 explained AS (
-  SELECT tx_plant AS plant, tx_storage_location AS storage_location, tx_material AS material, tx_lot AS lot, tx_uom AS uom,
-         sumIf(delta, status_at_cutoff = 'pending') AS pending,
-         sumIf(delta, status_at_cutoff = 'failed') AS failed,
-         -sum(posted_again) AS duplicate
-  FROM transactions GROUP BY tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom
+  SELECT plant, storage_location, material, lot, uom, sum(x_pending) AS pending, sum(x_failed) AS failed, sum(x_duplicate) AS duplicate
+  FROM (${explainedRows})
+  GROUP BY plant, storage_location, material, lot, uom
 ),
 joined AS (
   SELECT s.plant AS plant, s.storage_location AS storage_location, s.material AS material, s.lot AS lot,

@@ -13,6 +13,7 @@
 import { TupleParam } from '@clickhouse/client';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { chTime, joinSql, type Filters, type Scope } from './filters';
+import { EXPLAINED_SUMS, inventoryTransactionsSql } from './inventory';
 import { policySql, thresholdSql, transactionsSql } from './transactions';
 
 const HOUR_MS = 3600_000;
@@ -121,14 +122,29 @@ FROM kpi_hourly FINAL
 WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
   AND (plant, flow, hour) NOT IN ${rawKeys}`;
   if (windows.length === 0) return rollupPart;
+  const extra = rawRestriction(f, plan)!;
+  return sql`${rollupPart}
+UNION ALL
+${rawPart(extra)}`;
+}
+
+/**
+ * The condition on postings that keeps the events a plan leaves to raw rows: the partial hours at the
+ * range's edges and the untrusted hours, each as a narrow occurred_at window (postings' sort key has
+ * the hour). Undefined when the plan reads everything raw; `0` when it reads nothing raw.
+ */
+export function rawRestriction(f: Filters, plan: KpiPlan): Sql | undefined {
+  if (plan.allRaw || !plan.hours) return undefined;
+  const windows = rawWindows(f, plan);
+  if (windows.length === 0) return sql`0`;
+  const from = param('rollup_from', "DateTime('UTC')", plan.hours.from);
+  const to = param('rollup_to', "DateTime('UTC')", plan.hours.to);
+  const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));
   const inWindows = joinSql(
     windows.map(([a, b], i) => sql`(occurred_at >= ${param(`raw_from_${i}`, "DateTime64(3, 'UTC')", chTime(a))} AND occurred_at < ${param(`raw_to_${i}`, "DateTime64(3, 'UTC')", chTime(b))})`),
     ' OR ',
   );
-  const extra = sql`(${inWindows}) AND (occurred_at < ${from} OR occurred_at >= ${to} OR (plant, flow, toStartOfHour(occurred_at)) IN ${rawKeys})`;
-  return sql`${rollupPart}
-UNION ALL
-${rawPart(extra)}`;
+  return sql`(${inWindows}) AND (occurred_at < ${from} OR occurred_at >= ${to} OR (plant, flow, toStartOfHour(occurred_at)) IN ${rawKeys})`;
 }
 
 /** The occurred_at windows read raw: the partial hours at the edges, and runs of untrusted hours (merged). */
@@ -173,16 +189,17 @@ LIMIT ${param('limit', 'UInt32', limit)}`,
 
 /**
  * INSERT … SELECT that rebuilds the given keys from raw postings, each with the kpi_changes count read
- * before this statement ran. Keys must lie within [from, to).
+ * before this statement ran. Keys must lie within [from, to). Run buildInventoryRollupSql with the same
+ * `builtAt` first: this row is what makes that build's inventory rows count.
  */
-export function buildRollupSql(keys: { plant: string; flow: string; hour: string; changes: string }[], from: Date, to: Date): Sql {
+export function buildRollupSql(keys: { plant: string; flow: string; hour: string; changes: string }[], from: Date, to: Date, builtAt: Date): Sql {
   const f: Filters = { plants: [], flows: [], from, to, at: BUILD_AT, limit: 0, offset: 0 };
   const withChanges = param('keys', "Array(Tuple(String, String, DateTime('UTC'), UInt64))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour, k.changes])));
   const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
   return sql`
 INSERT INTO kpi_hourly (plant, flow, hour, built_at, changes, max_reported_at, max_action_at, threshold_minutes,
                         transactions, posted, failed, pending, first_pass, sla_met, open_exceptions, not_posted_occurred, latencies)
-SELECT k.k_plant, k.k_flow, k.k_hour, now64(3), k.k_changes, a.r_max_reported, a.r_max_action, ${thresholdSql('k.k_flow')},
+SELECT k.k_plant, k.k_flow, k.k_hour, ${param('built_at', "DateTime64(3, 'UTC')", chTime(builtAt))}, k.k_changes, a.r_max_reported, a.r_max_action, ${thresholdSql('k.k_flow')},
        a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.sla_met, a.open_exceptions, a.not_posted_occurred, a.latencies
 FROM
 (
@@ -202,4 +219,17 @@ LEFT JOIN
   GROUP BY plant, flow, tx_hour
 ) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour
 LEFT JOIN (${policySql(BUILD_AT)}) AS policy ON policy.plant = k.k_plant AND policy.flow = k.k_flow`;
+}
+
+/** INSERT … SELECT of the given keys' inventory effects (migration 011), tagged with the build's `builtAt`. */
+export function buildInventoryRollupSql(keys: { plant: string; flow: string; hour: string }[], from: Date, to: Date, builtAt: Date): Sql {
+  const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
+  const inRange = sql`occurred_at >= ${param('build_from', "DateTime64(3, 'UTC')", chTime(from))} AND occurred_at < ${param('build_to', "DateTime64(3, 'UTC')", chTime(to))}
+    AND (plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`;
+  return sql`
+INSERT INTO inventory_hourly (plant, flow, hour, storage_location, material, lot, uom, built_at, pending, failed, duplicate)
+SELECT tx_plant, tx_flow, tx_hour, tx_storage_location, tx_material, tx_lot, tx_uom, ${param('built_at', "DateTime64(3, 'UTC')", chTime(builtAt))}, ${EXPLAINED_SUMS}
+FROM (${inventoryTransactionsSql(BUILD_AT, inRange)})
+GROUP BY tx_plant, tx_flow, tx_hour, tx_storage_location, tx_material, tx_lot, tx_uom
+HAVING pending != 0 OR failed != 0 OR duplicate != 0`;
 }

@@ -17,6 +17,7 @@ import { ALL_PLANTS, parseFilters } from '../queries/filters';
 import { getOverview } from '../queries/getOverview';
 import { getFlowMatrix } from '../queries/getFlowMatrix';
 import { getLatency } from '../queries/getLatency';
+import { getInventoryVariance } from '../queries/getInventoryVariance';
 import { planKpi } from '../queries/kpiRollup';
 import { subscribeInProcess } from '../simulator/replay';
 
@@ -277,7 +278,7 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
     assert.deepEqual(now.replays.map((r) => r.outcome), ['posted', 'failed']);
   });
 
-  test('KPI rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
+  test('KPI and inventory rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
     // the backfill is over and nothing else writes: no need to wait for counters to settle
     await runtime.rollups.cycle(Infinity, 0);
     const store = runtime.readStore;
@@ -299,6 +300,10 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
         assert.deepEqual(await getOverview(store, f, scope), await getOverview(store, f, scope, { rollups: false }));
         assert.deepEqual(await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }), await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false }));
         assert.deepEqual(await getLatency(store, f, scope), await getLatency(store, f, scope, { rollups: false }));
+        // the variance at `at` as cut-off: settled hours from the inventory rollup, the rest raw
+        const variance = await getInventoryVariance(store, f, scope, { only: 'all' });
+        assert.deepEqual(variance, await getInventoryVariance(store, f, scope, { only: 'all' }, { rollups: false }));
+        assert.ok(variance.items.some((r) => r.explained_pending !== 0 || r.explained_failed !== 0 || r.explained_duplicate !== 0));
       }
     }
     // the rollup served hundreds of plant × flow × hours in these requests

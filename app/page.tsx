@@ -11,7 +11,7 @@ import { AGING_BUCKETS } from '@/lib/sla';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { KpiTile, Trend, type Tone } from '@/components/KpiTile';
 import { fmtDuration, fmtInt, fmtPct, fmtUtc } from '@/components/format';
 import { HEALTH_TARGETS, plantHealth, postingSuccess } from '@/components/plantHealth';
@@ -188,16 +188,16 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             className="compact"
             columns={[
               'Plant · why',
-              { label: 'Transactions', className: 'num' },
-              { label: 'Posted', className: 'num' },
-              { label: 'Pending', className: 'num' },
-              { label: 'Failed', className: 'num' },
-              { label: 'Posting success', className: 'num' },
-              { label: 'First pass', className: 'num' },
-              { label: 'SLA', className: 'num' },
-              { label: 'Open exceptions', className: 'num' },
-              { label: 'Open breaches', className: 'num' },
-              { label: 'p50 / p95', className: 'num' },
+              num('Transactions'),
+              num('Posted'),
+              num('Pending'),
+              num('Failed'),
+              num('Posting success'),
+              num('First pass'),
+              num('SLA'),
+              num('Open exceptions'),
+              num('Open breaches'),
+              num('p50 / p95'),
               'Last heard',
             ]}
             rows={rows}

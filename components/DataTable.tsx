@@ -6,6 +6,9 @@ import type { CSSProperties, ReactNode } from 'react';
 
 export type Column = string | { label: ReactNode; className?: string; key?: string; style?: CSSProperties };
 
+/** A right-aligned number column. */
+export const num = (label: ReactNode): Column => ({ label, className: 'num' });
+
 export function DataTable<T>({
   columns,
   rows,

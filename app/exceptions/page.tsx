@@ -11,7 +11,7 @@ import { ERROR_CATEGORIES } from '@/lib/contract';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { ParamSelect } from '@/components/ParamControls';
 import { AgeBadge, StatusBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtAge, fmtInt, fmtWhen } from '@/components/format';
@@ -53,7 +53,7 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
 
       <Card title="Aging by plant" sub={`${fmtInt(count(null, null))} ${p.status === 'all' ? 'exceptions' : 'open'}`} actions={<CsvLink href={view.csv('/api/v1/exceptions/aging', exportParams)} />} testId="aging-matrix">
         <DataTable
-          columns={['Plant', ...AGING_BUCKETS.map((b) => ({ key: b.bucket, label: b.bucket, className: 'num' })), { label: 'Total', className: 'num' }]}
+          columns={['Plant', ...AGING_BUCKETS.map((b) => ({ key: b.bucket, label: b.bucket, className: 'num' })), num('Total')]}
           rows={plants}
           empty={<Empty title={p.status === 'all' ? 'No exceptions' : 'No open exceptions'}>Nothing failed in this range for these filters.</Empty>}
           foot={
@@ -103,7 +103,7 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
               'Order · material',
               'Error',
               'Recoverable',
-              { label: 'Attempts', className: 'num' },
+              num('Attempts'),
               'Age · failing since (UTC)',
               'State',
             ]}

@@ -6,7 +6,7 @@ import { getFailedOrderReleases } from '@/queries/getFailedOrderReleases';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { AgeBadge, StatusBadge } from '@/components/StatusBadge';
 import { categoryLabel, fmtAge, fmtInt, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
@@ -45,7 +45,7 @@ export default async function FailedReleasesPage({ searchParams }: { searchParam
       )}
       <Card title="Failed releases" sub={`${fmtInt(items.length)}${next_cursor ? '+' : ''}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/order-releases/failed', { limit: EXPORT_LIMIT })} />} testId="failed-releases">
         <DataTable
-          columns={['Correlation id', 'Plant', 'Order · material', 'Error', { label: 'Attempts', className: 'num' }, 'Age · failing since (UTC)', 'State']}
+          columns={['Correlation id', 'Plant', 'Order · material', 'Error', num('Attempts'), 'Age · failing since (UTC)', 'State']}
           rows={items}
           empty={<Empty title="No failed order releases">Every production order released in this range reached its plant (or is still pending).</Empty>}
           row={(r) => (

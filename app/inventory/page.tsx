@@ -8,7 +8,7 @@ import { getInventoryVariance, varianceParams } from '@/queries/getInventoryVari
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { ParamDateTime, ParamSelect, ParamText } from '@/components/ParamControls';
 import { fmtMoney, fmtQty, fmtSigned, fmtUtc } from '@/components/format';
 
@@ -83,14 +83,14 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
             'Plant',
             'SLoc',
             'Material · lot',
-            { label: 'MES', className: 'num' },
-            { label: 'ERP', className: 'num' },
-            { label: 'Variance', className: 'num' },
-            { label: 'Value', className: 'num' },
-            { label: 'Pending', className: 'num' },
-            { label: 'Failed', className: 'num' },
-            { label: 'Duplicate', className: 'num' },
-            { label: 'Residual', className: 'num' },
+            num('MES'),
+            num('ERP'),
+            num('Variance'),
+            num('Value'),
+            num('Pending'),
+            num('Failed'),
+            num('Duplicate'),
+            num('Residual'),
             'Flags',
           ]}
           rows={shown}

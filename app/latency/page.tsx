@@ -9,7 +9,7 @@ import { FLOWS } from '@/lib/contract';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { LatencyChart } from '@/components/Charts';
 import { flowLabel, fmtDuration, fmtInt } from '@/components/format';
 
@@ -99,11 +99,11 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
             columns={[
               'Plant',
               'Flow',
-              { label: 'Posted', className: 'num' },
-              { label: 'p50', className: 'num' },
-              { label: 'p95', className: 'num' },
-              { label: 'p99', className: 'num' },
-              { label: 'Threshold', className: 'num' },
+              num('Posted'),
+              num('p50'),
+              num('p95'),
+              num('p99'),
+              num('Threshold'),
             ]}
             rows={latency.items}
             empty={<Empty title="Nothing posted in this range" />}

@@ -10,7 +10,7 @@ import { problemsOf } from '@/queries/filters';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { StatusBadge } from '@/components/StatusBadge';
 import { flowLabel, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
@@ -62,12 +62,12 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
             columns={[
               'Plant',
               'Flow',
-              { label: 'Threshold', className: 'num' },
-              { label: 'Posted', className: 'num' },
-              { label: 'Within', className: 'num' },
-              { label: 'Late', className: 'num' },
-              { label: 'Open breaches', className: 'num' },
-              { label: 'Compliance', className: 'num' },
+              num('Threshold'),
+              num('Posted'),
+              num('Within'),
+              num('Late'),
+              num('Open breaches'),
+              num('Compliance'),
             ]}
             rows={summary.items}
             empty={<Empty title="No transactions in this range" />}
@@ -153,9 +153,9 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
                 'Plant · flow',
                 'Order',
                 'Occurred (UTC)',
-                { label: 'Threshold', className: 'num' },
-                { label: 'Latency / waiting', className: 'num' },
-                { label: 'Over by', className: 'num' },
+                num('Threshold'),
+                num('Latency / waiting'),
+                num('Over by'),
               ]}
               rows={breaches.items}
               empty={<Empty title="No breaches">Every transaction in this range is within its threshold.</Empty>}

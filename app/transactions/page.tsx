@@ -8,7 +8,7 @@ import { listTransactions, transactionListParams } from '@/queries/listTransacti
 import { EXPORT_LIMIT, resolveView, pageLinks, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { ParamSelect, ParamText } from '@/components/ParamControls';
 import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtDuration, fmtInt, fmtWhen } from '@/components/format';
@@ -61,8 +61,8 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
             'Occurred (UTC)',
             'Order · material · lot',
             'Document',
-            { label: 'Attempts', className: 'num' },
-            { label: 'Latency', className: 'num' },
+            num('Attempts'),
+            num('Latency'),
             'SLA',
           ]}
           rows={items}

@@ -11,7 +11,7 @@ import { getVolumeOverTime } from '@/queries/getVolumeOverTime';
 import { EXPORT_LIMIT, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
-import { DataTable } from '@/components/DataTable';
+import { DataTable, num } from '@/components/DataTable';
 import { VolumeChart } from '@/components/Charts';
 import { AgeBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtAge, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
@@ -86,12 +86,12 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
           <DataTable
             columns={[
               'Flow',
-              { label: 'Transactions', className: 'num' },
-              { label: 'Posted', className: 'num' },
-              { label: 'Pending', className: 'num' },
-              { label: 'Failed', className: 'num' },
-              { label: 'Open breaches', className: 'num' },
-              { label: 'p95 latency', className: 'num' },
+              num('Transactions'),
+              num('Posted'),
+              num('Pending'),
+              num('Failed'),
+              num('Open breaches'),
+              num('p95 latency'),
             ]}
             rows={matrix.items}
             empty={<Empty title="No transactions in this range" />}
@@ -131,7 +131,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
         </Card>
         <Card title="Open SLA breaches" sub={fmtInt(overview.open_sla_breaches)} actions={<CsvLink href={view.csv('/api/v1/sla/breaches', { state: 'open', limit: EXPORT_LIMIT })} />}>
           <DataTable
-            columns={['Transaction', 'Flow', 'Occurred', { label: 'Waiting', className: 'num' }]}
+            columns={['Transaction', 'Flow', 'Occurred', num('Waiting')]}
             rows={breaches.items}
             empty={<Empty title="No open SLA breaches" />}
             row={(b) => (

@@ -281,6 +281,10 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
   test('KPI and inventory rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
     // the backfill is over and nothing else writes: no need to wait for counters to settle
     await runtime.rollups.cycle(Infinity, 0);
+    // health reports the builder: it has run, rebuilt rows, left none stale and has no error
+    const { rollups } = (await runtime.health()).body;
+    assert.ok(rollups.cycles >= 1 && rollups.built > 0, JSON.stringify(rollups));
+    assert.deepEqual([rollups.stale, rollups.lastError], [0, null]);
     const store = runtime.readStore;
     const iso = (ms: number) => new Date(ms).toISOString();
     const H = 3_600_000;

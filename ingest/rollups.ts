@@ -4,7 +4,7 @@
 // side simply serves that hour from raw rows (queries/kpiRollup.ts), so a slow or stopped builder
 // costs speed, never correctness. Several builders (ingest processes) may run: a build is valid for
 // the counter it read, whoever wrote it.
-import { execute, type Store } from '../clickhouse/client';
+import { execute, queryRows, sql, type Store } from '../clickhouse/client';
 import { buildInventoryRollupSql, buildRollupSql, staleRollupKeys } from '../queries/kpiRollup';
 
 const HOUR_MS = 3600_000;
@@ -34,8 +34,10 @@ export async function buildStaleRollups(store: Store, budgetMs = Infinity, settl
       if (Date.now() - started > budgetMs) return { built, stale: stale.length - done };
       const from = new Date(`${day}T00:00:00Z`);
       const to = new Date(from.getTime() + 24 * HOUR_MS);
-      // inventory rows first, the kpi_hourly row that makes them count last (migration 011)
-      const builtAt = new Date();
+      // inventory rows first, the kpi_hourly row that makes them count last (migration 011); stamped
+      // with the store's clock, so the newest build is the newest whichever process built it
+      const [{ now }] = await queryRows<{ now: string }>(store, 'buildRollups.now', sql`SELECT now64(3, 'UTC') AS now`);
+      const builtAt = now;
       await execute(store, 'buildInventoryRollups', buildInventoryRollupSql(keys, from, to, builtAt));
       await execute(store, 'buildRollups', buildRollupSql(keys, from, to, builtAt));
       built += keys.length;

@@ -51,7 +51,8 @@ export async function getInventoryVariance(store: Store, f: Filters, scope: Scop
   const plantFilter = plantConditions.reduce((a, c) => sql`${a}${c}`, sql``);
   // the explained parts: per (plant, flow, hour) from the inventory rollup where it may answer for the
   // cut-off (every event in and nothing after it: planKpi), raw transactions for the rest
-  const planFilters: Filters = { ...f, flows: [], from: new Date(0), to: cutoffDate, at: cutoffDate };
+  // postings count up to and including the cut-off: the plan's range ends 1 ms after it
+  const planFilters: Filters = { ...f, flows: [], from: new Date(0), to: new Date(cutoffDate.getTime() + 1), at: cutoffDate };
   const plan = await planKpi(store, planFilters, scope, opts);
   const restriction = rawRestriction(planFilters, plan);
   const rawRows = sql`
@@ -61,8 +62,6 @@ FROM (
   SELECT tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom, ${EXPLAINED_SUMS}
   FROM (${inventoryTransactionsSql(cutoffDate, restriction ? sql`${restriction}${plantFilter}` : sql`1${plantFilter}`)})
   GROUP BY tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom
-  -- as in the rollup: a unit whose effects sum to nothing explains nothing (and needs no conversion)
-  HAVING pending != 0 OR failed != 0 OR duplicate != 0
 )`;
   const hours = plan.hours;
   const explainedRows = !hours || !restriction
@@ -101,9 +100,12 @@ sides AS (
   FROM latest GROUP BY plant, storage_location, material, lot
 ),
 explained AS (
+  -- a unit whose effects sum to nothing explains nothing (and needs no conversion); the rollup keeps
+  -- only non-zero sums per hour, so both paths drop zero totals here
   SELECT plant, storage_location, material, lot, uom, sum(x_pending) AS pending, sum(x_failed) AS failed, sum(x_duplicate) AS duplicate
   FROM (${explainedRows})
   GROUP BY plant, storage_location, material, lot, uom
+  HAVING pending != 0 OR failed != 0 OR duplicate != 0
 ),
 joined AS (
   SELECT s.plant AS plant, s.storage_location AS storage_location, s.material AS material, s.lot AS lot,

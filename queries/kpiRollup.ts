@@ -3,10 +3,10 @@
 // postings elsewhere: one set of rows either way, so a figure is the same whichever path served it.
 //
 // A rollup row for (plant, flow, hour) is trusted for a request when
-//   - it was built from every change that hour has seen (its `changes` equals kpi_changes now),
-//   - no event or action it counts happened after `at` (max_reported_at, max_action_at ≤ at), and
-//   - it was built with the SLA threshold in force at `at`.
-// Open SLA breaches depend on `at` itself: they are counted from the row's not_posted_occurred.
+//   - it was built from every change that hour has seen (its `changes` equals kpi_changes now), and
+//   - no event or action it counts happened after `at` (max_reported_at, max_action_at ≤ at).
+// What depends on `at` and on the SLA threshold in force then is counted at read time from the row:
+// posted within threshold from its latencies, open breaches from its not-posted occurred_at times.
 // Partial hours at the edges of [from, to) and every untrusted hour are read raw through
 // queries/transactions.ts, the one place the CONTRACT §3 definitions live; the rollup builder
 // (ingest/rollups.ts) builds rows with the same definitions (buildRollupSql below).
@@ -63,22 +63,20 @@ SELECT k.plant AS plant, k.flow AS flow, k.hour AS hour
 FROM
 (
   SELECT plant, flow, hour,
-         sumIf(changes, src = 0) AS k_changes, maxIf(changes, src = 1) AS r_changes,
-         argMaxIf(max_reported_at, built_at, src = 1) AS r_max_reported, argMaxIf(max_action_at, built_at, src = 1) AS r_max_action,
-         argMaxIf(threshold_minutes, built_at, src = 1) AS r_threshold
+         sumIf(changes, src = 0) AS k_changes, argMaxIf(changes, built_at, src = 1) AS r_changes,
+         argMaxIf(max_reported_at, built_at, src = 1) AS r_max_reported, argMaxIf(max_action_at, built_at, src = 1) AS r_max_action
   FROM
   (
     SELECT plant, flow, hour, 0 AS src, changes, toDateTime64(0, 3, 'UTC') AS built_at, toDateTime64(0, 3, 'UTC') AS max_reported_at,
-           toDateTime64(0, 3, 'UTC') AS max_action_at, toUInt32(0) AS threshold_minutes
+           toDateTime64(0, 3, 'UTC') AS max_action_at
     FROM kpi_changes WHERE ${range('kpi_changes')}
     UNION ALL
-    SELECT plant, flow, hour, 1 AS src, changes, built_at, max_reported_at, max_action_at, threshold_minutes
+    SELECT plant, flow, hour, 1 AS src, changes, built_at, max_reported_at, max_action_at
     FROM kpi_hourly WHERE ${range('kpi_hourly')}
   )
   GROUP BY plant, flow, hour
 ) AS k
-LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = k.plant AND policy.flow = k.flow
-WHERE NOT (k.r_changes = k.k_changes AND k.r_max_reported <= ${at} AND k.r_max_action <= ${at} AND k.r_threshold = ${thresholdSql('k.flow')})
+WHERE NOT (k.r_changes = k.k_changes AND k.r_max_reported <= ${at} AND k.r_max_action <= ${at})
 LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}`,
   );
   if (untrusted.length > MAX_RAW_KEYS) return { hours: null, rawKeys: [], allRaw: true };
@@ -112,15 +110,22 @@ FROM (${transactionsSql(f, scope, extra)})
 GROUP BY plant, flow`;
   if (!from || !to || !windows) return rawPart();
   const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));
-  // trusted rows carry the threshold in force at `at`, so their open breaches count as raw rows' do
+  // what depends on `at` and its SLA threshold is counted here, as the raw rows count it
   const rollupPart = sql`
 SELECT plant, flow, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
-       first_pass AS n_first_pass, sla_met AS n_sla_met,
-       toUInt64(arrayCount(x -> dateDiff('millisecond', x, ${at}) > threshold_minutes * 60000, not_posted_occurred)) AS n_open_breaches,
-       open_exceptions AS n_open_exceptions, latencies, threshold_minutes AS threshold
-FROM kpi_hourly FINAL
-WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
-  AND (plant, flow, hour) NOT IN ${rawKeys}`;
+       first_pass AS n_first_pass, toUInt64(arrayCount(l -> l <= threshold * 60000, latencies)) AS n_sla_met,
+       toUInt64(arrayCount(x -> dateDiff('millisecond', x, ${at}) > threshold * 60000, not_posted_occurred)) AS n_open_breaches,
+       open_exceptions AS n_open_exceptions, latencies, threshold
+FROM
+(
+  SELECT r.*, toUInt32(${thresholdSql('r.flow')}) AS threshold
+  FROM (
+    SELECT * FROM kpi_hourly FINAL
+    WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
+      AND (plant, flow, hour) NOT IN ${rawKeys}
+  ) AS r
+  LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = r.plant AND policy.flow = r.flow
+)`;
   if (windows.length === 0) return rollupPart;
   const extra = rawRestriction(f, plan)!;
   return sql`${rollupPart}
@@ -179,7 +184,7 @@ export async function staleRollupKeys(store: Store, limit: number, settleMs: num
     sql`
 SELECT c.plant AS plant, c.flow AS flow, c.hour AS hour, c.changes AS changes
 FROM (SELECT plant, flow, hour, sum(changes) AS changes, max(last_change) AS last_change FROM kpi_changes GROUP BY plant, flow, hour) AS c
-LEFT JOIN (SELECT plant, flow, hour, max(changes) AS r_changes FROM kpi_hourly GROUP BY plant, flow, hour) AS r
+LEFT JOIN (SELECT plant, flow, hour, argMax(changes, built_at) AS r_changes FROM kpi_hourly GROUP BY plant, flow, hour) AS r
   ON r.plant = c.plant AND r.flow = c.flow AND r.hour = c.hour
 WHERE r.r_changes != c.changes AND c.last_change <= now64(3, 'UTC') - toIntervalMillisecond(${param('settle_ms', 'UInt32', settleMs)})
 ORDER BY c.hour DESC
@@ -192,15 +197,15 @@ LIMIT ${param('limit', 'UInt32', limit)}`,
  * before this statement ran. Keys must lie within [from, to). Run buildInventoryRollupSql with the same
  * `builtAt` first: this row is what makes that build's inventory rows count.
  */
-export function buildRollupSql(keys: { plant: string; flow: string; hour: string; changes: string }[], from: Date, to: Date, builtAt: Date): Sql {
+export function buildRollupSql(keys: { plant: string; flow: string; hour: string; changes: string }[], from: Date, to: Date, builtAt: string): Sql {
   const f: Filters = { plants: [], flows: [], from, to, at: BUILD_AT, limit: 0, offset: 0 };
   const withChanges = param('keys', "Array(Tuple(String, String, DateTime('UTC'), UInt64))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour, k.changes])));
   const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
   return sql`
-INSERT INTO kpi_hourly (plant, flow, hour, built_at, changes, max_reported_at, max_action_at, threshold_minutes,
-                        transactions, posted, failed, pending, first_pass, sla_met, open_exceptions, not_posted_occurred, latencies)
-SELECT k.k_plant, k.k_flow, k.k_hour, ${param('built_at', "DateTime64(3, 'UTC')", chTime(builtAt))}, k.k_changes, a.r_max_reported, a.r_max_action, ${thresholdSql('k.k_flow')},
-       a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.sla_met, a.open_exceptions, a.not_posted_occurred, a.latencies
+INSERT INTO kpi_hourly (plant, flow, hour, built_at, changes, max_reported_at, max_action_at,
+                        transactions, posted, failed, pending, first_pass, open_exceptions, not_posted_occurred, latencies)
+SELECT k.k_plant, k.k_flow, k.k_hour, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, k.k_changes, a.r_max_reported, a.r_max_action,
+       a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.open_exceptions, a.not_posted_occurred, a.latencies
 FROM
 (
   SELECT tupleElement(key, 1) AS k_plant, tupleElement(key, 2) AS k_flow, tupleElement(key, 3) AS k_hour, tupleElement(key, 4) AS k_changes
@@ -212,23 +217,22 @@ LEFT JOIN
          max(last_reported_at) AS r_max_reported, max(last_action_at) AS r_max_action,
          count() AS transactions, countIf(status = 'posted') AS posted, countIf(status = 'failed') AS failed,
          countIf(status = 'pending') AS pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS first_pass,
-         countIf(sla_state = 'met') AS sla_met, countIf(status = 'failed' AND state != 'resolved') AS open_exceptions,
+         countIf(status = 'failed' AND state != 'resolved') AS open_exceptions,
          groupArrayIf(occurred_at, status != 'posted') AS not_posted_occurred,
          groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies
   FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`)})
   GROUP BY plant, flow, tx_hour
-) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour
-LEFT JOIN (${policySql(BUILD_AT)}) AS policy ON policy.plant = k.k_plant AND policy.flow = k.k_flow`;
+) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour`;
 }
 
 /** INSERT … SELECT of the given keys' inventory effects (migration 011), tagged with the build's `builtAt`. */
-export function buildInventoryRollupSql(keys: { plant: string; flow: string; hour: string }[], from: Date, to: Date, builtAt: Date): Sql {
+export function buildInventoryRollupSql(keys: { plant: string; flow: string; hour: string }[], from: Date, to: Date, builtAt: string): Sql {
   const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
   const inRange = sql`occurred_at >= ${param('build_from', "DateTime64(3, 'UTC')", chTime(from))} AND occurred_at < ${param('build_to', "DateTime64(3, 'UTC')", chTime(to))}
     AND (plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`;
   return sql`
 INSERT INTO inventory_hourly (plant, flow, hour, storage_location, material, lot, uom, built_at, pending, failed, duplicate)
-SELECT tx_plant, tx_flow, tx_hour, tx_storage_location, tx_material, tx_lot, tx_uom, ${param('built_at', "DateTime64(3, 'UTC')", chTime(builtAt))}, ${EXPLAINED_SUMS}
+SELECT tx_plant, tx_flow, tx_hour, tx_storage_location, tx_material, tx_lot, tx_uom, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, ${EXPLAINED_SUMS}
 FROM (${inventoryTransactionsSql(BUILD_AT, inRange)})
 GROUP BY tx_plant, tx_flow, tx_hour, tx_storage_location, tx_material, tx_lot, tx_uom
 HAVING pending != 0 OR failed != 0 OR duplicate != 0`;

@@ -10,7 +10,10 @@ import { createToken } from '../lib/auth/directory';
 import { ALL_PLANTS, parseFilters } from '../queries/filters';
 import { getExceptions } from '../queries/getExceptions';
 import { getTransaction } from '../queries/getTransaction';
-import { openTestStore } from './support/store';
+import { getOverview } from '../queries/getOverview';
+import { planKpi } from '../queries/kpiRollup';
+import { buildStaleRollups } from '../ingest/rollups';
+import { openTestStore, scalar } from './support/store';
 import { loadViewsDataset } from './support/views-dataset';
 import * as actions from '../app/api/v1/transactions/[correlation_id]/actions/route';
 import * as replay from '../app/api/v1/transactions/[correlation_id]/replay/route';
@@ -64,6 +67,25 @@ test('acknowledge, assign, resolve: the queue shows each state, with who and why
   const tx = await getTransaction(store, 'T11', window(), ALL_PLANTS);
   assert.deepEqual(tx!.actions.map((a) => [a.action, a.actor, a.comment]), [['resolve', 'token:t-support', 'inspection lot created by QA; posted by hand']]);
   assert.equal(tx!.summary.state, 'resolved');
+});
+
+test('an action taken through the API sends its hour of the KPI rollup back to raw rows until rebuilt', async () => {
+  await buildStaleRollups(store, Infinity, 0);
+  const scrapHour = `plant = 'P02' AND flow = 'scrap' AND hour = '2026-11-02 13:00:00'`;
+  const changes = () => scalar(store, `SELECT sum(changes) FROM kpi_changes WHERE ${scrapHour}`);
+  const untrusted = async () => (await planKpi(store, window(), ALL_PLANTS)).rawKeys.map((k) => k.join('/'));
+  const [c0, open0] = [await changes(), (await getOverview(store, window(), ALL_PLANTS)).open_exceptions];
+  assert.ok(!(await untrusted()).includes('P02/scrap/2026-11-02 13:00:00'));
+  // T6 (P02 scrap, occurred 11-02 13:00) is resolved by hand
+  assert.equal((await post(actions, 'T6', 'support', { action: 'resolve', comment: 'stock corrected by hand' })).status, 201);
+  assert.equal(await changes(), c0 + 1);
+  assert.ok((await untrusted()).includes('P02/scrap/2026-11-02 13:00:00'));
+  assert.equal((await getOverview(store, window(), ALL_PLANTS)).open_exceptions, open0 - 1);
+  await buildStaleRollups(store, Infinity, 0);
+  assert.ok(!(await untrusted()).includes('P02/scrap/2026-11-02 13:00:00'));
+  const overview = await getOverview(store, window(), ALL_PLANTS);
+  assert.equal(overview.open_exceptions, open0 - 1);
+  assert.deepEqual(overview, await getOverview(store, window(), ALL_PLANTS, { rollups: false }));
 });
 
 test('actions other than comments only apply to exceptions; viewers may not act', async () => {

@@ -59,8 +59,8 @@ test('before any build every hour is read raw, and the figures are the hand-comp
 });
 
 test('after a build, only the hours a rollup cannot answer for `at` are read raw', async () => {
-  // just loaded: no counter has been still for the 5 s the builder waits by default, so nothing is built
-  assert.deepEqual(await buildStaleRollups(store), { built: 0, stale: 0 });
+  // just loaded: no counter has been still for a minute, so a builder that waits that long builds nothing
+  assert.deepEqual(await buildStaleRollups(store, Infinity, 60_000), { built: 0, stale: 0 });
   // nothing else writes here: build without waiting
   const built = await buildStaleRollups(store, Infinity, 0);
   // 11 plant × flow × hour keys have postings (T10's hour on 11-01 too), and no key is left stale
@@ -113,7 +113,7 @@ test('rollups and raw rows agree for every range, `at`, filter and scope', async
   }
 });
 
-test('a late event, an exception action and an SLA policy change each move their hour back to raw until rebuilt', async () => {
+test('a late event and an exception action move their hour back to raw until rebuilt; an SLA policy change applies at once', async () => {
   await buildStaleRollups(store, Infinity, 0);
   const at = 'at=2026-11-03T13:00:00Z';
   assert.deepEqual(await keys(filters(at)), []);
@@ -145,20 +145,22 @@ test('a late event, an exception action and an SLA policy change each move their
   assert.equal((await sameBothWays(filters(at))).overview.open_exceptions, before.open_exceptions - 2);
 
   // the builder leaves the two hours alone while their counters are fresh, then rebuilds them
-  assert.deepEqual(await buildStaleRollups(store), { built: 0, stale: 0 });
+  assert.deepEqual(await buildStaleRollups(store, Infinity, 60_000), { built: 0, stale: 0 });
   assert.deepEqual(await buildStaleRollups(store, Infinity, 0), { built: 2, stale: 0 });
   assert.deepEqual(await keys(filters(at)), []);
   assert.deepEqual((await sameBothWays(filters(at))).overview, (await getOverview(store, filters(at), ALL_PLANTS, { rollups: false })));
   // before the resolve action (12:15) the rebuilt scrap hour cannot answer: it counts that action
   assert.deepEqual(await keys(filters('at=2026-11-03T12:12:00Z&from=2026-11-02T13:00:00Z&to=2026-11-03T09:00:00Z')), ['P02/scrap/2026-11-02 13:00:00']);
 
-  // P01 goods_receipt gets a 30-minute threshold from 12:30: rollups built before it no longer answer
-  await insertRows(store, 'sla_policies', null, JSON.stringify({ plant: 'P01', flow: 'goods_receipt', threshold_minutes: 30, changed_by: 'admin', changed_at: '2026-11-03 12:30:00.000' }) + '\n', 'late-sla');
-  assert.deepEqual(await keys(filters(at)), ['P01/goods_receipt/2026-11-03 09:00:00', 'P01/goods_receipt/2026-11-03 10:00:00', 'P01/goods_receipt/2026-11-03 11:00:00']);
-  await sameBothWays(filters(at));
-  // policy changes do not touch kpi_changes; the rows rebuilt on other grounds take the new threshold,
-  // and at 12:20 (before the change) a row built with 30 minutes does not answer either
-  await sameBothWays(filters('at=2026-11-03T12:20:00Z'));
+  // P01 goods_receipt gets a 45-minute threshold from 12:30: no hour needs a rebuild, the threshold in
+  // force at `at` is applied as the rollup is read. T2 took 40 minutes: late under 15, within 45.
+  await insertRows(store, 'sla_policies', null, JSON.stringify({ plant: 'P01', flow: 'goods_receipt', threshold_minutes: 45, changed_by: 'admin', changed_at: '2026-11-03 12:30:00.000' }) + '\n', 'late-sla');
+  assert.deepEqual(await keys(filters(at)), []);
+  const goodsReceipts = async (q: string) => (await sameBothWays(filters(q))).sla.find((r) => r.plant === 'P01' && r.flow === 'goods_receipt')!;
+  // at 13:00: T1 (10 min) and T2 (40 min) within 45, T9 (90 min) late
+  assert.deepEqual(Object.values(await goodsReceipts(at)).slice(2, 8), [45, 3, 3, 2, 1, 0]);
+  // at 12:20, before the change: 15 minutes; T1 within, T2 late, T9 still pending and an open breach
+  assert.deepEqual(Object.values(await goodsReceipts('at=2026-11-03T12:20:00Z')).slice(2, 8), [15, 3, 2, 1, 1, 1]);
 });
 
 test('the inventory variance takes settled hours from the inventory rollup and the hand-computed figures stay', async () => {
@@ -179,6 +181,19 @@ test('the inventory variance takes settled hours from the inventory rollup and t
   const k2 = variance.find((r) => r.material === 'M-200')!;
   assert.deepEqual([k2.explained_pending, k2.explained_failed, k2.explained_duplicate, k2.residual], [0, -0.25, 1.5, 0]);
   for (const at of ['2026-11-03T11:30:00Z', '2026-11-03T13:00:00Z', '2026-11-04T00:00:00Z']) await sameBothWays(parseFilters(new URLSearchParams({ at })));
+
+  // a receipt of +2 EA into K1 that occurred and was reported exactly at the 12:45 cut-off still counts
+  await insertRows(
+    store,
+    'postings',
+    null,
+    JSON.stringify({ ...toRow(posting({ event_id: 'e40', correlation_id: 'T40', plant: 'P01', flow: 'goods_receipt', status: 'pending', attempt: 1, occurred_at: '2026-11-03T12:45:00Z', reported_at: '2026-11-03T12:45:00Z' })), target_system: 'ERP', storage_location: '0001', material: 'M-100', lot: 'L1', uom: 'EA', stock_delta: 2 }) + '\n',
+    'cutoff-e40',
+  );
+  await buildStaleRollups(store, Infinity, 0);
+  const atCutoff = (await sameBothWays(parseFilters(new URLSearchParams({ at: '2026-11-03T12:45:00Z' })))).variance.find((r) => r.material === 'M-100')!;
+  // T9 was posted at 12:30, so pending is T40's +2 alone; T12's −3 is still failed
+  assert.deepEqual([atCutoff.explained_pending, atCutoff.explained_failed, atCutoff.explained_duplicate], [2, -3, 0]);
 });
 
 /** A decoded posting as the postings table stores it (JSONEachRow). */

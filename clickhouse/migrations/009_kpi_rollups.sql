@@ -9,7 +9,7 @@
 --     taken on an exception (two materialized views below): a counter that only grows;
 --   * the rollup builder (ingest/rollups.ts) rebuilds an hour from raw rows and stores the counter it
 --     read before reading them; a rollup row is trusted only while the counter still has that value,
---     for an `at` no earlier than anything it counts, and under the SLA threshold it was built with.
+--     and for an `at` no earlier than anything it counts.
 -- A duplicate delivery bumps the counter too: it costs one rebuild, never a wrong figure.
 -- An INSERT is not atomic across a table and its views (either may become visible first), so the
 -- builder only builds an hour whose counter has not moved for a few seconds (last_change): by then
@@ -54,11 +54,12 @@ GROUP BY plant, flow, hour;
 -- ReplacingMergeTree(built_at): a rebuild replaces the row; reads take the newest build per key.
 -- ORDER BY hour first (both tables): every read is a time range across plants, a contiguous run here.
 -- Counts of transactions by current status; first_pass = posted or failed with attempt 1 posted;
--- sla_met = posted within threshold; open_exceptions = failed and not resolved by hand.
--- not_posted_occurred: occurred_at of each transaction not posted, so the open SLA breaches at any
--- `at` (at − occurred_at > threshold) are counted at read time, as from raw rows.
+-- open_exceptions = failed and not resolved by hand. Nothing here depends on an SLA threshold: posted
+-- within threshold is counted at read time from `latencies`, and open breaches (at − occurred_at >
+-- threshold) from not_posted_occurred, each with the threshold in force at the request's `at`.
 -- latencies: the posted transactions' latencies in ms, so quantiles over them (quantilesExactArray)
 -- equal those computed from raw rows exactly; a plain array reads far faster than aggregate states.
+-- built_at is the store's clock when the build began; the newest build of a key is the one that counts.
 CREATE TABLE IF NOT EXISTS {{db}}.kpi_hourly {{on_cluster}}
 (
     plant              String,
@@ -68,13 +69,11 @@ CREATE TABLE IF NOT EXISTS {{db}}.kpi_hourly {{on_cluster}}
     changes            UInt64,                      -- kpi_changes for this key when the build read it
     max_reported_at    DateTime64(3, 'UTC'),        -- trusted only for at >= this
     max_action_at      DateTime64(3, 'UTC'),        -- and for at >= this
-    threshold_minutes  UInt32,                      -- trusted only while the SLA threshold is this
     transactions       UInt64,
     posted             UInt64,
     failed             UInt64,
     pending            UInt64,
     first_pass         UInt64,
-    sla_met            UInt64,
     open_exceptions    UInt64,
     not_posted_occurred Array(DateTime64(3, 'UTC')),
     latencies          Array(Int64) CODEC(ZSTD(1))

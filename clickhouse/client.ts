@@ -37,19 +37,20 @@ export const raw = (text: string) => new Raw(text);
 export function sql(strings: TemplateStringsArray, ...parts: Array<Param | Raw | Sql>): Sql {
   let query = strings[0];
   const params: QueryParams = {};
+  // one name, one value, however deeply nested (the same array or tuple built twice is the same value)
+  const bind = (name: string, value: unknown) => {
+    if (name in params && params[name] !== value && JSON.stringify(params[name]) !== JSON.stringify(value)) throw new Error(`parameter ${name} bound twice`);
+    params[name] = value;
+  };
   parts.forEach((part, i) => {
     if (part instanceof Param) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(part.name)) throw new Error(`bad parameter name ${part.name}`);
-      // one name, one value (the same array or tuple built twice is the same value)
-      if (part.name in params && params[part.name] !== part.value && JSON.stringify(params[part.name]) !== JSON.stringify(part.value)) {
-        throw new Error(`parameter ${part.name} bound twice`);
-      }
-      params[part.name] = part.value;
+      bind(part.name, part.value);
       query += `{${part.name}:${part.type}}`;
     } else if (part instanceof Raw) {
       query += part.text;
     } else if (part && typeof part === 'object' && 'query' in part && 'params' in part) {
-      Object.assign(params, part.params);
+      for (const [name, value] of Object.entries(part.params)) bind(name, value);
       query += part.query;
     } else {
       throw new Error('sql``: interpolate param(), raw() or sql`` only, never a bare value');

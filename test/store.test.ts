@@ -64,6 +64,9 @@ test('values reach SQL only as typed parameters', async () => {
   // a bare value cannot be interpolated
   assert.throws(() => (sql as unknown as (s: TemplateStringsArray, ...v: unknown[]) => unknown)`SELECT ${'x' as unknown}`, /never a bare value/);
   assert.equal(sql`SELECT 1 FROM ${raw('postings')}`.query, 'SELECT 1 FROM postings');
+  // one name is one value, in nested fragments too; the same value bound twice is fine
+  assert.throws(() => sql`SELECT ${sql`${param('n', 'UInt8', 1)}`} + ${param('n', 'UInt8', 2)}`, /parameter n bound twice/);
+  assert.deepEqual(sql`SELECT ${sql`${param('ks', 'Array(UInt8)', [1, 2])}`}, ${param('ks', 'Array(UInt8)', [1, 2])}`.params, { ks: [1, 2] });
   await store.close();
 });
 

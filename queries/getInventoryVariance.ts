@@ -60,11 +60,11 @@ SELECT tx_plant AS plant, tx_storage_location AS storage_location, tx_material A
        pending AS x_pending, failed AS x_failed, duplicate AS x_duplicate
 FROM (
   SELECT tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom, ${EXPLAINED_SUMS}
-  FROM (${inventoryTransactionsSql(cutoffDate, restriction ? sql`${restriction}${plantFilter}` : sql`1${plantFilter}`)})
+  FROM (${inventoryTransactionsSql(cutoffDate, restriction === 'all' ? sql`1${plantFilter}` : restriction === 'none' ? sql`0` : sql`${restriction}${plantFilter}`)})
   GROUP BY tx_plant, tx_storage_location, tx_material, tx_lot, tx_uom
 )`;
   const hours = plan.hours;
-  const explainedRows = !hours || !restriction
+  const explainedRows = !hours || restriction === 'all'
     ? rawRows
     : sql`${rawRows}
 UNION ALL

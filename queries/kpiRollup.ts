@@ -94,11 +94,8 @@ export async function kpiSource(store: Store, f: Filters, scope: Scope, opts: { 
 
 export function kpiSourceSql(f: Filters, scope: Scope, plan: KpiPlan): Sql {
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
-  const from = plan.hours && param('rollup_from', "DateTime('UTC')", plan.hours.from);
-  const to = plan.hours && param('rollup_to', "DateTime('UTC')", plan.hours.to);
-  // raw: the partial hours at the edges and the untrusted whole hours (or everything), each as a
-  // narrow occurred_at window so only those hours of postings are read (its sort key has the hour)
-  const windows = from && to ? rawWindows(f, plan) : null;
+  // raw: the partial hours at the edges and the untrusted whole hours (or everything)
+  const raw = rawRestriction(f, plan);
   const rawPart = (extra?: Sql) => sql`
 SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_posted, countIf(status = 'failed') AS n_failed,
        countIf(status = 'pending') AS n_pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS n_first_pass,
@@ -108,7 +105,9 @@ SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_p
        toUInt32(any(threshold_minutes)) AS threshold
 FROM (${transactionsSql(f, scope, extra)})
 GROUP BY plant, flow`;
-  if (!from || !to || !windows) return rawPart();
+  if (raw === 'all' || !plan.hours) return rawPart();
+  const from = param('rollup_from', "DateTime('UTC')", plan.hours.from);
+  const to = param('rollup_to', "DateTime('UTC')", plan.hours.to);
   const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));
   // what depends on `at` and its SLA threshold is counted here, as the raw rows count it
   const rollupPart = sql`
@@ -126,22 +125,21 @@ FROM
   ) AS r
   LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = r.plant AND policy.flow = r.flow
 )`;
-  if (windows.length === 0) return rollupPart;
-  const extra = rawRestriction(f, plan)!;
+  if (raw === 'none') return rollupPart;
   return sql`${rollupPart}
 UNION ALL
-${rawPart(extra)}`;
+${rawPart(raw)}`;
 }
 
 /**
  * The condition on postings that keeps the events a plan leaves to raw rows: the partial hours at the
  * range's edges and the untrusted hours, each as a narrow occurred_at window (postings' sort key has
- * the hour). Undefined when the plan reads everything raw; `0` when it reads nothing raw.
+ * the hour). 'all' when the plan reads everything raw, 'none' when it reads nothing raw.
  */
-export function rawRestriction(f: Filters, plan: KpiPlan): Sql | undefined {
-  if (plan.allRaw || !plan.hours) return undefined;
+export function rawRestriction(f: Filters, plan: KpiPlan): Sql | 'all' | 'none' {
+  if (plan.allRaw || !plan.hours) return 'all';
   const windows = rawWindows(f, plan);
-  if (windows.length === 0) return sql`0`;
+  if (windows.length === 0) return 'none';
   const from = param('rollup_from', "DateTime('UTC')", plan.hours.from);
   const to = param('rollup_to', "DateTime('UTC')", plan.hours.to);
   const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));

@@ -89,6 +89,9 @@ const IDENT = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;
  * session-level SET would outlive the statement (a later insert would inherit this one's
  * deduplication token), and it is also much slower there, as the SET prefix makes the engine lex the
  * whole body as SQL. The deduplication token is always given, so a retried batch is stored once.
+ * `optimize_on_insert = 0`: the engine does not collapse a batch's repeated sort keys while writing it
+ * (≈ 7 % of the insert's CPU here); every read is duplicate-proof anyway, since repeats across batches
+ * exist until a merge.
  */
 export async function insertRows(
   store: Store,
@@ -104,7 +107,7 @@ export async function insertRows(
   const target = columns ? `${table} (${columns.join(', ')})` : table;
   const format = columns ? 'JSONCompactEachRow' : 'JSONEachRow';
   const result = await store.client.exec({
-    query: `INSERT INTO ${target} SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${dedupToken}', async_insert = 0, log_comment = 'insert:${table}' FORMAT ${format}`,
+    query: `INSERT INTO ${target} SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${dedupToken}', async_insert = 0, optimize_on_insert = 0, log_comment = 'insert:${table}' FORMAT ${format}`,
     values: Readable.from(chunks),
   });
   result.stream.resume();

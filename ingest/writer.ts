@@ -15,6 +15,12 @@ export type WriterOptions = {
   /** Column order of the serialized rows (arrays); null when rows are JSON objects. */
   columns?: readonly string[] | null;
   batchRows: number;
+  /**
+   * A connection that is free inserts as soon as this many rows wait (default batchRows / 4), rather
+   * than waiting for a full batch or the timer: under a backlog the store is never idle while rows
+   * queue, and batches still grow to batchRows whenever inserts are slower than arrivals.
+   */
+  minBatchRows?: number;
   flushIntervalMs: number;
   /** First retry delay; doubles up to maxBackoffMs. */
   backoffMs?: number;
@@ -77,9 +83,19 @@ export class TableWriter {
     return new Promise<void>((done, failed) => {
       this.queue.push({ lines, position, done, failed });
       this.queuedRows += lines.length;
-      if (this.queuedRows >= this.opts.batchRows) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+      this.schedule();
     });
+  }
+
+  private get minBatchRows(): number {
+    return Math.max(1, Math.min(this.opts.batchRows, this.opts.minBatchRows ?? Math.ceil(this.opts.batchRows / 4)));
+  }
+
+  /** Insert now when a full batch waits, or a worthwhile one and a connection is free; else when the time has come. */
+  private schedule() {
+    if (this.queuedRows === 0) return;
+    if (this.queuedRows >= this.opts.batchRows || (this.idle.length > 0 && this.queuedRows >= this.minBatchRows)) this.kick();
+    else this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
   }
 
   get bufferedRows(): number {
@@ -108,17 +124,16 @@ export class TableWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    // a batch per idle connection; a partial batch only when nothing else is in flight or its time has come
+    // a batch per idle connection while a worthwhile batch waits (kick itself is the timer's and flush's way to send a partial one)
     while (this.queuedRows > 0 && this.idle.length > 0) {
       const insert = this.idle.pop()!;
       const batch = this.drain(insert).finally(() => {
         this.idle.push(insert);
         this.inFlight.delete(batch);
-        if (this.queuedRows >= this.opts.batchRows) this.kick();
-        else if (this.queuedRows > 0) this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+        this.schedule();
       });
       this.inFlight.add(batch);
-      if (this.queuedRows < this.opts.batchRows) break;
+      if (this.queuedRows < this.minBatchRows) break;
     }
   }
 

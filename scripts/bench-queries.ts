@@ -28,6 +28,10 @@ const { values: args } = parseArgs({
     spans: { type: 'string', default: '30000000' },
     runs: { type: 'string', default: '20' },
     write: { type: 'boolean', default: false },
+    // keep the filled store in this folder and reuse it on the next run (for working on one query)
+    data: { type: 'string' },
+    // only the endpoints whose name contains this, and no ingest phase
+    only: { type: 'string' },
   },
 });
 const POSTINGS = Number(args.postings);
@@ -130,16 +134,21 @@ async function time(e: Endpoint, token: string, query: string): Promise<{ cold: 
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-qbench-'));
+  const dataDir = args.data ? path.resolve(args.data) : fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-qbench-'));
   const config = loadConfig({ PLANTLINE_DATA_DIR: dataDir, PLANTLINE_INGEST_TOKEN: 'bench' });
   const store = await openStore(config, 'write');
   await migrate(store, renderOptions(config));
   const read = await openStore(config, 'read');
   registerReadStore(read);
   const t0 = performance.now();
+  const existing = Number((await (await store.client.query({ query: 'SELECT count() AS n FROM postings', format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n ?? 0);
+  if (existing === POSTINGS) console.log(`reusing the ${POSTINGS.toLocaleString('en-US')} postings in ${dataDir}`);
+  else {
+  if (existing > 0) throw new Error(`${dataDir} holds ${existing} postings, not ${POSTINGS}`);
   console.log(`filling ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans (${DAYS} days, 8 plants)…`);
   await fill(store);
   console.log(`filled in ${Math.round((performance.now() - t0) / 1000)} s`);
+  }
   const t1 = performance.now();
   // the fill is over and nothing else writes: no need to wait for counters to settle
   const built = await buildStaleRollups(store, Infinity, 0);
@@ -147,7 +156,7 @@ async function main() {
   console.log(`built ${built.built.toLocaleString('en-US')} rollup rows (plant × flow × hour) in ${buildSeconds} s`);
   const token = (await createToken(store, { name: 'bench', role: 'admin', plants: [] }, 'bench')).token;
   const at = `at=${END.toISOString()}`;
-  const list = await endpoints();
+  const list = (await endpoints()).filter((e) => !args.only || e.name.includes(args.only));
   const rows: string[] = [];
   const results: Record<string, { cold: number; p50: number; p95: number; n: number }> = {};
   for (const range of ['24h', '7d']) {
@@ -161,7 +170,7 @@ async function main() {
   }
   // the overview from rollups against the same from raw rows, through the query module
   const versus: string[] = [];
-  for (const [range, days] of [['24h', 1], ['7d', 7], ['90d', 90]] as const) {
+  for (const [range, days] of !args.only || args.only === 'overview' ? ([['24h', 1], ['7d', 7], ['90d', 90]] as const) : []) {
     const f = parseFilters(new URLSearchParams({ at: END.toISOString(), from: new Date(END.getTime() - days * 86400_000).toISOString() }));
     const timed = async (rollups: boolean) => {
       const e: Endpoint = { name: `overview ${range} ${rollups ? 'rollups' : 'raw'}`, path: '', kind: 'kpi', handler: async () => Response.json(await getOverview(store, f, ALL_PLANTS, { rollups })) };
@@ -173,6 +182,11 @@ async function main() {
     console.log(`overview ${range}: rollups p50 ${Math.round(fromRollups.p50)} ms, raw p50 ${Math.round(fromRaw.p50)} ms, same figures: ${same}`);
   }
 
+  if (args.only) {
+    await read.close();
+    await store.close();
+    return;
+  }
   // the same while HTTP ingest runs flat out in this process, the rollup builder on its default schedule
   const builder = new RollupBuilder(store, config.ingest.rollupIntervalMs);
   builder.start();
@@ -211,7 +225,7 @@ async function main() {
   await pipeline.close();
   await read.close();
   await store.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (!args.data) fs.rmSync(dataDir, { recursive: true, force: true });
 
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const report = [

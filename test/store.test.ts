@@ -112,11 +112,46 @@ test('the writer flushes by size without waiting for the interval', async () => 
       sizes.push(chunks.join('').split('\n').length - 1);
       await insertRows(store, table, columns, chunks, token);
     },
-    { batchRows: 4, flushIntervalMs: 60_000 },
+    { batchRows: 4, minBatchRows: 4, flushIntervalMs: 60_000 },
   );
   const line = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `q${i}`, line: i, reason: 'r', raw_base64: '', raw_bytes: 0 });
   await Promise.all([writer.add([line(1), line(2)], 'a'), writer.add([line(3), line(4)], 'b')]);
   assert.deepEqual(sizes, [4]);
+  await store.close();
+});
+
+test('a free connection takes a worthwhile batch at once; rows that arrive while it is busy go in one larger batch', async () => {
+  const { store } = await openTestStore();
+  const sizes: number[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const writer = new TableWriter(
+    'rejects',
+    async (table, columns, chunks, token) => {
+      sizes.push(chunks.join('').split('\n').length - 1);
+      if (sizes.length === 1) await held;
+      await insertRows(store, table, columns, chunks, token);
+    },
+    { batchRows: 8, minBatchRows: 2, flushIntervalMs: 60_000 },
+  );
+  const line = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `w${i}`, line: i, reason: 'r', raw_base64: '', raw_bytes: 0 });
+  const a = writer.add([line(1), line(2)], 'a'); // 2 rows, the connection is free: inserted at once
+  while (sizes.length === 0) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(sizes, [2]);
+  const rest = [writer.add([line(3), line(4), line(5)], 'b'), writer.add([line(6), line(7), line(8)], 'c'), writer.add([line(9)], 'd')];
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(sizes, [2], 'nothing more while the only connection is busy');
+  release();
+  await Promise.all([a, ...rest]);
+  assert.deepEqual(sizes, [2, 7], 'the 7 rows that gathered meanwhile went in one batch');
+  // a single row is below the worthwhile size: it waits for the interval (or a flush)
+  const e = writer.add([line(10)], 'e');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(sizes, [2, 7]);
+  await writer.flush();
+  await e;
+  assert.deepEqual(sizes, [2, 7, 1]);
+  assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 10);
   await store.close();
 });
 

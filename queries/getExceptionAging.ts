@@ -9,11 +9,11 @@ export type AgingRow = { plant: string; bucket: AgingBucket; count: number };
 
 const ORDER = ['<1h', '1-4h', '4-24h', '1-3d', '>3d'];
 
-export async function getExceptionAging(store: Store, f: Filters, scope: Scope, p: Omit<ExceptionParams, 'aging'>): Promise<{ items: AgingRow[]; next_cursor: null }> {
+export async function getExceptionAging(store: Store, f: Filters, scope: Scope, p: Omit<ExceptionParams, 'aging'>, opts: { rollups?: boolean } = {}): Promise<{ items: AgingRow[]; next_cursor: null }> {
   const rows = await queryRows<{ plant: string; bucket: AgingBucket; count: string }>(
     store,
     'getExceptionAging',
-    sql`SELECT plant, age_bucket AS bucket, count() AS count FROM (${exceptionsSql(f, scope, { ...p, aging: undefined })}) GROUP BY plant, bucket`,
+    sql`SELECT plant, age_bucket AS bucket, count() AS count FROM (${await exceptionsSql(store, f, scope, { ...p, aging: undefined }, opts)}) GROUP BY plant, bucket`,
   );
   const items = rows
     .map((r) => ({ plant: r.plant, bucket: r.bucket, count: Number(r.count) }))

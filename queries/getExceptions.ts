@@ -1,11 +1,14 @@
 // ERP support's work queue (CONTRACT §4 /api/v1/exceptions): transactions whose current status is
-// failed, oldest first, with their age, bucket, error category, recoverability and hand-set state.
+// failed, oldest first, with their age, bucket, error category, recoverability and hand-set state,
+// from the exceptions rollup where it may answer and raw rows elsewhere (exceptionRowsSql).
 // `status=open` (default) leaves out exceptions resolved by hand; `all` keeps them.
 import { z } from 'zod';
-import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
+import { TupleParam } from '@clickhouse/client';
+import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { ERROR_CATEGORIES, FLOWS } from '../lib/contract';
 import { AGING_BUCKETS, type AgingBucket } from '../lib/sla';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
+import { keyFilters, newestBuildSql, planKpi, rawRestriction } from './kpiRollup';
 import { AGE_BUCKET_SQL, transactionsSql } from './transactions';
 
 export const exceptionParams = z.object({
@@ -34,17 +37,45 @@ export type ExceptionItem = {
   assignee: string;
 };
 
+/** The columns of an exception row, whichever path it comes from. */
+const EXCEPTION_COLUMNS = raw(
+  'correlation_id, flow, plant, order_no, material, error_code, error_category, error_message, recoverable, attempts, exception_since, state, assignee',
+);
+
+/**
+ * The transactions whose current status at `at` is failed, for these filters: from the exceptions rollup
+ * (migration 012) for the whole hours it may answer for at `at` (queries/kpiRollup.ts decides which), and
+ * from raw rows through queries/transactions.ts for the rest. The same rows either way.
+ */
+export async function exceptionRowsSql(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Sql> {
+  const plan = await planKpi(store, f, scope, opts);
+  const restriction = rawRestriction(f, plan);
+  const rawRows = (extra?: Sql) => sql`SELECT ${EXCEPTION_COLUMNS} FROM (${transactionsSql(f, scope, extra, { sla: false })}) WHERE status = 'failed'`;
+  if (restriction === 'all' || !plan.hours) return rawRows();
+  const rollupRows = sql`
+SELECT ${EXCEPTION_COLUMNS}
+FROM exceptions_hourly
+WHERE exceptions_hourly.hour >= ${param('rollup_from', "DateTime('UTC')", plan.hours.from)} AND exceptions_hourly.hour < ${param('rollup_to', "DateTime('UTC')", plan.hours.to)}
+  AND ${keyFilters(f, scope, 'exceptions_hourly')}
+  AND (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))}
+  AND ${newestBuildSql(plan.hours, f, scope)}`;
+  if (restriction === 'none') return rollupRows;
+  return sql`${rollupRows}
+UNION ALL
+${rawRows(restriction)}`;
+}
+
 /** The exceptions of these filters as a subquery with age_seconds and age_bucket, for the views built on them. */
-export function exceptionsSql(f: Filters, scope: Scope, p: ExceptionParams): Sql {
+export async function exceptionsSql(store: Store, f: Filters, scope: Scope, p: ExceptionParams, opts: { rollups?: boolean } = {}): Promise<Sql> {
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
-  const conditions: Sql[] = [sql`status = 'failed'`];
+  const conditions: Sql[] = [sql`1`];
   if (p.status === 'open') conditions.push(sql`state != 'resolved'`);
   if (p.category) conditions.push(sql`error_category = ${param('category', 'String', p.category)}`);
   if (p.recoverable) conditions.push(sql`recoverable = ${param('recoverable', 'Bool', p.recoverable === 'true')}`);
   const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
   const inner = sql`
 SELECT *, dateDiff('second', exception_since, ${at}) AS age_seconds, ${AGE_BUCKET_SQL} AS age_bucket
-FROM (${transactionsSql(f, scope)})
+FROM (${await exceptionRowsSql(store, f, scope, opts)})
 WHERE ${where}`;
   return p.aging ? sql`SELECT * FROM (${inner}) WHERE age_bucket = ${param('aging', 'String', p.aging)}` : inner;
 }
@@ -56,14 +87,14 @@ type Row = Omit<ExceptionItem, 'recoverable' | 'attempts' | 'age_seconds' | 'fir
   exception_since: string;
 };
 
-export async function getExceptions(store: Store, f: Filters, scope: Scope, p: ExceptionParams): Promise<{ items: ExceptionItem[]; next_cursor: string | null }> {
+export async function getExceptions(store: Store, f: Filters, scope: Scope, p: ExceptionParams, opts: { rollups?: boolean } = {}): Promise<{ items: ExceptionItem[]; next_cursor: string | null }> {
   const rows = await queryRows<Row>(
     store,
     'getExceptions',
     sql`
 SELECT correlation_id, flow, plant, order_no, material, error_code, error_category, error_message, recoverable,
        attempts, exception_since, age_seconds, age_bucket, state, assignee
-FROM (${exceptionsSql(f, scope, p)})
+FROM (${await exceptionsSql(store, f, scope, p, opts)})
 ORDER BY exception_since ASC, correlation_id ASC
 LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
   );

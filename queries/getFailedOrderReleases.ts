@@ -20,7 +20,7 @@ export type FailedOrderRelease = {
   state: string;
 };
 
-export async function getFailedOrderReleases(store: Store, f: Filters, scope: Scope): Promise<{ items: FailedOrderRelease[]; next_cursor: string | null }> {
+export async function getFailedOrderReleases(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<{ items: FailedOrderRelease[]; next_cursor: string | null }> {
   const releases = { ...f, flows: ['order_release'] };
   const rows = await queryRows<Omit<FailedOrderRelease, 'attempts' | 'age_seconds'> & { attempts: string; age_seconds: string }>(
     store,
@@ -28,7 +28,7 @@ export async function getFailedOrderReleases(store: Store, f: Filters, scope: Sc
     sql`
 SELECT correlation_id, plant, order_no, material, error_code, error_category, error_message, attempts,
        exception_since AS first_failed_at, age_seconds, age_bucket, state
-FROM (${exceptionsSql(releases, scope, { status: 'open' })})
+FROM (${await exceptionsSql(store, releases, scope, { status: 'open' }, opts)})
 ORDER BY exception_since ASC, correlation_id ASC
 LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
   );

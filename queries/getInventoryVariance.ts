@@ -11,7 +11,7 @@ import { TupleParam } from '@clickhouse/client';
 import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
 import { chTime, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, inventoryTransactionsSql } from './inventory';
-import { planKpi, rawRestriction } from './kpiRollup';
+import { newestBuildSql, planKpi, rawRestriction } from './kpiRollup';
 
 export const varianceParams = z.object({
   as_of: z
@@ -72,10 +72,7 @@ SELECT plant, storage_location, material, lot, uom, pending AS x_pending, failed
 FROM inventory_hourly
 WHERE hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND hour < ${param('rollup_to', "DateTime('UTC')", hours.to)}
   AND (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))}
-  AND (plant, flow, hour, built_at) IN (
-    SELECT plant, flow, hour, max(built_at) FROM kpi_hourly
-    WHERE hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND hour < ${param('rollup_to', "DateTime('UTC')", hours.to)}
-    GROUP BY plant, flow, hour)${plantFilter}`;
+  AND ${newestBuildSql(hours, planFilters, scope)}${plantFilter}`;
   const rows = await queryRows<Record<string, unknown>>(
     store,
     'getInventoryVariance',

@@ -16,7 +16,7 @@ export async function getLatencyOverTime(store: Store, f: Filters, scope: Scope)
     sql`
 SELECT toStartOfInterval(occurred_at, toIntervalSecond(${param('bucket_seconds', 'UInt32', seconds)})) AS bucket,
        count() AS count, quantilesExact(0.5, 0.95, 0.99)(latency_ms) AS q
-FROM (${transactionsSql(f, scope)})
+FROM (${transactionsSql(f, scope, undefined, { sla: false })})
 WHERE status = 'posted'
 GROUP BY bucket ORDER BY bucket`,
   );

@@ -29,7 +29,7 @@ export async function getVolumeOverTime(store: Store, f: Filters, scope: Scope):
     sql`
 SELECT toStartOfInterval(occurred_at, toIntervalSecond(${param('bucket_seconds', 'UInt32', seconds)})) AS bucket,
        count() AS transactions, countIf(status = 'posted') AS posted, countIf(status = 'failed') AS failed, countIf(status = 'pending') AS pending
-FROM (${transactionsSql(f, scope)})
+FROM (${transactionsSql(f, scope, undefined, { sla: false })})
 GROUP BY bucket ORDER BY bucket`,
   );
   const byBucket = new Map(rows.map((r) => [isoFromCh(r.bucket)!, r]));

@@ -37,7 +37,8 @@ export type KpiPlan = {
   allRaw: boolean;
 };
 
-function keyFilters(f: Filters, scope: Scope, table: string): Sql {
+/** The request's plant and flow filters and the viewer's plant scope on a rollup table's key columns. */
+export function keyFilters(f: Filters, scope: Scope, table: string): Sql {
   const parts: Sql[] = [sql`1`];
   if (f.plants.length) parts.push(sql`${raw(table)}.plant IN ${param('plants', 'Array(String)', f.plants)}`);
   if (f.flows.length) parts.push(sql`${raw(table)}.flow IN ${param('flows', 'Array(String)', f.flows)}`);
@@ -132,6 +133,18 @@ ${rawPart(raw)}`;
 }
 
 /**
+ * The condition that keeps, of a table built with the KPI rollup (inventory_hourly, exceptions_hourly),
+ * the rows of the newest kpi_hourly build of their (plant, flow, hour) in the plan's hours: rows an older
+ * build left behind never count, nor rows of a build whose kpi_hourly row is not written yet.
+ */
+export function newestBuildSql(hours: { from: string; to: string }, f: Filters, scope: Scope): Sql {
+  // FINAL keeps the newest build of each (hour, plant, flow): kpi_hourly is ReplacingMergeTree(built_at)
+  return sql`(plant, flow, hour, built_at) IN (
+    SELECT plant, flow, hour, built_at FROM kpi_hourly FINAL
+    WHERE kpi_hourly.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND kpi_hourly.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, 'kpi_hourly')})`;
+}
+
+/**
  * The condition on postings that keeps the events a plan leaves to raw rows: the partial hours at the
  * range's edges and the untrusted hours, each as a narrow occurred_at window (postings' sort key has
  * the hour). 'all' when the plan reads everything raw, 'none' when it reads nothing raw.
@@ -218,9 +231,25 @@ LEFT JOIN
          countIf(status = 'failed' AND state != 'resolved') AS open_exceptions,
          groupArrayIf(occurred_at, status != 'posted') AS not_posted_occurred,
          groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies
-  FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`)})
+  FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`, { sla: false })})
   GROUP BY plant, flow, tx_hour
 ) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour`;
+}
+
+/**
+ * INSERT … SELECT of the given keys' exceptions (migration 012): the transactions whose current status is
+ * failed once every event and action is in, as queries/transactions.ts defines them, tagged with `builtAt`.
+ */
+export function buildExceptionsRollupSql(keys: { plant: string; flow: string; hour: string }[], from: Date, to: Date, builtAt: string): Sql {
+  const f: Filters = { plants: [], flows: [], from, to, at: BUILD_AT, limit: 0, offset: 0 };
+  const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
+  return sql`
+INSERT INTO exceptions_hourly (plant, flow, hour, correlation_id, built_at, order_no, material, error_code, error_category, error_message,
+                               recoverable, attempts, exception_since, state, assignee)
+SELECT plant, flow, toStartOfHour(occurred_at), correlation_id, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, order_no, material,
+       error_code, error_category, error_message, recoverable, attempts, assumeNotNull(exception_since), state, assignee
+FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`, { sla: false })})
+WHERE status = 'failed'`;
 }
 
 /** INSERT … SELECT of the given keys' inventory effects (migration 011), tagged with the build's `builtAt`. */

@@ -38,11 +38,13 @@ export function policySql(at: Date): Sql {
  * SELECT … one row per transaction with: correlation_id, plant, flow, occurred_at, status,
  * first_reported_at, last_reported_at, first_posted_at, attempts, events, posted_events,
  * attempt1_status, order_no, material, lot, document_no, error_code, error_category, error_message,
- * recoverable, exception_since, latency_ms, threshold_minutes, sla_state ('met'|'closed_breach'|
- * 'open_breach'|'open'), state ('open'|'acknowledged'|'assigned'|'resolved' for exceptions, '' else),
+ * recoverable, exception_since, latency_ms, threshold_minutes and sla_state ('met'|'closed_breach'|
+ * 'open_breach'|'open'; unless `sla: false`), state ('open'|'acknowledged'|'assigned'|'resolved' for exceptions, '' else),
  * assignee, last_action_at (latest acknowledge/assign/resolve/reopen; epoch when none).
  */
-export function transactionsSql(f: Filters, scope: Scope, extra?: Sql): Sql {
+export function transactionsSql(f: Filters, scope: Scope, extra?: Sql, opts: { sla?: boolean } = {}): Sql {
+  // without `sla` (views that show no SLA figure) the threshold, sla_state and the policy join are left out
+  const sla = opts.sla ?? true;
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   return sql`
 SELECT
@@ -54,13 +56,13 @@ SELECT
   t.tx_error_code AS error_code, t.tx_error_category AS error_category, t.tx_error_message AS error_message, t.tx_recoverable AS recoverable,
   if(t.current_status = 'failed', arrayMin(arrayFilter(x -> (x, 2) > t.last_ok, t.failed_times)), NULL) AS exception_since,
   if(t.current_status = 'posted', dateDiff('millisecond', t.tx_occurred_at, t.first_posted), NULL) AS latency_ms,
-  ${thresholdSql()} AS threshold_minutes,
+${sla ? sql`  ${thresholdSql()} AS threshold_minutes,
   multiIf(
     t.current_status = 'posted' AND dateDiff('millisecond', t.tx_occurred_at, t.first_posted) > threshold_minutes * 60000, 'closed_breach',
     t.current_status = 'posted', 'met',
     dateDiff('millisecond', t.tx_occurred_at, ${at}) > threshold_minutes * 60000, 'open_breach',
     'open') AS sla_state,
-  if(t.current_status != 'failed', '',
+` : sql``}  if(t.current_status != 'failed', '',
      if(actions.last_state_at >= exception_since AND actions.last_state_at > toDateTime64(0, 3, 'UTC'),
         multiIf(actions.last_state = 'resolve', 'resolved', actions.last_state = 'assign', 'assigned', actions.last_state = 'acknowledge', 'acknowledged', 'open'),
         'open')) AS state,
@@ -95,11 +97,11 @@ FROM
   WHERE ${extra ? sql`${postingConditions(f, scope)} AND ${extra}` : postingConditions(f, scope)}
   GROUP BY correlation_id
 ) AS t
-LEFT JOIN
+${sla ? sql`LEFT JOIN
 (
   ${policySql(f.at)}
 ) AS policy ON policy.plant = t.tx_plant AND policy.flow = t.tx_flow
-LEFT JOIN
+` : sql``}LEFT JOIN
 (
   SELECT
     correlation_id,

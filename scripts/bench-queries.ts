@@ -111,9 +111,10 @@ async function endpoints(): Promise<Endpoint[]> {
   ];
 }
 
+/** Nearest-rank percentile: the smallest run that at least q of the runs do not exceed (p95 of 20 runs is the 19th). */
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)];
 };
 
 async function time(e: Endpoint, token: string, query: string): Promise<{ cold: number; p50: number; p95: number; n: number }> {

@@ -10,9 +10,12 @@ import { getFlowMatrix } from '../queries/getFlowMatrix';
 import { getLatency } from '../queries/getLatency';
 import { getInventoryVariance } from '../queries/getInventoryVariance';
 import { getSlaSummary } from '../queries/getSlaSummary';
-import { planKpi } from '../queries/kpiRollup';
+import { planKpi, rawRestriction } from '../queries/kpiRollup';
+import { getExceptions } from '../queries/getExceptions';
+import { getExceptionAging } from '../queries/getExceptionAging';
+import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
 import { buildStaleRollups } from '../ingest/rollups';
-import { insertRows, type Store } from '../clickhouse/client';
+import { insertRows, queryRows, sql, type Store } from '../clickhouse/client';
 import { openTestStore, scalar } from './support/store';
 import { posting } from './support/fixtures';
 import { AT, loadViewsDataset } from './support/views-dataset';
@@ -21,9 +24,14 @@ let store: Store;
 const filters = (q = '') => parseFilters(new URLSearchParams(q.includes('at=') ? q : `at=${AT}${q ? `&${q}` : ''}`));
 const keys = async (f: Filters, scope: Scope = ALL_PLANTS) => (await planKpi(store, f, scope)).rawKeys.map((k) => k.join('/')).sort();
 
-/** Every view with a rollup (KPIs, SLA summary, inventory variance), from rollups and from raw rows: must be equal. Returns the rollup answers. */
+/** Every view with a rollup (KPIs, SLA summary, inventory variance, exceptions), from rollups and from raw rows: must be equal. Returns the rollup answers. */
 async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
+  const list = { ...f, limit: 1000, offset: 0 };
   const fromRollups = {
+    exceptions: (await getExceptions(store, list, scope, { status: 'all' })).items,
+    openExceptions: (await getExceptions(store, list, scope, { status: 'open' })).items,
+    aging: (await getExceptionAging(store, f, scope, { status: 'open' })).items,
+    releases: (await getFailedOrderReleases(store, list, scope)).items,
     overview: await getOverview(store, f, scope),
     flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 })).items,
     latency: (await getLatency(store, f, scope)).items,
@@ -31,6 +39,10 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
     variance: (await getInventoryVariance(store, f, scope, { only: 'all' })).items,
   };
   const fromRaw = {
+    exceptions: (await getExceptions(store, list, scope, { status: 'all' }, { rollups: false })).items,
+    openExceptions: (await getExceptions(store, list, scope, { status: 'open' }, { rollups: false })).items,
+    aging: (await getExceptionAging(store, f, scope, { status: 'open' }, { rollups: false })).items,
+    releases: (await getFailedOrderReleases(store, list, scope, { rollups: false })).items,
     overview: await getOverview(store, f, scope, { rollups: false }),
     flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false })).items,
     latency: (await getLatency(store, f, scope, { rollups: false })).items,
@@ -70,6 +82,28 @@ test('after a build, only the hours a rollup cannot answer for `at` are read raw
   assert.deepEqual(await keys(filters()), ['P01/goods_receipt/2026-11-03 11:00:00']);
   // at 13:00 every hour is trusted: the whole range comes from rollups
   assert.deepEqual(await keys(filters('at=2026-11-03T13:00:00Z')), []);
+  // the exceptions rollup holds the transactions failed once everything is in: T3 (acknowledged 08:30),
+  // T6 (assigned to ben 07:00), T11, and T12 (resolved by hand 11:00)
+  const built_rows = await queryRows<{ correlation_id: string; plant: string; flow: string; hour: string; state: string }>(
+    store, 'test', sql`SELECT correlation_id, plant, flow, hour, state FROM exceptions_hourly FINAL ORDER BY correlation_id`);
+  assert.deepEqual(built_rows, [
+    { correlation_id: 'T11', plant: 'P02', flow: 'quality_hold', hour: '2026-11-03 11:00:00', state: 'open' },
+    { correlation_id: 'T12', plant: 'P01', flow: 'material_issue', hour: '2026-11-03 10:00:00', state: 'resolved' },
+    { correlation_id: 'T3', plant: 'P01', flow: 'order_release', hour: '2026-11-03 08:00:00', state: 'acknowledged' },
+    { correlation_id: 'T6', plant: 'P02', flow: 'scrap', hour: '2026-11-02 13:00:00', state: 'assigned' },
+  ]);
+  // at 13:00 the list comes from that table alone, oldest exception first, ages counted at 13:00
+  const at13 = { ...filters('at=2026-11-03T13:00:00Z'), limit: 100, offset: 0 };
+  assert.equal(rawRestriction(at13, await planKpi(store, at13, ALL_PLANTS)), 'none');
+  assert.deepEqual(
+    (await getExceptions(store, at13, ALL_PLANTS, { status: 'all' })).items.map((e) => [e.correlation_id, e.first_failed_at, e.age_seconds, e.age_bucket, e.state]),
+    [
+      ['T6', '2026-11-02T13:31:00.000Z', 84_540, '4-24h', 'assigned'],
+      ['T3', '2026-11-03T08:00:30.000Z', 17_970, '4-24h', 'acknowledged'],
+      ['T12', '2026-11-03T10:31:00.000Z', 8_940, '1-4h', 'resolved'],
+      ['T11', '2026-11-03T11:58:30.000Z', 3_690, '1-4h', 'open'],
+    ],
+  );
   // at 10:45 over 09:00-12:00: T2's 09:00 and T1's 10:00 hours are trusted; T12's 10:00 hour counts
   // the resolve action of 11:00; every 11:00 hour holds events reported after 10:45
   assert.deepEqual(await keys(filters('at=2026-11-03T10:45:00Z&from=2026-11-03T09:00:00Z&to=2026-11-03T12:00:00Z')), [

@@ -19,6 +19,8 @@ import { getFlowMatrix } from '../queries/getFlowMatrix';
 import { getLatency } from '../queries/getLatency';
 import { getInventoryVariance } from '../queries/getInventoryVariance';
 import { planKpi } from '../queries/kpiRollup';
+import { getExceptions } from '../queries/getExceptions';
+import { getExceptionAging } from '../queries/getExceptionAging';
 import { subscribeInProcess } from '../simulator/replay';
 
 const TOKEN = 'test-ingest-token';
@@ -278,7 +280,7 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
     assert.deepEqual(now.replays.map((r) => r.outcome), ['posted', 'failed']);
   });
 
-  test('KPI and inventory rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
+  test('KPI, inventory and exception rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
     // the backfill is over and nothing else writes: no need to wait for counters to settle
     await runtime.rollups.cycle(Infinity, 0);
     // health reports the builder: it has run, rebuilt rows, left none stale and has no error
@@ -308,6 +310,12 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
         const variance = await getInventoryVariance(store, f, scope, { only: 'all' });
         assert.deepEqual(variance, await getInventoryVariance(store, f, scope, { only: 'all' }, { rollups: false }));
         assert.ok(variance.items.some((r) => r.explained_pending !== 0 || r.explained_failed !== 0 || r.explained_duplicate !== 0));
+        // every exception of the range, and the aging buckets
+        const list = { ...f, limit: 10_000, offset: 0 };
+        const exceptions = await getExceptions(store, list, scope, { status: 'all' });
+        assert.deepEqual(exceptions, await getExceptions(store, list, scope, { status: 'all' }, { rollups: false }));
+        assert.ok(exceptions.items.length > 0 && exceptions.items.length < 10_000);
+        assert.deepEqual(await getExceptionAging(store, f, scope, { status: 'open' }), await getExceptionAging(store, f, scope, { status: 'open' }, { rollups: false }));
       }
     }
     // the rollup served hundreds of plant × flow × hours in these requests

@@ -53,7 +53,8 @@ SELECT
   if(t.posted_events > 0, t.first_posted, NULL) AS first_posted_at,
   t.attempts AS attempts, t.events AS events, t.posted_events AS posted_events, t.attempt1_status AS attempt1_status,
   t.tx_order_no AS order_no, t.tx_material AS material, t.tx_lot AS lot, t.tx_document_no AS document_no,
-  t.tx_error_code AS error_code, t.tx_error_category AS error_category, t.tx_error_message AS error_message, t.tx_recoverable AS recoverable,
+  tupleElement(t.tx_error, 1) AS error_code, tupleElement(t.tx_error, 2) AS error_category, tupleElement(t.tx_error, 3) AS error_message,
+  tupleElement(t.tx_error, 4) AS recoverable,
   if(t.current_status = 'failed', arrayMin(arrayFilter(x -> (x, 2) > t.last_ok, t.failed_times)), NULL) AS exception_since,
   if(t.current_status = 'posted', dateDiff('millisecond', t.tx_occurred_at, t.first_posted), NULL) AS latency_ms,
 ${sla ? sql`  ${thresholdSql()} AS threshold_minutes,
@@ -87,10 +88,8 @@ FROM
     anyIf(material, material != '') AS tx_material,
     anyIf(lot, lot != '') AS tx_lot,
     argMaxIf(document_no, reported_at, document_no != '') AS tx_document_no,
-    argMaxIf(error_code, (reported_at, ${RANK}), status = 'failed') AS tx_error_code,
-    argMaxIf(error_category, (reported_at, ${RANK}), status = 'failed') AS tx_error_category,
-    argMaxIf(error_message, (reported_at, ${RANK}), status = 'failed') AS tx_error_message,
-    argMaxIf(error_recoverable, (reported_at, ${RANK}), status = 'failed') AS tx_recoverable,
+    -- the latest failed event's error, all fields from that one event
+    argMaxIf((error_code, error_category, error_message, error_recoverable), (reported_at, ${RANK}), status = 'failed') AS tx_error,
     maxIf((reported_at, ${RANK}), status != 'failed') AS last_ok,
     groupArrayIf(reported_at, status = 'failed') AS failed_times
   FROM postings

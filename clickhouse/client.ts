@@ -60,15 +60,39 @@ export function sql(strings: TemplateStringsArray, ...parts: Array<Param | Raw |
   return { query, params };
 }
 
+/**
+ * Reads go first on the embedded store. chDB runs one statement at a time per process, so an insert that
+ * starts while a page is being answered holds every query of that page up for the whole insert. Reads
+ * mark themselves here, and writers (insertRows on chDB) start an insert only once reads have been quiet
+ * for READ_QUIET_MS (the next query of the same page usually follows within that), waiting at most
+ * WRITER_MAX_WAIT_MS per insert, so ingest slows while people read but never stops.
+ */
+const READ_QUIET_MS = 25;
+const WRITER_MAX_WAIT_MS = 250;
+const reads = { active: 0, lastEnded: 0 };
+
+async function letReadsGoFirst(): Promise<void> {
+  const deadline = Date.now() + WRITER_MAX_WAIT_MS;
+  while (Date.now() < deadline && (reads.active > 0 || Date.now() - reads.lastEnded < READ_QUIET_MS)) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Run a read query and return its rows. `tag` lands in system.query_log.log_comment. */
 export async function queryRows<T>(store: Store, tag: string, q: Sql, settings: ClickHouseSettings = {}): Promise<T[]> {
-  const rs = await store.client.query({
-    query: q.query,
-    query_params: q.params,
-    format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: tag, ...settings },
-  });
-  return rs.json<T>();
+  reads.active++;
+  try {
+    const rs = await store.client.query({
+      query: q.query,
+      query_params: q.params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { log_comment: tag, ...settings },
+    });
+    return await rs.json<T>();
+  } finally {
+    reads.active--;
+    reads.lastEnded = Date.now();
+  }
 }
 
 /** Run DDL or another statement without rows. */
@@ -105,6 +129,7 @@ export async function insertRows(
   if (!/^[A-Za-z0-9_.:/#|-]+$/.test(dedupToken)) throw new Error('deduplication token must be [A-Za-z0-9_.:/#|-]');
   const chunks = typeof body === 'string' ? [body] : body;
   const target = columns ? `${table} (${columns.join(', ')})` : table;
+  if (store.backend === 'chdb') await letReadsGoFirst();
   const format = columns ? 'JSONCompactEachRow' : 'JSONEachRow';
   const result = await store.client.exec({
     query: `INSERT INTO ${target} SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${dedupToken}', async_insert = 0, optimize_on_insert = 0, log_comment = 'insert:${table}' FORMAT ${format}`,

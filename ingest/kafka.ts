@@ -153,6 +153,8 @@ export class KafkaSource implements DeadLetterSink {
     durable.then(
       () => {
         entry.durable = true;
+        // commit as soon as something is durable (one commit at a time; the timer is the fallback)
+        void this.commitDurable();
       },
       (e) => {
         this.lastError = `batch ${range} not stored: ${(e as Error).message}`;
@@ -162,6 +164,11 @@ export class KafkaSource implements DeadLetterSink {
     // Fetching may go on: the offset is resolved for the fetcher, but committed only once durable.
     resolveOffset(last);
     await heartbeat().catch(() => undefined);
+  }
+
+  private durableWaiting(): boolean {
+    for (const p of this.partitions.values()) if (p.pending.length && p.pending[0].durable) return true;
+    return false;
   }
 
   /** Commit, per partition, the offset after the longest run of durable batches. */
@@ -181,17 +188,21 @@ export class KafkaSource implements DeadLetterSink {
     const consumer = this.consumer;
     this.committing = consumer
       .commitOffsets(offsets)
+      .then(() => true)
       .catch((e) => {
-        // A failed commit only means re-delivery after a restart; the next commit covers it.
+        // A failed commit only means re-delivery after a restart; the next commit (the timer's) covers it.
         this.lastError = `offset commit failed: ${(e as Error).message}`;
         for (const o of offsets) {
           const p = this.partition(o.topic, o.partition);
           if (p.committed === BigInt(o.offset)) p.committed = null;
           p.pending.unshift({ next: BigInt(o.offset), durable: true });
         }
+        return false;
       })
-      .finally(() => {
+      .then((ok) => {
         this.committing = null;
+        // batches that became durable while this commit was on its way
+        if (ok && this.durableWaiting()) return this.commitDurable();
       });
     return this.committing;
   }

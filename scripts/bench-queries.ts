@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     // only the endpoints whose name contains this, and no ingest phase
     only: { type: 'string' },
+    // only the phase under ingest (with --data, for working on it; not with --write)
+    'ingest-only': { type: 'boolean', default: false },
   },
 });
 const POSTINGS = Number(args.postings);
@@ -143,9 +145,9 @@ async function main() {
   registerReadStore(read);
   const t0 = performance.now();
   const existing = Number((await (await store.client.query({ query: 'SELECT count() AS n FROM postings', format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n ?? 0);
-  if (existing === POSTINGS) console.log(`reusing the ${POSTINGS.toLocaleString('en-US')} postings in ${dataDir}`);
+  if (existing === POSTINGS || (existing > POSTINGS && args['ingest-only'])) console.log(`reusing the ${POSTINGS.toLocaleString('en-US')} postings in ${dataDir}`);
   else {
-  if (existing > 0) throw new Error(`${dataDir} holds ${existing} postings, not ${POSTINGS}`);
+  if (existing > 0 && !args['ingest-only']) throw new Error(`${dataDir} holds ${existing} postings, not ${POSTINGS}`);
   console.log(`filling ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans (${DAYS} days, 8 plants)…`);
   await fill(store);
   console.log(`filled in ${Math.round((performance.now() - t0) / 1000)} s`);
@@ -160,7 +162,8 @@ async function main() {
   const list = (await endpoints()).filter((e) => !args.only || e.name.includes(args.only));
   const rows: string[] = [];
   const results: Record<string, { cold: number; p50: number; p95: number; n: number }> = {};
-  for (const range of ['24h', '7d']) {
+  if (args['ingest-only'] && args.write) throw new Error('--ingest-only measures one phase: it cannot --write the report');
+  for (const range of args['ingest-only'] ? [] : ['24h', '7d']) {
     const query = range === '24h' ? at : `${at}&from=${new Date(END.getTime() - 7 * 86400_000).toISOString()}`;
     for (const e of list) {
       const r = await time(e, token, query);
@@ -171,7 +174,7 @@ async function main() {
   }
   // the overview from rollups against the same from raw rows, through the query module
   const versus: string[] = [];
-  for (const [range, days] of !args.only || args.only === 'overview' ? ([['24h', 1], ['7d', 7], ['90d', 90]] as const) : []) {
+  for (const [range, days] of !args['ingest-only'] && (!args.only || args.only === 'overview') ? ([['24h', 1], ['7d', 7], ['90d', 90]] as const) : []) {
     const f = parseFilters(new URLSearchParams({ at: END.toISOString(), from: new Date(END.getTime() - days * 86400_000).toISOString() }));
     const timed = async (rollups: boolean) => {
       const e: Endpoint = { name: `overview ${range} ${rollups ? 'rollups' : 'raw'}`, path: '', kind: 'kpi', handler: async () => Response.json(await getOverview(store, f, ALL_PLANTS, { rollups })) };
@@ -183,7 +186,7 @@ async function main() {
     console.log(`overview ${range}: rollups p50 ${Math.round(fromRollups.p50)} ms, raw p50 ${Math.round(fromRaw.p50)} ms, same figures: ${same}`);
   }
 
-  if (args.only) {
+  if (args.only && !args['ingest-only']) {
     await read.close();
     await store.close();
     return;

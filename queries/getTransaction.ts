@@ -36,23 +36,23 @@ export async function getTransaction(store: Store, correlationId: string, f: Fil
   const id = param('correlation_id', 'String', correlationId);
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const scopeCondition = scope.plants ? sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}` : sql``;
-  // where it lives (transaction_keys, a point lookup), so the reads below go through postings' sort key
-  const keys = await queryRows<{ plant: string; flow: string; hour: string }>(
+  // where it lives (transaction_keys, a point lookup), so the reads below go through postings' sort key,
+  // and the traces span_transactions links to it (spans that carry its correlation id): one query
+  const found = await queryRows<{ plant: string; flow: string; hour: string; trace_id: string }>(
     store,
     'getTransaction.keys',
-    sql`SELECT DISTINCT plant, flow, hour FROM transaction_keys WHERE correlation_id = ${id}${scopeCondition}`,
+    sql`SELECT DISTINCT plant, flow, hour, '' AS trace_id FROM transaction_keys WHERE correlation_id = ${id}${scopeCondition}
+        UNION ALL
+        SELECT DISTINCT '', '', toDateTime(0, 'UTC'), trace_id FROM span_transactions WHERE correlation_id = ${id}`,
   );
+  const keys = found.filter((k) => k.plant !== '');
   if (keys.length === 0) return null;
   const located = sql`(plant, flow, toStartOfHour(occurred_at)) IN ${param('tx_keys', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])))}
     AND correlation_id = ${id}`;
   // the whole life of the transaction, whatever the page's time range
   const unbounded: Filters = { ...f, plants: [], flows: [], from: new Date(0), to: new Date('2200-01-01T00:00:00Z') };
-  // spans of its traces (those span_transactions links to it, and those its events name): from the
-  // day before the business event (spans are partitioned by day) to `at`
-  const firstOccurred = Math.min(...keys.map((k) => Date.parse(`${k.hour.replace(' ', 'T')}Z`)));
-  const spansFrom = param('spans_from', "DateTime64(3, 'UTC')", chTime(new Date(firstOccurred - 24 * 3600_000)));
-  // four independent reads: side by side against a server (chDB runs them one after another)
-  const [events, [summary], spans, actions] = await Promise.all([
+  // three independent reads: side by side against a server (chDB runs them one after another)
+  const [events, [summary], actions] = await Promise.all([
     queryRows<Record<string, unknown>>(
       store,
       'getTransaction.events',
@@ -75,29 +75,32 @@ LIMIT 1 BY event_id`,
     ),
     queryRows<Record<string, unknown>>(
       store,
-      'getTransaction.spans',
-      sql`
-SELECT trace_id, span_id, parent_span_id, service_name, span_name, span_kind, timestamp AS start,
-       duration_ns / 1e6 AS duration_ms, status_code, status_message, span_attributes AS attributes
-FROM spans
-WHERE trace_id IN (
-        SELECT trace_id FROM span_transactions WHERE correlation_id = ${id}
-        UNION ALL
-        SELECT trace_id FROM postings WHERE ${located} AND reported_at <= ${at} AND trace_id != ''${scopeCondition}
-      )
-  AND timestamp >= ${spansFrom} AND timestamp <= ${at}
-ORDER BY timestamp ASC, span_id ASC
-LIMIT 1 BY trace_id, span_id
-LIMIT 2000`,
-    ),
-    queryRows<Record<string, unknown>>(
-      store,
       'getTransaction.actions',
       sql`SELECT action_id, action, actor, assignee, comment, details, at
           FROM exception_actions WHERE correlation_id = ${id} AND at <= ${at}
           ORDER BY at ASC LIMIT 1 BY action_id`,
     ),
   ]);
+  // spans of its traces (those linked to it, and those its events name): from the day before the
+  // business event (spans are partitioned by day) to `at`
+  const traceIds = [...new Set([...found.filter((k) => k.plant === '').map((k) => k.trace_id), ...events.map((e) => String(e.trace_id ?? ''))])].filter(Boolean);
+  const firstOccurred = Math.min(...keys.map((k) => Date.parse(`${k.hour.replace(' ', 'T')}Z`)));
+  const spansFrom = param('spans_from', "DateTime64(3, 'UTC')", chTime(new Date(firstOccurred - 24 * 3600_000)));
+  const spans = traceIds.length === 0
+    ? []
+    : await queryRows<Record<string, unknown>>(
+        store,
+        'getTransaction.spans',
+        sql`
+SELECT trace_id, span_id, parent_span_id, service_name, span_name, span_kind, timestamp AS start,
+       duration_ns / 1e6 AS duration_ms, status_code, status_message, span_attributes AS attributes
+FROM spans
+WHERE trace_id IN ${param('trace_ids', 'Array(String)', traceIds)}
+  AND timestamp >= ${spansFrom} AND timestamp <= ${at}
+ORDER BY timestamp ASC, span_id ASC
+LIMIT 1 BY trace_id, span_id
+LIMIT 2000`,
+      );
   if (events.length === 0 || !summary) return null;
   const json = (s: unknown) => {
     if (typeof s !== 'string' || s === '') return null;

@@ -43,6 +43,9 @@ const END = new Date('2026-11-20T00:00:00Z');
 const DAYS = 90;
 // a transaction of the last day, so it is inside the default range too
 const LAST_TX = `TX-${Math.floor(POSTINGS / 2) - 7}`;
+// two postings per transaction; its spans (the same trace id, at the same time) share the spans out
+const TRANSACTIONS = Math.ceil(POSTINGS / 2);
+const SPANS_PER_TX = Math.max(1, Math.round(SPANS / TRANSACTIONS));
 
 async function fill(store: Store) {
   const start = `toDateTime64('${new Date(END.getTime() - DAYS * 86400_000).toISOString().replace('T', ' ').replace('Z', '')}', 3, 'UTC')`;
@@ -76,15 +79,15 @@ async function fill(store: Store) {
   await store.client.command({
     query: `INSERT INTO spans (timestamp, trace_id, span_id, parent_span_id, span_name, span_kind, service_name, duration_ns, status_code, correlation_id, plant, flow)
             SELECT
-              ${start.replace("3, 'UTC'", "9, 'UTC'")} + toIntervalMillisecond(intDiv(tx * ${span * 1000}, ${Math.ceil(SPANS / 3)}) + (number % 3) * 40),
+              ${start.replace("3, 'UTC'", "9, 'UTC'")} + toIntervalMillisecond(intDiv(tx * ${span * 1000}, ${TRANSACTIONS}) + (number % ${SPANS_PER_TX}) * 40),
               lower(hex(MD5(toString(tx)))), lower(substring(hex(MD5(toString(number))), 1, 16)),
-              if(number % 3 = 0, '', lower(substring(hex(MD5(toString(number - number % 3))), 1, 16))),
+              if(number % ${SPANS_PER_TX} = 0, '', lower(substring(hex(MD5(toString(number - number % ${SPANS_PER_TX}))), 1, 16))),
               ['erp.release','middleware.route','mes.post'][number % 3 + 1], ['Server','Internal','Client'][number % 3 + 1],
               ['erp','middleware',concat('mes-p0', toString(intDiv(tx, 8) % 8 + 1))][number % 3 + 1],
               1000000 + (number * 7919) % 900000000, if(number % 25 = 0, 'Error', 'Ok'),
               concat('TX-', toString(tx)), concat('P0', toString(intDiv(tx, 8) % 8 + 1)),
               ['order_release','production_confirmation','material_issue','goods_receipt','scrap','inventory_transfer','quality_hold','shipment'][tx % 8 + 1]
-            FROM (SELECT number, intDiv(number, 3) AS tx FROM numbers(${SPANS}))
+            FROM (SELECT number, intDiv(number, ${SPANS_PER_TX}) AS tx FROM numbers(${SPANS}))
             SETTINGS max_insert_threads = 2, insert_deduplicate = 0`,
   });
 }

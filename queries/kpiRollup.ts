@@ -55,30 +55,20 @@ export async function planKpi(store: Store, f: Filters, scope: Scope, opts: { ro
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const range = (table: string) =>
     sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, table)}`;
-  // one pass over both small tables (grouped, not joined): per key the change counter and the newest build
+  // per key the change counter (kpi_changes FINAL sums it) against the newest build (kpi_hourly FINAL
+  // keeps it), both read in their (hour, plant, flow) order and merged; a key missing on one side gets
+  // 0 / the epoch there, so it is untrusted (never built, or its counter is gone)
   const untrusted = await queryRows<{ plant: string; flow: string; hour: string }>(
     store,
     'planKpi',
     sql`
-SELECT k.plant AS plant, k.flow AS flow, k.hour AS hour
-FROM
-(
-  SELECT plant, flow, hour,
-         sumIf(changes, src = 0) AS k_changes, argMaxIf(changes, built_at, src = 1) AS r_changes,
-         argMaxIf(max_reported_at, built_at, src = 1) AS r_max_reported, argMaxIf(max_action_at, built_at, src = 1) AS r_max_action
-  FROM
-  (
-    SELECT plant, flow, hour, 0 AS src, changes, toDateTime64(0, 3, 'UTC') AS built_at, toDateTime64(0, 3, 'UTC') AS max_reported_at,
-           toDateTime64(0, 3, 'UTC') AS max_action_at
-    FROM kpi_changes WHERE ${range('kpi_changes')}
-    UNION ALL
-    SELECT plant, flow, hour, 1 AS src, changes, built_at, max_reported_at, max_action_at
-    FROM kpi_hourly WHERE ${range('kpi_hourly')}
-  )
-  GROUP BY plant, flow, hour
-) AS k
-WHERE NOT (k.r_changes = k.k_changes AND k.r_max_reported <= ${at} AND k.r_max_action <= ${at})
-LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}`,
+SELECT hour, plant, flow
+FROM (SELECT hour, plant, flow, changes FROM kpi_changes FINAL WHERE ${range('kpi_changes')}) AS k
+FULL JOIN (SELECT hour, plant, flow, changes, max_reported_at, max_action_at FROM kpi_hourly FINAL WHERE ${range('kpi_hourly')}) AS r
+  USING (hour, plant, flow)
+WHERE NOT (r.changes = k.changes AND r.max_reported_at <= ${at} AND r.max_action_at <= ${at})
+LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}
+SETTINGS join_algorithm = 'full_sorting_merge', join_use_nulls = 0`,
   );
   if (untrusted.length > MAX_RAW_KEYS) return { hours: null, rawKeys: [], allRaw: true };
   return { hours, rawKeys: untrusted.map((k) => [k.plant, k.flow, k.hour]), allRaw: false };

@@ -71,7 +71,7 @@ LIMIT 1 BY event_id`,
       'getTransaction.summary',
       sql`SELECT correlation_id, plant, flow, status, occurred_at, first_posted_at,
                  latency_ms, attempts, exception_since, threshold_minutes, sla_state, state, assignee
-          FROM (${transactionsSql(unbounded, scope, located)})`,
+          FROM (${transactionsSql(unbounded, scope, located, { actions: sql`correlation_id = ${id}` })})`,
     ),
     queryRows<Record<string, unknown>>(
       store,

@@ -42,7 +42,7 @@ export function policySql(at: Date): Sql {
  * 'open_breach'|'open'; unless `sla: false`), state ('open'|'acknowledged'|'assigned'|'resolved' for exceptions, '' else),
  * assignee, last_action_at (latest acknowledge/assign/resolve/reopen; epoch when none).
  */
-export function transactionsSql(f: Filters, scope: Scope, extra?: Sql, opts: { sla?: boolean } = {}): Sql {
+export function transactionsSql(f: Filters, scope: Scope, extra?: Sql, opts: { sla?: boolean; actions?: Sql } = {}): Sql {
   // without `sla` (views that show no SLA figure) the threshold, sla_state and the policy join are left out
   const sla = opts.sla ?? true;
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
@@ -109,9 +109,24 @@ ${sla ? sql`LEFT JOIN
     argMaxIf(assignee, at, action = 'assign') AS last_assignee,
     maxIf(at, action = 'assign') AS assigned_at
   FROM exception_actions
-  WHERE at <= ${at}
+  WHERE at <= ${at}${actionConditions(f, scope, opts.actions)}
   GROUP BY correlation_id
 ) AS actions ON actions.correlation_id = t.correlation_id`;
+}
+
+/**
+ * The actions that can belong to the selected transactions: those of the filtered plants and flows (an
+ * action carries its transaction's plant and flow), and `extra` (drill-down: the one correlation id,
+ * a point lookup in exception_actions' sort key), rather than every action ever taken.
+ */
+function actionConditions(f: Filters, scope: Scope, extra?: Sql): Sql {
+  const parts: Sql[] = [];
+  if (f.plants.length) parts.push(sql` AND plant IN ${param('plants', 'Array(String)', f.plants)}`);
+  // actions stored before migration 009 have no flow
+  if (f.flows.length) parts.push(sql` AND (flow IN ${param('flows', 'Array(String)', f.flows)} OR flow = '')`);
+  if (scope.plants) parts.push(sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
+  if (extra) parts.push(sql` AND ${extra}`);
+  return parts.reduce((a, c) => sql`${a}${c}`, sql``);
 }
 
 /** Bucket label for an age in seconds (CONTRACT §3: <1h, 1-4h, 4-24h, 1-3d, >3d). */

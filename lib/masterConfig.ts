@@ -17,11 +17,13 @@ export async function setUomConversion(store: Store, c: { material: string; from
 export type UomConversion = { material: string; from_uom: string; to_uom: string; factor: number; changed_at: string };
 
 export async function listUomConversions(store: Store): Promise<UomConversion[]> {
-  const rows = await queryRows<UomConversion>(
+  // output names differ from the columns they aggregate: an alias named like its column would be read
+  // inside the other aggregates (argMax(factor, changed_at) would see max(changed_at))
+  const rows = await queryRows<{ material: string; from_uom: string; to_uom: string; x_factor: string | number; x_changed_at: string }>(
     store,
     'masterConfig.listUomConversions',
-    sql`SELECT material, from_uom, to_uom, argMax(factor, changed_at) AS factor, max(changed_at) AS changed_at
+    sql`SELECT material, from_uom, to_uom, argMax(factor, changed_at) AS x_factor, max(changed_at) AS x_changed_at
         FROM uom_conversions GROUP BY material, from_uom, to_uom ORDER BY material, from_uom, to_uom`,
   );
-  return rows.map((r) => ({ ...r, factor: Number(r.factor) }));
+  return rows.map((r) => ({ material: r.material, from_uom: r.from_uom, to_uom: r.to_uom, factor: Number(r.x_factor), changed_at: r.x_changed_at }));
 }

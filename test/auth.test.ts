@@ -303,4 +303,9 @@ test('admin configuration: an SLA override and a unit conversion change the numb
   assert.equal((await call(uom, 'POST', '/api/v1/admin/uom-conversions', [], { headers: bearer('admin'), body: { material: 'M-200', from_uom: 'G', to_uom: 'KG', factor: 0.001 } })).status, 201);
   const converted = await m200();
   assert.deepEqual([converted.mes_qty, converted.erp_qty, converted.flags], [50.75, 49.5, []]);
+  // the conversions in force, as finance reads them (npm start reads this list at its first start too)
+  const list = await call(uom, 'GET', '/api/v1/admin/uom-conversions', [], { headers: bearer('finance') });
+  assert.equal(list.status, 200);
+  assert.deepEqual(list.body.items.map((c: { material: string; from_uom: string; to_uom: string; factor: number }) => [c.material, c.from_uom, c.to_uom, c.factor]), [['M-200', 'G', 'KG', 0.001]]);
+  assert.match(list.body.items[0].changed_at, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
 });

@@ -1,0 +1,73 @@
+// `npm start` as a newcomer runs it, on an empty data folder: the package.json script itself (run by npm),
+// with its defaults (embedded store, the built-in simulator on). It must come up, say where to open it,
+// seed the simulated group's material master (read back through the admin API) and answer health; and
+// stop cleanly on SIGTERM. The web app's build is reused when its sources have not changed.
+//   node --import tsx --test test/start.test.ts
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { worldUomConversions } from '../simulator';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+test('npm start on an empty folder: up with the simulator, its material master seeded, healthy, and stops on SIGTERM', { timeout: 600_000 }, async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-start-'));
+  const port = await freePort();
+  const adminToken = 'start-test-admin-token-0123456789abcdef';
+  // detached: npm runs the script in a shell; the whole group is signalled
+  const child = spawn('npm', ['start'], {
+    cwd: process.cwd(),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PLANTLINE_DATA_DIR: dataDir, PORT: String(port), PLANTLINE_ADMIN_TOKEN: adminToken, PLANTLINE_INGEST_TOKEN: 'start-test-ingest' },
+  });
+  let output = '';
+  child.stdout!.on('data', (b) => (output += b));
+  child.stderr!.on('data', (b) => (output += b));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    let check: NodeJS.Timeout | undefined;
+    const up = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        check = setInterval(() => output.includes('Plantline is up') && resolve(true), 100);
+      }),
+      exited.then(() => false),
+    ]).finally(() => clearInterval(check));
+    assert.ok(up, `npm start did not come up:\n${output.slice(-3000)}`);
+    assert.match(output, new RegExp(`open http://localhost:${port}`));
+
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).backend, 'chdb');
+
+    const uom = await fetch(`http://127.0.0.1:${port}/api/v1/admin/uom-conversions`, { headers: { authorization: `Bearer ${adminToken}` } });
+    assert.equal(uom.status, 200);
+    const key = (c: { material: string; from_uom: string; to_uom: string; factor: number }) => `${c.material} ${c.from_uom}→${c.to_uom} ×${c.factor}`;
+    assert.deepEqual(((await uom.json()).items as Parameters<typeof key>[0][]).map(key).sort(), worldUomConversions().map(key).sort());
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+    const timer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 30_000);
+    await exited;
+    // npm may exit before the node process it started: wait for the whole group to be gone
+    for (let i = 0; i < 300; i++) {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    clearTimeout(timer);
+    fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }
+});

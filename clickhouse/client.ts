@@ -63,7 +63,8 @@ export function sql(strings: TemplateStringsArray, ...parts: Array<Param | Raw |
 /**
  * Reads go first on the embedded store. chDB runs one statement at a time per process, so an insert that
  * starts while a page is being answered holds every query of that page up for the whole insert. Reads
- * mark themselves here, and writers (insertRows on chDB) start an insert only once reads have been quiet
+ * mark themselves here, and background writers (the ingest writers: insertRows with `background`) start
+ * an insert only once reads have been quiet
  * for READ_QUIET_MS (the next query of the same page usually follows within that), waiting at most
  * WRITER_MAX_WAIT_MS per insert, so ingest slows while people read but never stops.
  */
@@ -123,13 +124,14 @@ export async function insertRows(
   columns: readonly string[] | null,
   body: string | string[],
   dedupToken: string,
+  opts: { background?: boolean } = {},
 ): Promise<void> {
   if (!IDENT.test(table)) throw new Error(`bad table name ${table}`);
   if (columns && !columns.every((c) => IDENT.test(c))) throw new Error(`bad column list for ${table}`);
   if (!/^[A-Za-z0-9_.:/#|-]+$/.test(dedupToken)) throw new Error('deduplication token must be [A-Za-z0-9_.:/#|-]');
   const chunks = typeof body === 'string' ? [body] : body;
   const target = columns ? `${table} (${columns.join(', ')})` : table;
-  if (store.backend === 'chdb') await letReadsGoFirst();
+  if (opts.background && store.backend === 'chdb') await letReadsGoFirst();
   const format = columns ? 'JSONCompactEachRow' : 'JSONEachRow';
   const result = await store.client.exec({
     query: `INSERT INTO ${target} SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${dedupToken}', async_insert = 0, optimize_on_insert = 0, log_comment = 'insert:${table}' FORMAT ${format}`,

@@ -171,9 +171,27 @@ export class KafkaSource implements DeadLetterSink {
     return false;
   }
 
-  /** Commit, per partition, the offset after the longest run of durable batches. */
+  /**
+   * Commit, per partition, the offset after the longest run of durable batches, again while more became
+   * durable meanwhile; one loop at a time (later callers share it). A failed commit ends the loop: the
+   * timer's next call retries it.
+   */
   private commitDurable(): Promise<void> {
     if (this.committing || !this.consumer) return this.committing ?? Promise.resolve();
+    this.committing = (async () => {
+      try {
+        while ((await this.commitOnce()) && this.durableWaiting());
+      } finally {
+        this.committing = null;
+      }
+    })();
+    return this.committing;
+  }
+
+  /** One commit of what is durable; false when there was nothing to commit or the commit failed. */
+  private async commitOnce(): Promise<boolean> {
+    const consumer = this.consumer;
+    if (!consumer) return false;
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     for (const [key, p] of this.partitions) {
       let next: bigint | null = null;
@@ -184,27 +202,20 @@ export class KafkaSource implements DeadLetterSink {
         p.committed = next;
       }
     }
-    if (offsets.length === 0) return Promise.resolve();
-    const consumer = this.consumer;
-    this.committing = consumer
-      .commitOffsets(offsets)
-      .then(() => true)
-      .catch((e) => {
-        // A failed commit only means re-delivery after a restart; the next commit (the timer's) covers it.
-        this.lastError = `offset commit failed: ${(e as Error).message}`;
-        for (const o of offsets) {
-          const p = this.partition(o.topic, o.partition);
-          if (p.committed === BigInt(o.offset)) p.committed = null;
-          p.pending.unshift({ next: BigInt(o.offset), durable: true });
-        }
-        return false;
-      })
-      .then((ok) => {
-        this.committing = null;
-        // batches that became durable while this commit was on its way
-        if (ok && this.durableWaiting()) return this.commitDurable();
-      });
-    return this.committing;
+    if (offsets.length === 0) return false;
+    try {
+      await consumer.commitOffsets(offsets);
+      return true;
+    } catch (e) {
+      // A failed commit only means re-delivery after a restart; the next commit covers it.
+      this.lastError = `offset commit failed: ${(e as Error).message}`;
+      for (const o of offsets) {
+        const p = this.partition(o.topic, o.partition);
+        if (p.committed === BigInt(o.offset)) p.committed = null;
+        p.pending.unshift({ next: BigInt(o.offset), durable: true });
+      }
+      return false;
+    }
   }
 
   async publish(rejects: Reject[]): Promise<void> {
@@ -254,6 +265,8 @@ export class KafkaSource implements DeadLetterSink {
     // let the durable-callbacks run before the last commit
     await new Promise((r) => setImmediate(r));
     await this.commitDurable();
+    // what became durable during a commit in flight, or a commit that failed: once more before leaving
+    if (this.durableWaiting()) await this.commitDurable();
     await this.consumer?.disconnect();
     this.pipeline.setDeadLetterSink(null);
     await this.producer?.disconnect();

@@ -66,7 +66,7 @@ export class TableWriter {
     private readonly opts: WriterOptions,
   ) {
     const targets = Array.isArray(target) ? target : [target];
-    const fns = targets.map((t): InsertFn => (typeof t === 'function' ? t : (tb, columns, chunks, token) => insertRows(t, tb, columns, chunks, token)));
+    const fns = targets.map((t): InsertFn => (typeof t === 'function' ? t : (tb, columns, chunks, token) => insertRows(t, tb, columns, chunks, token, { background: true })));
     const concurrency = Math.max(1, opts.concurrency ?? fns.length);
     this.idle = Array.from({ length: concurrency }, (_, i) => fns[i % fns.length]);
     this.stats = { table, bufferedRows: 0, inFlightRows: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null, totalInsertMs: 0 };

@@ -19,6 +19,11 @@ import { policySql, thresholdSql, transactionsSql } from './transactions';
 const HOUR_MS = 3600_000;
 /** The rollup is built as of "the end of time": every event and action there is, latest SLA policy. */
 export const BUILD_AT = new Date('2299-01-01T00:00:00Z');
+/**
+ * What a build holds (migration 012): 1 = KPI figures, inventory effects and exceptions. Rows of any other
+ * version (a builder of an older release) are never trusted.
+ */
+export const ROLLUP_VERSION = 1;
 /** More untrusted hours than this in a range, and the whole range is read raw. */
 export const MAX_RAW_KEYS = 4000;
 
@@ -57,19 +62,23 @@ export async function planKpi(store: Store, f: Filters, scope: Scope, opts: { ro
     sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, table)}`;
   // per key the change counter (kpi_changes FINAL sums it) against the newest build (kpi_hourly FINAL
   // keeps it), both read in their (hour, plant, flow) order and merged; a key missing on one side gets
-  // 0 / the epoch there, so it is untrusted (never built, or its counter is gone)
-  const untrusted = await queryRows<{ plant: string; flow: string; hour: string }>(
+  // '' / 0 / the epoch there (join_use_nulls = 0), so it is untrusted (never built, or its counter is gone),
+  // and its key is taken from the side that has it
+  const untrusted = await queryRows<{ k_plant: string; k_flow: string; k_hour: string }>(
     store,
     'planKpi',
     sql`
-SELECT hour, plant, flow
+SELECT if(k.plant = '', r.hour, k.hour) AS k_hour, if(k.plant = '', r.plant, k.plant) AS k_plant, if(k.plant = '', r.flow, k.flow) AS k_flow
 FROM (SELECT hour, plant, flow, changes FROM kpi_changes FINAL WHERE ${range('kpi_changes')}) AS k
-FULL JOIN (SELECT hour, plant, flow, changes, max_reported_at, max_action_at FROM kpi_hourly FINAL WHERE ${range('kpi_hourly')}) AS r
-  USING (hour, plant, flow)
-WHERE NOT (r.changes = k.changes AND r.max_reported_at <= ${at} AND r.max_action_at <= ${at})
+FULL JOIN (SELECT hour, plant, flow, changes, max_reported_at, max_action_at, rollup_version FROM kpi_hourly FINAL WHERE ${range('kpi_hourly')}) AS r
+  ON k.hour = r.hour AND k.plant = r.plant AND k.flow = r.flow
+WHERE NOT (r.changes = k.changes AND r.max_reported_at <= ${at} AND r.max_action_at <= ${at}
+           AND r.rollup_version = ${param('rollup_version', 'UInt8', ROLLUP_VERSION)})
 LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}
 SETTINGS join_algorithm = 'full_sorting_merge', join_use_nulls = 0`,
-  );
+  ).then((rows) => rows.map((r) => ({ plant: r.k_plant, flow: r.k_flow, hour: r.k_hour })));
+  // a key the join could not name (it never should): trust nothing rather than something unchecked
+  if (untrusted.some((k) => k.plant === '')) return { hours: null, rawKeys: [], allRaw: true };
   if (untrusted.length > MAX_RAW_KEYS) return { hours: null, rawKeys: [], allRaw: true };
   return { hours, rawKeys: untrusted.map((k) => [k.plant, k.flow, k.hour]), allRaw: false };
 }
@@ -174,7 +183,8 @@ function rawWindows(f: Filters, plan: KpiPlan): [Date, Date][] {
 }
 
 /**
- * The rollup rows to rebuild: keys whose kpi_changes moved on since their newest build, newest hours
+ * The rollup rows to rebuild: keys whose kpi_changes moved on since their newest build (or whose newest
+ * build is of another rollup version), newest hours
  * first, and only those whose counter has been still for `settleMs` (an INSERT may make the counter
  * visible before the postings it counts; a settled counter's postings are all there).
  */
@@ -185,9 +195,9 @@ export async function staleRollupKeys(store: Store, limit: number, settleMs: num
     sql`
 SELECT c.plant AS plant, c.flow AS flow, c.hour AS hour, c.changes AS changes
 FROM (SELECT plant, flow, hour, sum(changes) AS changes, max(last_change) AS last_change FROM kpi_changes GROUP BY plant, flow, hour) AS c
-LEFT JOIN (SELECT plant, flow, hour, argMax(changes, built_at) AS r_changes FROM kpi_hourly GROUP BY plant, flow, hour) AS r
+LEFT JOIN (SELECT plant, flow, hour, argMax(changes, built_at) AS r_changes, argMax(rollup_version, built_at) AS r_version FROM kpi_hourly GROUP BY plant, flow, hour) AS r
   ON r.plant = c.plant AND r.flow = c.flow AND r.hour = c.hour
-WHERE r.r_changes != c.changes AND c.last_change <= now64(3, 'UTC') - toIntervalMillisecond(${param('settle_ms', 'UInt32', settleMs)})
+WHERE (r.r_changes != c.changes OR r.r_version != ${param('rollup_version', 'UInt8', ROLLUP_VERSION)}) AND c.last_change <= now64(3, 'UTC') - toIntervalMillisecond(${param('settle_ms', 'UInt32', settleMs)})
 ORDER BY c.hour DESC
 LIMIT ${param('limit', 'UInt32', limit)}`,
   );
@@ -203,9 +213,10 @@ export function buildRollupSql(keys: { plant: string; flow: string; hour: string
   const withChanges = param('keys', "Array(Tuple(String, String, DateTime('UTC'), UInt64))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour, k.changes])));
   const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
   return sql`
-INSERT INTO kpi_hourly (plant, flow, hour, built_at, changes, max_reported_at, max_action_at,
+INSERT INTO kpi_hourly (plant, flow, hour, built_at, rollup_version, changes, max_reported_at, max_action_at,
                         transactions, posted, failed, pending, first_pass, open_exceptions, not_posted_occurred, latencies)
-SELECT k.k_plant, k.k_flow, k.k_hour, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, k.k_changes, a.r_max_reported, a.r_max_action,
+SELECT k.k_plant, k.k_flow, k.k_hour, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, ${param('rollup_version', 'UInt8', ROLLUP_VERSION)},
+       k.k_changes, a.r_max_reported, a.r_max_action,
        a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.open_exceptions, a.not_posted_occurred, a.latencies
 FROM
 (

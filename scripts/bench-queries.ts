@@ -192,6 +192,7 @@ async function main() {
   if (args.only && !args['ingest-only']) {
     await read.close();
     await store.close();
+    if (!args.data) fs.rmSync(dataDir, { recursive: true, force: true });
     return;
   }
   // the same while HTTP ingest runs flat out in this process, the rollup builder on its default schedule

@@ -15,7 +15,7 @@ import { getExceptions } from '../queries/getExceptions';
 import { getExceptionAging } from '../queries/getExceptionAging';
 import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
 import { buildStaleRollups } from '../ingest/rollups';
-import { insertRows, queryRows, sql, type Store } from '../clickhouse/client';
+import { execute, insertRows, queryRows, sql, type Store } from '../clickhouse/client';
 import { openTestStore, scalar } from './support/store';
 import { posting } from './support/fixtures';
 import { AT, loadViewsDataset } from './support/views-dataset';
@@ -228,6 +228,23 @@ test('the inventory variance takes settled hours from the inventory rollup and t
   const atCutoff = (await sameBothWays(parseFilters(new URLSearchParams({ at: '2026-11-03T12:45:00Z' })))).variance.find((r) => r.material === 'M-100')!;
   // T9 was posted at 12:30, so pending is T40's +2 alone; T12's −3 is still failed
   assert.deepEqual([atCutoff.explained_pending, atCutoff.explained_failed, atCutoff.explained_duplicate], [2, -3, 0]);
+});
+
+test('a build of another rollup version (a builder of an older release) is never trusted, and is rebuilt', async () => {
+  await buildStaleRollups(store, Infinity, 0);
+  const at = filters('at=2026-11-04T00:00:00Z&from=2026-11-03T00:00:00Z');
+  assert.deepEqual(await keys(at), []);
+  // an older builder writes T11's hour again, newest, as it knew to (no rollup_version: 0, no exception rows)
+  await execute(store, 'test', sql`
+    INSERT INTO kpi_hourly SELECT * REPLACE (rollup_version AS rollup_version, built_at + toIntervalSecond(1) AS built_at)
+    FROM (SELECT * REPLACE (toUInt8(0) AS rollup_version) FROM kpi_hourly FINAL WHERE plant = 'P02' AND flow = 'quality_hold' AND hour = '2026-11-03 11:00:00')`);
+  assert.deepEqual(await keys(at), ['P02/quality_hold/2026-11-03 11:00:00']);
+  // read raw meanwhile: T11 is still in the exception list
+  assert.ok((await sameBothWays(at)).exceptions.some((e) => e.correlation_id === 'T11'));
+  // the current builder sees the foreign build as stale and builds the hour again
+  assert.deepEqual(await buildStaleRollups(store, Infinity, 0), { built: 1, stale: 0 });
+  assert.deepEqual(await keys(at), []);
+  assert.ok((await sameBothWays(at)).exceptions.some((e) => e.correlation_id === 'T11'));
 });
 
 /** A decoded posting as the postings table stores it (JSONEachRow). */

@@ -34,7 +34,7 @@ test('migrations apply once and a second run changes nothing', async () => {
 test('with a cluster name every statement is ON CLUSTER and every MergeTree is replicated', () => {
   const opts = { database: 'plantline', cluster: 'plants', postingsTtlDays: 400, spansTtlDays: 30, rejectsTtlDays: 90 };
   const statements = loadMigrations().flatMap((m) => renderStatements(m.text, opts));
-  assert.equal(statements.length, 25);
+  assert.equal(statements.length, 26);
   for (const s of statements) {
     // DDL runs on every node; the backfill INSERTs (009, 010) write through replication instead
     if (s.startsWith('INSERT')) {

@@ -100,19 +100,32 @@ export const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z'
 export const isoFromCh = (s: string | null | undefined): string | null => (s ? `${s.replace(' ', 'T')}${s.includes('.') ? '' : '.000'}Z` : null);
 
 /**
+ * The plants and flows asked for, within the viewer's plants, on the `plant` and `flow` columns of any
+ * table that has them (postings, the rollup tables, exception_actions); `table` qualifies the columns.
+ */
+export function keyConditions(f: Filters, scope: Scope, table = ''): Sql[] {
+  const col = (name: string) => raw(table ? `${table}.${name}` : name);
+  const parts: Sql[] = [];
+  if (f.plants.length) parts.push(sql`${col('plant')} IN ${param('plants', 'Array(String)', f.plants)}`);
+  if (f.flows.length) parts.push(sql`${col('flow')} IN ${param('flows', 'Array(String)', f.flows)}`);
+  if (scope.plants) parts.push(sql`${col('plant')} IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
+  return parts;
+}
+
+/**
  * The WHERE conditions on `postings` for these filters and scope: transactions by occurred_at in
  * [from, to), events that exist at `at`, the plants and flows asked for, within the viewer's plants.
  */
 export function postingConditions(f: Filters, scope: Scope): Sql {
-  const parts: Sql[] = [
-    sql`occurred_at >= ${param('from', "DateTime64(3, 'UTC')", chTime(f.from))}`,
-    sql`occurred_at < ${param('to', "DateTime64(3, 'UTC')", chTime(f.to))}`,
-    sql`reported_at <= ${param('at', "DateTime64(3, 'UTC')", chTime(f.at))}`,
-  ];
-  if (f.plants.length) parts.push(sql`plant IN ${param('plants', 'Array(String)', f.plants)}`);
-  if (f.flows.length) parts.push(sql`flow IN ${param('flows', 'Array(String)', f.flows)}`);
-  if (scope.plants) parts.push(sql`plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
-  return joinSql(parts, ' AND ');
+  return joinSql(
+    [
+      sql`occurred_at >= ${param('from', "DateTime64(3, 'UTC')", chTime(f.from))}`,
+      sql`occurred_at < ${param('to', "DateTime64(3, 'UTC')", chTime(f.to))}`,
+      sql`reported_at <= ${param('at', "DateTime64(3, 'UTC')", chTime(f.at))}`,
+      ...keyConditions(f, scope),
+    ],
+    ' AND ',
+  );
 }
 
 export function joinSql(parts: Sql[], separator: string): Sql {

@@ -3,12 +3,11 @@
 // from the exceptions rollup where it may answer and raw rows elsewhere (exceptionRowsSql).
 // `status=open` (default) leaves out exceptions resolved by hand; `all` keeps them.
 import { z } from 'zod';
-import { TupleParam } from '@clickhouse/client';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { ERROR_CATEGORIES, FLOWS } from '../lib/contract';
 import { AGING_BUCKETS, type AgingBucket } from '../lib/sla';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
-import { keyFilters, newestBuildSql, planKpi, rawRestriction } from './kpiRollup';
+import { newestBuildSql, planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
 import { AGE_BUCKET_SQL, transactionsSql } from './transactions';
 
 export const exceptionParams = z.object({
@@ -55,9 +54,7 @@ export async function exceptionRowsSql(store: Store, f: Filters, scope: Scope, o
   const rollupRows = sql`
 SELECT ${EXCEPTION_COLUMNS}
 FROM exceptions_hourly
-WHERE exceptions_hourly.hour >= ${param('rollup_from', "DateTime('UTC')", plan.hours.from)} AND exceptions_hourly.hour < ${param('rollup_to', "DateTime('UTC')", plan.hours.to)}
-  AND ${keyFilters(f, scope, 'exceptions_hourly')}
-  AND (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))}
+WHERE ${trustedHoursSql('exceptions_hourly', f, scope, { ...plan, hours: plan.hours })}
   AND ${newestBuildSql(plan.hours, f, scope)}`;
   if (restriction === 'none') return rollupRows;
   return sql`${rollupRows}

@@ -7,11 +7,10 @@
 // when their effects in that unit do not sum to zero). Sums are exact
 // (Decimal).
 import { z } from 'zod';
-import { TupleParam } from '@clickhouse/client';
-import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
-import { chTime, type Filters, type Scope } from './filters';
+import { param, queryRows, sql, type Store } from '../clickhouse/client';
+import { chTime, keyConditions, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, inventoryTransactionsSql } from './inventory';
-import { newestBuildSql, planKpi, rawRestriction } from './kpiRollup';
+import { newestBuildSql, planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
 
 export const varianceParams = z.object({
   as_of: z
@@ -44,11 +43,9 @@ export type VarianceRow = {
 export async function getInventoryVariance(store: Store, f: Filters, scope: Scope, p: VarianceParams, opts: { rollups?: boolean } = {}): Promise<{ items: VarianceRow[]; next_cursor: null; as_of: string }> {
   const cutoffDate = p.as_of ?? f.at;
   const cutoff = param('cutoff', "DateTime64(3, 'UTC')", chTime(cutoffDate));
-  const plantConditions: Sql[] = [];
-  if (f.plants.length) plantConditions.push(sql` AND plant IN ${param('plants', 'Array(String)', f.plants)}`);
-  if (scope.plants) plantConditions.push(sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
-  if (p.material) plantConditions.push(sql` AND material = ${param('material', 'String', p.material)}`);
-  const plantFilter = plantConditions.reduce((a, c) => sql`${a}${c}`, sql``);
+  // the variance is per plant and inventory key: the flow filter does not apply
+  const materialFilter = p.material ? sql` AND material = ${param('material', 'String', p.material)}` : sql``;
+  const plantFilter = [...keyConditions({ ...f, flows: [] }, scope)].reduce((a, c) => sql`${a} AND ${c}`, materialFilter);
   // the explained parts: per (plant, flow, hour) from the inventory rollup where it may answer for the
   // cut-off (every event in and nothing after it: planKpi), raw transactions for the rest
   // postings count up to and including the cut-off: the plan's range ends 1 ms after it
@@ -70,9 +67,8 @@ FROM (
 UNION ALL
 SELECT plant, storage_location, material, lot, uom, pending AS x_pending, failed AS x_failed, duplicate AS x_duplicate
 FROM inventory_hourly
-WHERE hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND hour < ${param('rollup_to', "DateTime('UTC')", hours.to)}
-  AND (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))}
-  AND ${newestBuildSql(hours, planFilters, scope)}${plantFilter}`;
+WHERE ${trustedHoursSql('inventory_hourly', planFilters, scope, { ...plan, hours })}
+  AND ${newestBuildSql(hours, planFilters, scope)}${materialFilter}`;
   const rows = await queryRows<Record<string, unknown>>(
     store,
     'getInventoryVariance',

@@ -12,7 +12,7 @@
 // (ingest/rollups.ts) builds rows with the same definitions (buildRollupSql below).
 import { TupleParam } from '@clickhouse/client';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
-import { chTime, joinSql, type Filters, type Scope } from './filters';
+import { chTime, joinSql, keyConditions, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, inventoryTransactionsSql } from './inventory';
 import { policySql, thresholdSql, transactionsSql } from './transactions';
 
@@ -44,11 +44,18 @@ export type KpiPlan = {
 
 /** The request's plant and flow filters and the viewer's plant scope on a rollup table's key columns. */
 export function keyFilters(f: Filters, scope: Scope, table: string): Sql {
-  const parts: Sql[] = [sql`1`];
-  if (f.plants.length) parts.push(sql`${raw(table)}.plant IN ${param('plants', 'Array(String)', f.plants)}`);
-  if (f.flows.length) parts.push(sql`${raw(table)}.flow IN ${param('flows', 'Array(String)', f.flows)}`);
-  if (scope.plants) parts.push(sql`${raw(table)}.plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
-  return joinSql(parts, ' AND ');
+  return joinSql([sql`1`, ...keyConditions(f, scope, table)], ' AND ');
+}
+
+/**
+ * The rows of a rollup table (kpi_hourly, or one built with it) that a plan lets the rollup answer: its
+ * whole hours, the request's plants and flows, not the untrusted keys. Tables built with kpi_hourly also
+ * need newestBuildSql.
+ */
+export function trustedHoursSql(table: string, f: Filters, scope: Scope, plan: KpiPlan & { hours: { from: string; to: string } }): Sql {
+  return sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", plan.hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", plan.hours.to)}
+  AND ${keyFilters(f, scope, table)}
+  AND (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))}`;
 }
 
 /** Decide which whole hours of the range the rollup may serve for this request. */
@@ -106,9 +113,6 @@ SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_p
 FROM (${transactionsSql(f, scope, extra)})
 GROUP BY plant, flow`;
   if (raw === 'all' || !plan.hours) return rawPart();
-  const from = param('rollup_from', "DateTime('UTC')", plan.hours.from);
-  const to = param('rollup_to', "DateTime('UTC')", plan.hours.to);
-  const rawKeys = param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)));
   // what depends on `at` and its SLA threshold is counted here, as the raw rows count it
   const rollupPart = sql`
 SELECT plant, flow, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
@@ -120,8 +124,7 @@ FROM
   SELECT r.*, toUInt32(${thresholdSql('r.flow')}) AS threshold
   FROM (
     SELECT * FROM kpi_hourly FINAL
-    WHERE kpi_hourly.hour >= ${from} AND kpi_hourly.hour < ${to} AND ${keyFilters(f, scope, 'kpi_hourly')}
-      AND (plant, flow, hour) NOT IN ${rawKeys}
+    WHERE ${trustedHoursSql('kpi_hourly', f, scope, { ...plan, hours: plan.hours })}
   ) AS r
   LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = r.plant AND policy.flow = r.flow
 )`;

@@ -9,7 +9,7 @@
 // every count of events counts distinct event_ids.
 import { param, raw, sql, type Raw, type Sql } from '../clickhouse/client';
 import { DEFAULT_SLA_MINUTES } from '../lib/sla';
-import { chTime, postingConditions, type Filters, type Scope } from './filters';
+import { chTime, keyConditions, postingConditions, type Filters, type Scope } from './filters';
 
 // status rank for ties at the same reported_at: posted > failed > pending
 const RANK = raw(`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`);
@@ -120,13 +120,11 @@ ${sla ? sql`LEFT JOIN
  * a point lookup in exception_actions' sort key), rather than every action ever taken.
  */
 function actionConditions(f: Filters, scope: Scope, extra?: Sql): Sql {
-  const parts: Sql[] = [];
-  if (f.plants.length) parts.push(sql` AND plant IN ${param('plants', 'Array(String)', f.plants)}`);
+  const parts = keyConditions({ ...f, flows: [] }, scope);
   // actions stored before migration 009 have no flow
-  if (f.flows.length) parts.push(sql` AND (flow IN ${param('flows', 'Array(String)', f.flows)} OR flow = '')`);
-  if (scope.plants) parts.push(sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}`);
-  if (extra) parts.push(sql` AND ${extra}`);
-  return parts.reduce((a, c) => sql`${a}${c}`, sql``);
+  if (f.flows.length) parts.push(sql`(flow IN ${param('flows', 'Array(String)', f.flows)} OR flow = '')`);
+  if (extra) parts.push(extra);
+  return parts.reduce((a, c) => sql`${a} AND ${c}`, sql``);
 }
 
 /** Bucket label for an age in seconds (CONTRACT §3: <1h, 1-4h, 4-24h, 1-3d, >3d). */

@@ -17,7 +17,16 @@ export type Store = {
 /** Values for `{name:Type}` placeholders. Nothing else may put a value into SQL. */
 export type QueryParams = Record<string, unknown>;
 
-export type Sql = { query: string; params: QueryParams };
+/**
+ * A statement or a fragment of one: its text, its typed parameters, and the settings it needs to run as
+ * written (withSettings), which follow the fragment into every statement that includes it.
+ */
+export type Sql = { query: string; params: QueryParams; settings?: ClickHouseSettings };
+
+/** `q` with `settings` it needs wherever it is included (queryRows and execute apply them). */
+export function withSettings(q: Sql, settings: ClickHouseSettings): Sql {
+  return { ...q, settings: { ...q.settings, ...settings } };
+}
 
 /**
  * Tagged template for read SQL: every `${value}` must be a typed placeholder built with `param()`,
@@ -37,6 +46,7 @@ export const raw = (text: string) => new Raw(text);
 export function sql(strings: TemplateStringsArray, ...parts: Array<Param | Raw | Sql>): Sql {
   let query = strings[0];
   const params: QueryParams = {};
+  let settings: ClickHouseSettings | undefined;
   // one name, one value, however deeply nested (the same array or tuple built twice is the same value)
   const bind = (name: string, value: unknown) => {
     if (name in params && params[name] !== value && JSON.stringify(params[name]) !== JSON.stringify(value)) throw new Error(`parameter ${name} bound twice`);
@@ -51,13 +61,17 @@ export function sql(strings: TemplateStringsArray, ...parts: Array<Param | Raw |
       query += part.text;
     } else if (part && typeof part === 'object' && 'query' in part && 'params' in part) {
       for (const [name, value] of Object.entries(part.params)) bind(name, value);
+      for (const [name, value] of Object.entries(part.settings ?? {})) {
+        if (settings && name in settings && (settings as Record<string, unknown>)[name] !== value) throw new Error(`setting ${name} asked twice with different values`);
+        settings = { ...settings, [name]: value };
+      }
       query += part.query;
     } else {
       throw new Error('sql``: interpolate param(), raw() or sql`` only, never a bare value');
     }
     query += strings[i + 1];
   });
-  return { query, params };
+  return settings ? { query, params, settings } : { query, params };
 }
 
 /**
@@ -87,7 +101,7 @@ export async function queryRows<T>(store: Store, tag: string, q: Sql, settings: 
       query: q.query,
       query_params: q.params,
       format: 'JSONEachRow',
-      clickhouse_settings: { log_comment: tag, ...settings },
+      clickhouse_settings: { log_comment: tag, ...q.settings, ...settings },
     });
     return await rs.json<T>();
   } finally {
@@ -103,7 +117,7 @@ export async function command(store: Store, query: string, settings: ClickHouseS
 
 /** Run a statement without rows (INSERT … SELECT) with typed parameters. */
 export async function execute(store: Store, tag: string, q: Sql, settings: ClickHouseSettings = {}): Promise<void> {
-  await store.client.command({ query: q.query, query_params: q.params, clickhouse_settings: { log_comment: tag, ...settings } });
+  await store.client.command({ query: q.query, query_params: q.params, clickhouse_settings: { log_comment: tag, ...q.settings, ...settings } });
 }
 
 const IDENT = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;

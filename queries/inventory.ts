@@ -4,7 +4,7 @@
 // inventory key from raw rows, and the rollup builder (kpiRollup.ts) per plant × flow × hour, so both
 // count the same way. A duplicate delivery (same event_id) changes nothing: argMax/argMin ignore
 // repeats and posted events are summed once per distinct event_id.
-import { param, raw, sql, type Sql } from '../clickhouse/client';
+import { param, raw, sql, type Raw, type Sql } from '../clickhouse/client';
 import { chTime } from './filters';
 
 const RANK = raw(`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`);
@@ -22,6 +22,19 @@ SELECT correlation_id, any(plant) AS tx_plant, any(flow) AS tx_flow, toStartOfHo
 FROM postings
 WHERE target_system = 'ERP' AND stock_delta IS NOT NULL AND occurred_at <= ${at} AND reported_at <= ${at} AND ${conditions}
 GROUP BY correlation_id`;
+}
+
+/**
+ * An inventory key (storage location, material, lot, unit) as one text, over inventoryTransactionsSql
+ * rows: the JSON array of the four, so one key is one text and back (inventoryKeyParts); the rollup
+ * stores its sums per such key (migration 013).
+ */
+export const INVENTORY_KEY = raw(`toJSONString([tx_storage_location, tx_material, tx_lot, tx_uom])`);
+
+/** storage_location, material, lot, uom from an INVENTORY_KEY text in column `column`. */
+export function inventoryKeyParts(column: string): Raw {
+  const parts = `JSONExtract(${column}, 'Array(String)')`;
+  return raw(['storage_location', 'material', 'lot', 'uom'].map((name, i) => `${parts}[${i + 1}] AS ${name}`).join(', '));
 }
 
 /** The explained sums over inventoryTransactionsSql rows: pending, failed, duplicate. */

@@ -11,19 +11,27 @@
 // queries/transactions.ts, the one place the CONTRACT §3 definitions live; the rollup builder
 // (ingest/rollups.ts) builds rows with the same definitions (buildRollupSql below).
 import { TupleParam } from '@clickhouse/client';
-import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
+import { param, queryRows, raw, sql, withSettings, type Sql, type Store } from '../clickhouse/client';
 import { chTime, joinSql, keyConditions, type Filters, type Scope } from './filters';
-import { EXPLAINED_SUMS, inventoryTransactionsSql } from './inventory';
+import { EXPLAINED_SUMS, INVENTORY_KEY, inventoryTransactionsSql } from './inventory';
 import { policySql, thresholdSql, transactionsSql } from './transactions';
 
 const HOUR_MS = 3600_000;
 /** The rollup is built as of "the end of time": every event and action there is, latest SLA policy. */
 export const BUILD_AT = new Date('2299-01-01T00:00:00Z');
 /**
- * What a build holds (migration 012): 1 = KPI figures, inventory effects and exceptions. Rows of any other
- * version (a builder of an older release) are never trusted.
+ * What a build holds: 1 = KPI figures, inventory effects (inventory_hourly) and exceptions (migration 012);
+ * 2 = the inventory effects in the kpi_hourly row itself (migration 013). Rows of any other version (a
+ * builder of an older release) are never trusted.
  */
-export const ROLLUP_VERSION = 1;
+export const ROLLUP_VERSION = 2;
+/**
+ * What a read through trustedHoursSql runs with (the fragment carries it): its untrusted-key test is
+ * costly (a tuple of strings per row: ≈ 50 ms over 600,000 rows) and is written to run only on rows of
+ * an hour that has untrusted keys, which takes short-circuit evaluation of every function (the
+ * default skips it for `in`).
+ */
+const ROLLUP_READ_SETTINGS = { short_circuit_function_evaluation: 'force_enable' } as const;
 /** More untrusted hours than this in a range, and the whole range is read raw. */
 export const MAX_RAW_KEYS = 4000;
 
@@ -49,13 +57,16 @@ export function keyFilters(f: Filters, scope: Scope, table: string): Sql {
 
 /**
  * The rows of a rollup table (kpi_hourly, or one built with it) that a plan lets the rollup answer: its
- * whole hours, the request's plants and flows, not the untrusted keys. Tables built with kpi_hourly also
- * need newestBuildSql.
+ * whole hours, the request's plants and flows, not the untrusted keys.
+ * Tables built with kpi_hourly also need newestBuildSql.
  */
 export function trustedHoursSql(table: string, f: Filters, scope: Scope, plan: KpiPlan & { hours: { from: string; to: string } }): Sql {
-  return sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", plan.hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", plan.hours.to)}
+  return withSettings(sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", plan.hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", plan.hours.to)}
   AND ${keyFilters(f, scope, table)}
-  AND (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))}`;
+  AND (${raw(table)}.hour NOT IN ${param('raw_hours', "Array(DateTime('UTC'))", [...new Set(plan.rawKeys.map((k) => k[2]))])}
+       OR (plant, flow, hour) NOT IN ${param('raw_keys', "Array(Tuple(String, String, DateTime('UTC')))", plan.rawKeys.map((k) => new TupleParam(k)))})`,
+    ROLLUP_READ_SETTINGS,
+  );
 }
 
 /** Decide which whole hours of the range the rollup may serve for this request. */
@@ -135,7 +146,7 @@ ${rawPart(raw)}`;
 }
 
 /**
- * The condition that keeps, of a table built with the KPI rollup (inventory_hourly, exceptions_hourly),
+ * The condition that keeps, of a table built with the KPI rollup (exceptions_hourly),
  * the rows of the newest kpi_hourly build of their (plant, flow, hour) in the plan's hours: rows an older
  * build left behind never count, nor rows of a build whose kpi_hourly row is not written yet.
  */
@@ -208,19 +219,24 @@ LIMIT ${param('limit', 'UInt32', limit)}`,
 
 /**
  * INSERT … SELECT that rebuilds the given keys from raw postings, each with the kpi_changes count read
- * before this statement ran. Keys must lie within [from, to). Run buildInventoryRollupSql with the same
- * `builtAt` first: this row is what makes that build's inventory rows count.
+ * before this statement ran. Keys must lie within [from, to). The row holds the hour's inventory
+ * effects too (migration 013); run buildExceptionsRollupSql with the same `builtAt` first: this row is
+ * what makes that build's exception rows count.
  */
 export function buildRollupSql(keys: { plant: string; flow: string; hour: string; changes: string }[], from: Date, to: Date, builtAt: string): Sql {
   const f: Filters = { plants: [], flows: [], from, to, at: BUILD_AT, limit: 0, offset: 0 };
   const withChanges = param('keys', "Array(Tuple(String, String, DateTime('UTC'), UInt64))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour, k.changes])));
   const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
+  const inRange = sql`occurred_at >= ${param('build_from', "DateTime64(3, 'UTC')", chTime(from))} AND occurred_at < ${param('build_to', "DateTime64(3, 'UTC')", chTime(to))}
+    AND (plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`;
   return sql`
 INSERT INTO kpi_hourly (plant, flow, hour, built_at, rollup_version, changes, max_reported_at, max_action_at,
-                        transactions, posted, failed, pending, first_pass, open_exceptions, not_posted_occurred, latencies)
+                        transactions, posted, failed, pending, first_pass, open_exceptions, not_posted_occurred, latencies,
+                        inventory_keys, inventory_pending, inventory_failed, inventory_duplicate)
 SELECT k.k_plant, k.k_flow, k.k_hour, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, ${param('rollup_version', 'UInt8', ROLLUP_VERSION)},
        k.k_changes, a.r_max_reported, a.r_max_action,
-       a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.open_exceptions, a.not_posted_occurred, a.latencies
+       a.transactions, a.posted, a.failed, a.pending, a.first_pass, a.open_exceptions, a.not_posted_occurred, a.latencies,
+       inv.i_keys, inv.i_pending, inv.i_failed, inv.i_duplicate
 FROM
 (
   SELECT tupleElement(key, 1) AS k_plant, tupleElement(key, 2) AS k_flow, tupleElement(key, 3) AS k_hour, tupleElement(key, 4) AS k_changes
@@ -237,7 +253,20 @@ LEFT JOIN
          groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies
   FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`, { sla: false })})
   GROUP BY plant, flow, tx_hour
-) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour`;
+) AS a ON a.plant = k.k_plant AND a.flow = k.k_flow AND a.tx_hour = k.k_hour
+LEFT JOIN
+(
+  -- the inventory effects (queries/inventory.ts) per key, non-zero sums only, as parallel arrays
+  SELECT tx_plant, tx_flow, tx_hour, groupArray(i_key) AS i_keys, groupArray(pending) AS i_pending,
+         groupArray(failed) AS i_failed, groupArray(duplicate) AS i_duplicate
+  FROM (
+    SELECT tx_plant, tx_flow, tx_hour, ${INVENTORY_KEY} AS i_key, ${EXPLAINED_SUMS}
+    FROM (${inventoryTransactionsSql(BUILD_AT, inRange)})
+    GROUP BY tx_plant, tx_flow, tx_hour, i_key
+    HAVING pending != 0 OR failed != 0 OR duplicate != 0
+  )
+  GROUP BY tx_plant, tx_flow, tx_hour
+) AS inv ON inv.tx_plant = k.k_plant AND inv.tx_flow = k.k_flow AND inv.tx_hour = k.k_hour`;
 }
 
 /**
@@ -254,17 +283,4 @@ SELECT plant, flow, toStartOfHour(occurred_at), correlation_id, ${param('built_a
        error_code, error_category, error_message, recoverable, attempts, assumeNotNull(exception_since), state, assignee
 FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`, { sla: false })})
 WHERE status = 'failed'`;
-}
-
-/** INSERT … SELECT of the given keys' inventory effects (migration 011), tagged with the build's `builtAt`. */
-export function buildInventoryRollupSql(keys: { plant: string; flow: string; hour: string }[], from: Date, to: Date, builtAt: string): Sql {
-  const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
-  const inRange = sql`occurred_at >= ${param('build_from', "DateTime64(3, 'UTC')", chTime(from))} AND occurred_at < ${param('build_to', "DateTime64(3, 'UTC')", chTime(to))}
-    AND (plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`;
-  return sql`
-INSERT INTO inventory_hourly (plant, flow, hour, storage_location, material, lot, uom, built_at, pending, failed, duplicate)
-SELECT tx_plant, tx_flow, tx_hour, tx_storage_location, tx_material, tx_lot, tx_uom, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, ${EXPLAINED_SUMS}
-FROM (${inventoryTransactionsSql(BUILD_AT, inRange)})
-GROUP BY tx_plant, tx_flow, tx_hour, tx_storage_location, tx_material, tx_lot, tx_uom
-HAVING pending != 0 OR failed != 0 OR duplicate != 0`;
 }

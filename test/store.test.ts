@@ -14,7 +14,7 @@ test('migrations apply once and a second run changes nothing', async () => {
   assert.deepEqual(again.alreadyApplied, [
     '001_postings', '002_inventory_snapshots', '003_spans', '004_rejects', '005_exception_actions', '006_sla_policies',
     '007_uom_conversions', '008_identity', '009_kpi_rollups',
-    '010_transaction_keys', '011_inventory_rollup', '012_exceptions_rollup',
+    '010_transaction_keys', '011_inventory_rollup', '012_exceptions_rollup', '013_inventory_in_kpi_rollup',
   ]);
   const tables = await queryRows<{ name: string }>(
     store,
@@ -24,7 +24,7 @@ test('migrations apply once and a second run changes nothing', async () => {
   assert.deepEqual(
     tables.map((t) => t.name),
     [
-      'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'exceptions_hourly', 'inventory_hourly', 'inventory_snapshots', 'kpi_changes',
+      'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'exceptions_hourly', 'inventory_snapshots', 'kpi_changes',
       'kpi_changes_actions_mv', 'kpi_changes_postings_mv', 'kpi_hourly', 'postings', 'rejects', 'schema_migrations', 'sla_policies', 'span_transactions', 'span_transactions_mv', 'spans', 'transaction_keys', 'transaction_keys_mv', 'uom_conversions', 'users',
     ],
   );
@@ -34,14 +34,14 @@ test('migrations apply once and a second run changes nothing', async () => {
 test('with a cluster name every statement is ON CLUSTER and every MergeTree is replicated', () => {
   const opts = { database: 'plantline', cluster: 'plants', postingsTtlDays: 400, spansTtlDays: 30, rejectsTtlDays: 90 };
   const statements = loadMigrations().flatMap((m) => renderStatements(m.text, opts));
-  assert.equal(statements.length, 26);
+  assert.equal(statements.length, 28);
   for (const s of statements) {
     // DDL runs on every node; the backfill INSERTs (009, 010) write through replication instead
     if (s.startsWith('INSERT')) {
       assert.doesNotMatch(s, /ON CLUSTER/);
       continue;
     }
-    assert.match(s, /^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE|TRUNCATE TABLE IF EXISTS) plantline\.\w+ ON CLUSTER 'plants'/);
+    assert.match(s, /^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE|TRUNCATE TABLE IF EXISTS|DROP TABLE IF EXISTS) plantline\.\w+ ON CLUSTER 'plants'/);
     if (s.startsWith('CREATE TABLE')) {
       assert.match(s, /ENGINE = Replicated(Replacing|Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'(, (changed_at|built_at))?\)/);
       assert.doesNotMatch(s, /non_replicated_deduplication_window/);
@@ -50,6 +50,9 @@ test('with a cluster name every statement is ON CLUSTER and every MergeTree is r
   assert.match(migrationsTableDdl(opts), /schema_migrations ON CLUSTER 'plants'[\s\S]*ReplicatedReplacingMergeTree/);
   // a version column goes inside the replicated engine's arguments
   assert.ok(statements.some((s) => s.includes(`ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', changed_at)`)));
+  // migration 013: the inventory arrays join kpi_hourly on every node, and inventory_hourly goes on every node
+  assert.ok(statements.some((s) => /^ALTER TABLE plantline\.kpi_hourly ON CLUSTER 'plants'\s+ADD COLUMN IF NOT EXISTS inventory_keys Array\(LowCardinality\(String\)\)/.test(s)));
+  assert.ok(statements.includes("DROP TABLE IF EXISTS plantline.inventory_hourly ON CLUSTER 'plants'"));
   // and without one, plain engines and no ON CLUSTER
   const single = loadMigrations().flatMap((m) => renderStatements(m.text, { ...opts, cluster: undefined }));
   for (const s of single) assert.doesNotMatch(s, /ON CLUSTER|Replicated/);

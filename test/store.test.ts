@@ -2,7 +2,7 @@
 // the cluster rendering of the DDL, typed parameters, and the writer's batching, retries and dedup.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertRows, param, queryRows, raw, sql } from '../clickhouse/client';
+import { insertRows, param, queryRows, raw, sql, withSettings } from '../clickhouse/client';
 import { loadMigrations, migrate, renderOptions, renderStatements, migrationsTableDdl } from '../clickhouse/migrate';
 import { TableWriter } from '../ingest/writer';
 import { openTestStore, scalar } from './support/store';
@@ -70,6 +70,12 @@ test('values reach SQL only as typed parameters', async () => {
   // one name is one value, in nested fragments too; the same value bound twice is fine
   assert.throws(() => sql`SELECT ${sql`${param('n', 'UInt8', 1)}`} + ${param('n', 'UInt8', 2)}`, /parameter n bound twice/);
   assert.deepEqual(sql`SELECT ${sql`${param('ks', 'Array(UInt8)', [1, 2])}`}, ${param('ks', 'Array(UInt8)', [1, 2])}`.params, { ks: [1, 2] });
+  // settings a fragment needs follow it into every statement that includes it, and reach the engine
+  const fragment = withSettings(sql`getSetting('max_threads')`, { max_threads: 1 });
+  const outer = sql`SELECT ${sql`${fragment} AS t`}, toString(getSetting('short_circuit_function_evaluation')) AS sc`;
+  assert.deepEqual(outer.settings, { max_threads: 1 });
+  assert.deepEqual(await queryRows(store, 'test', outer, { short_circuit_function_evaluation: 'force_enable' }), [{ t: 1, sc: 'force_enable' }]);
+  assert.throws(() => sql`SELECT ${fragment}, ${withSettings(sql`1`, { max_threads: 2 })}`, /setting max_threads asked twice with different values/);
   await store.close();
 });
 

@@ -23,7 +23,7 @@ export type QueryParams = Record<string, unknown>;
  */
 export type Sql = { query: string; params: QueryParams; settings?: ClickHouseSettings };
 
-/** `q` with `settings` it needs wherever it is included (queryRows and execute apply them). */
+/** `q` with `settings` it needs wherever it is included (queryRows and execute put them in the statement's SETTINGS clause). */
 export function withSettings(q: Sql, settings: ClickHouseSettings): Sql {
   return { ...q, settings: { ...q.settings, ...settings } };
 }
@@ -94,14 +94,14 @@ async function letReadsGoFirst(): Promise<void> {
 }
 
 /** Run a read query and return its rows. `tag` lands in system.query_log.log_comment. */
-export async function queryRows<T>(store: Store, tag: string, q: Sql, settings: ClickHouseSettings = {}): Promise<T[]> {
+export async function queryRows<T>(store: Store, tag: string, q: Sql): Promise<T[]> {
   reads.active++;
   try {
     const rs = await store.client.query({
-      query: q.query,
+      query: statementText(q),
       query_params: q.params,
       format: 'JSONEachRow',
-      clickhouse_settings: { log_comment: tag, ...q.settings, ...settings },
+      clickhouse_settings: { log_comment: tag },
     });
     return await rs.json<T>();
   } finally {
@@ -116,8 +116,30 @@ export async function command(store: Store, query: string, settings: ClickHouseS
 }
 
 /** Run a statement without rows (INSERT … SELECT) with typed parameters. */
-export async function execute(store: Store, tag: string, q: Sql, settings: ClickHouseSettings = {}): Promise<void> {
-  await store.client.command({ query: q.query, query_params: q.params, clickhouse_settings: { log_comment: tag, ...q.settings, ...settings } });
+export async function execute(store: Store, tag: string, q: Sql): Promise<void> {
+  await store.client.command({ query: statementText(q), query_params: q.params, clickhouse_settings: { log_comment: tag } });
+}
+
+/**
+ * The statement's text with the settings its fragments asked for (withSettings) in its own trailing
+ * SETTINGS clause, added to one it already ends with. Not `clickhouse_settings`: chdb's connection turns
+ * those into session `SET`s that outlive the statement (see insertRows), so one view's settings would
+ * leak into every later read on that connection.
+ */
+export function statementText(q: Sql): string {
+  const entries = Object.entries(q.settings ?? {});
+  if (entries.length === 0) return q.query;
+  const clause = entries
+    .map(([name, value]) => {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad setting name ${name}`);
+      // settings are constants of the code, never values from a request; strings quoted all the same
+      const text = typeof value === 'number' ? String(value) : typeof value === 'boolean' ? (value ? '1' : '0') : `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+      return `${name} = ${text}`;
+    })
+    .join(', ');
+  const body = q.query.trimEnd();
+  // a SETTINGS clause of the statement itself is its last clause: nothing after it opens a parenthesis
+  return /\bSETTINGS\s[^()]*$/.test(body) ? `${body}, ${clause}` : `${body}\nSETTINGS ${clause}`;
 }
 
 const IDENT = /^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/;

@@ -197,7 +197,7 @@ test('a late event and an exception action move their hour back to raw until reb
   assert.deepEqual(Object.values(await goodsReceipts('at=2026-11-03T12:20:00Z')).slice(2, 8), [15, 3, 2, 1, 1, 1]);
 });
 
-test('the inventory variance takes settled hours from the inventory rollup and the hand-computed figures stay', async () => {
+test('the inventory variance takes the inventory effects of settled hours from their kpi_hourly rows and the hand-computed figures stay', async () => {
   await buildStaleRollups(store, Infinity, 0);
   // at the 12:00 cut-off three hours are read raw: T9's 11:00 (an event reported 12:30), and, after the
   // test above, T3's 08:00 (posted at 12:10) and T6's scrap hour (resolved at 12:15)

@@ -306,7 +306,7 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
         assert.deepEqual(await getOverview(store, f, scope), await getOverview(store, f, scope, { rollups: false }));
         assert.deepEqual(await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }), await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false }));
         assert.deepEqual(await getLatency(store, f, scope), await getLatency(store, f, scope, { rollups: false }));
-        // the variance at `at` as cut-off: settled hours from the inventory rollup, the rest raw
+        // the variance at `at` as cut-off: settled hours' inventory effects from the KPI rollup, the rest raw
         const variance = await getInventoryVariance(store, f, scope, { only: 'all' });
         assert.deepEqual(variance, await getInventoryVariance(store, f, scope, { only: 'all' }, { rollups: false }));
         assert.ok(variance.items.some((r) => r.explained_pending !== 0 || r.explained_failed !== 0 || r.explained_duplicate !== 0));

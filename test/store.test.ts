@@ -2,7 +2,7 @@
 // the cluster rendering of the DDL, typed parameters, and the writer's batching, retries and dedup.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertRows, param, queryRows, raw, sql, withSettings } from '../clickhouse/client';
+import { insertRows, param, queryRows, raw, sql, statementText, withSettings } from '../clickhouse/client';
 import { loadMigrations, migrate, renderOptions, renderStatements, migrationsTableDdl } from '../clickhouse/migrate';
 import { TableWriter } from '../ingest/writer';
 import { openTestStore, scalar } from './support/store';
@@ -24,7 +24,7 @@ test('migrations apply once and a second run changes nothing', async () => {
   assert.deepEqual(
     tables.map((t) => t.name),
     [
-      'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'exceptions_hourly', 'inventory_snapshots', 'kpi_changes',
+      'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'exceptions_hourly', 'inventory_hourly', 'inventory_snapshots', 'kpi_changes',
       'kpi_changes_actions_mv', 'kpi_changes_postings_mv', 'kpi_hourly', 'postings', 'rejects', 'schema_migrations', 'sla_policies', 'span_transactions', 'span_transactions_mv', 'spans', 'transaction_keys', 'transaction_keys_mv', 'uom_conversions', 'users',
     ],
   );
@@ -34,14 +34,14 @@ test('migrations apply once and a second run changes nothing', async () => {
 test('with a cluster name every statement is ON CLUSTER and every MergeTree is replicated', () => {
   const opts = { database: 'plantline', cluster: 'plants', postingsTtlDays: 400, spansTtlDays: 30, rejectsTtlDays: 90 };
   const statements = loadMigrations().flatMap((m) => renderStatements(m.text, opts));
-  assert.equal(statements.length, 28);
+  assert.equal(statements.length, 27);
   for (const s of statements) {
     // DDL runs on every node; the backfill INSERTs (009, 010) write through replication instead
     if (s.startsWith('INSERT')) {
       assert.doesNotMatch(s, /ON CLUSTER/);
       continue;
     }
-    assert.match(s, /^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE|TRUNCATE TABLE IF EXISTS|DROP TABLE IF EXISTS) plantline\.\w+ ON CLUSTER 'plants'/);
+    assert.match(s, /^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE|TRUNCATE TABLE IF EXISTS) plantline\.\w+ ON CLUSTER 'plants'/);
     if (s.startsWith('CREATE TABLE')) {
       assert.match(s, /ENGINE = Replicated(Replacing|Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'(, (changed_at|built_at))?\)/);
       assert.doesNotMatch(s, /non_replicated_deduplication_window/);
@@ -50,9 +50,8 @@ test('with a cluster name every statement is ON CLUSTER and every MergeTree is r
   assert.match(migrationsTableDdl(opts), /schema_migrations ON CLUSTER 'plants'[\s\S]*ReplicatedReplacingMergeTree/);
   // a version column goes inside the replicated engine's arguments
   assert.ok(statements.some((s) => s.includes(`ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', changed_at)`)));
-  // migration 013: the inventory arrays join kpi_hourly on every node, and inventory_hourly goes on every node
+  // migration 013: the inventory arrays join kpi_hourly on every node
   assert.ok(statements.some((s) => /^ALTER TABLE plantline\.kpi_hourly ON CLUSTER 'plants'\s+ADD COLUMN IF NOT EXISTS inventory_keys Array\(LowCardinality\(String\)\)/.test(s)));
-  assert.ok(statements.includes("DROP TABLE IF EXISTS plantline.inventory_hourly ON CLUSTER 'plants'"));
   // and without one, plain engines and no ON CLUSTER
   const single = loadMigrations().flatMap((m) => renderStatements(m.text, { ...opts, cluster: undefined }));
   for (const s of single) assert.doesNotMatch(s, /ON CLUSTER|Replicated/);
@@ -70,12 +69,16 @@ test('values reach SQL only as typed parameters', async () => {
   // one name is one value, in nested fragments too; the same value bound twice is fine
   assert.throws(() => sql`SELECT ${sql`${param('n', 'UInt8', 1)}`} + ${param('n', 'UInt8', 2)}`, /parameter n bound twice/);
   assert.deepEqual(sql`SELECT ${sql`${param('ks', 'Array(UInt8)', [1, 2])}`}, ${param('ks', 'Array(UInt8)', [1, 2])}`.params, { ks: [1, 2] });
-  // settings a fragment needs follow it into every statement that includes it, and reach the engine
-  const fragment = withSettings(sql`getSetting('max_threads')`, { max_threads: 1 });
-  const outer = sql`SELECT ${sql`${fragment} AS t`}, toString(getSetting('short_circuit_function_evaluation')) AS sc`;
-  assert.deepEqual(outer.settings, { max_threads: 1 });
-  assert.deepEqual(await queryRows(store, 'test', outer, { short_circuit_function_evaluation: 'force_enable' }), [{ t: 1, sc: 'force_enable' }]);
-  assert.throws(() => sql`SELECT ${fragment}, ${withSettings(sql`1`, { max_threads: 2 })}`, /setting max_threads asked twice with different values/);
+  // settings a fragment needs follow it into every statement that includes it, reach the engine as that
+  // statement's own SETTINGS clause (added to one it already has), and do not outlive it
+  const fragment = withSettings(sql`toString(getSetting('short_circuit_function_evaluation'))`, { short_circuit_function_evaluation: 'force_enable' });
+  const outer = sql`SELECT ${sql`${fragment} AS sc`}, getSetting('max_threads') AS t SETTINGS max_threads = 1`;
+  assert.deepEqual(outer.settings, { short_circuit_function_evaluation: 'force_enable' });
+  assert.equal(statementText(outer), "SELECT toString(getSetting('short_circuit_function_evaluation')) AS sc, getSetting('max_threads') AS t SETTINGS max_threads = 1, short_circuit_function_evaluation = 'force_enable'");
+  assert.deepEqual(await queryRows(store, 'test', outer), [{ sc: 'force_enable', t: 1 }]);
+  assert.deepEqual(await queryRows(store, 'test', sql`SELECT ${fragment} AS sc`), [{ sc: 'force_enable' }]);
+  assert.deepEqual(await queryRows(store, 'test', sql`SELECT toString(getSetting('short_circuit_function_evaluation')) AS sc`), [{ sc: 'enable' }]);
+  assert.throws(() => sql`SELECT ${fragment}, ${withSettings(sql`1`, { short_circuit_function_evaluation: 'disable' })}`, /setting short_circuit_function_evaluation asked twice with different values/);
   await store.close();
 });
 

@@ -13,5 +13,6 @@ ALTER TABLE {{db}}.kpi_hourly {{on_cluster}}
     ADD COLUMN IF NOT EXISTS inventory_failed Array(Decimal(38, 6)) DEFAULT [],
     ADD COLUMN IF NOT EXISTS inventory_duplicate Array(Decimal(38, 6)) DEFAULT [];
 
--- the per-key rows of migration 011, replaced by the arrays above
-DROP TABLE IF EXISTS {{db}}.inventory_hourly {{on_cluster}};
+-- inventory_hourly (migration 011) is no longer read or written by this release. It stays, so that a
+-- builder of the previous release still running beside this one (a rolling upgrade) keeps building
+-- instead of failing on a missing table; its rows are never counted (version 1 builds are not trusted).

@@ -3,11 +3,8 @@
 // postings elsewhere: one set of rows either way, so a figure is the same whichever path served it.
 //
 // A rollup row for (plant, flow, hour) is trusted for a request when
-//   - it is a build of this release's rollup version, built from every change that hour has seen (its
-//     `changes` equals kpi_changes now), and
+//   - it was built from every change that hour has seen (its `changes` equals kpi_changes now), and
 //   - no event or action it counts happened after `at` (max_reported_at, max_action_at ≤ at).
-// kpi_changes holds both the counter and the greatest build of each key (migration 013), so that check
-// is one scan; kpi_hourly FINAL keeps that same build (both ordered by rollup version, then built_at).
 // What depends on `at` and on the SLA threshold in force then is counted at read time from the row:
 // posted within threshold from its latencies, open breaches from its not-posted occurred_at times.
 // Partial hours at the edges of [from, to) and every untrusted hour are read raw through
@@ -81,21 +78,25 @@ export async function planKpi(store: Store, f: Filters, scope: Scope, opts: { ro
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const range = (table: string) =>
     sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, table)}`;
-  // per key its change counter and the build that counts (kpi_changes FINAL: the counter summed, the
-  // greatest build, which is also the row kpi_hourly FINAL keeps; migration 013), one scan in the
-  // table's order. A key never built has build version 0 and is untrusted; a build of another rollup
-  // version (a newer release's) is untrusted too
-  const untrusted = await queryRows<{ plant: string; flow: string; hour: string }>(
+  // per key the change counter (kpi_changes FINAL sums it) against the newest build (kpi_hourly FINAL
+  // keeps it), both read in their (hour, plant, flow) order and merged; a key missing on one side gets
+  // '' / 0 / the epoch there (join_use_nulls = 0), so it is untrusted (never built, or its counter is gone),
+  // and its key is taken from the side that has it
+  const untrusted = await queryRows<{ k_plant: string; k_flow: string; k_hour: string }>(
     store,
     'planKpi',
     sql`
-SELECT hour, plant, flow
-FROM kpi_changes FINAL
-WHERE ${range('kpi_changes')}
-  AND NOT (tupleElement(build, 1) = ${param('rollup_version', 'UInt8', ROLLUP_VERSION)} AND tupleElement(build, 3) = changes
-           AND tupleElement(build, 4) <= ${at} AND tupleElement(build, 5) <= ${at})
-LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}`,
-  );
+SELECT if(k.plant = '', r.hour, k.hour) AS k_hour, if(k.plant = '', r.plant, k.plant) AS k_plant, if(k.plant = '', r.flow, k.flow) AS k_flow
+FROM (SELECT hour, plant, flow, changes FROM kpi_changes FINAL WHERE ${range('kpi_changes')}) AS k
+FULL JOIN (SELECT hour, plant, flow, changes, max_reported_at, max_action_at, rollup_version FROM kpi_hourly FINAL WHERE ${range('kpi_hourly')}) AS r
+  ON k.hour = r.hour AND k.plant = r.plant AND k.flow = r.flow
+WHERE NOT (r.changes = k.changes AND r.max_reported_at <= ${at} AND r.max_action_at <= ${at}
+           AND r.rollup_version = ${param('rollup_version', 'UInt8', ROLLUP_VERSION)})
+LIMIT ${param('max_raw_keys', 'UInt32', MAX_RAW_KEYS + 1)}
+SETTINGS join_algorithm = 'full_sorting_merge', join_use_nulls = 0`,
+  ).then((rows) => rows.map((r) => ({ plant: r.k_plant, flow: r.k_flow, hour: r.k_hour })));
+  // a key the join could not name (it never should): trust nothing rather than something unchecked
+  if (untrusted.some((k) => k.plant === '')) return { hours: null, rawKeys: [], allRaw: true };
   if (untrusted.length > MAX_RAW_KEYS) return { hours: null, rawKeys: [], allRaw: true };
   return { hours, rawKeys: untrusted.map((k) => [k.plant, k.flow, k.hour]), allRaw: false };
 }
@@ -150,8 +151,7 @@ ${rawPart(raw)}`;
  * build left behind never count, nor rows of a build whose kpi_hourly row is not written yet.
  */
 export function newestBuildSql(hours: { from: string; to: string }, f: Filters, scope: Scope): Sql {
-  // FINAL keeps the greatest build of each (hour, plant, flow): ReplacingMergeTree(build_version), i.e.
-  // the rollup version, then built_at
+  // FINAL keeps the newest build of each (hour, plant, flow): kpi_hourly is ReplacingMergeTree(built_at)
   return sql`(plant, flow, hour, built_at) IN (
     SELECT plant, flow, hour, built_at FROM kpi_hourly FINAL
     WHERE kpi_hourly.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND kpi_hourly.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, 'kpi_hourly')})`;
@@ -197,23 +197,22 @@ function rawWindows(f: Filters, plan: KpiPlan): [Date, Date][] {
 }
 
 /**
- * The rollup rows to rebuild: keys whose kpi_changes moved on since their build (or whose build is of an
- * older rollup version), newest hours
+ * The rollup rows to rebuild: keys whose kpi_changes moved on since their newest build (or whose newest
+ * build is of another rollup version), newest hours
  * first, and only those whose counter has been still for `settleMs` (an INSERT may make the counter
  * visible before the postings it counts; a settled counter's postings are all there).
  */
 export async function staleRollupKeys(store: Store, limit: number, settleMs: number): Promise<{ plant: string; flow: string; hour: string; changes: string }[]> {
-  // a key whose build is of a newer rollup version belongs to a newer release's builder: left alone
   return queryRows(
     store,
     'staleRollupKeys',
     sql`
-SELECT plant, flow, hour, changes
-FROM (SELECT plant, flow, hour, sum(changes) AS changes, max(last_change) AS settled_since, max(build) AS b FROM kpi_changes GROUP BY plant, flow, hour)
-WHERE (tupleElement(b, 3) != changes OR tupleElement(b, 1) < ${param('rollup_version', 'UInt8', ROLLUP_VERSION)})
-  AND tupleElement(b, 1) <= ${param('rollup_version', 'UInt8', ROLLUP_VERSION)}
-  AND settled_since <= now64(3, 'UTC') - toIntervalMillisecond(${param('settle_ms', 'UInt32', settleMs)})
-ORDER BY hour DESC
+SELECT c.plant AS plant, c.flow AS flow, c.hour AS hour, c.changes AS changes
+FROM (SELECT plant, flow, hour, sum(changes) AS changes, max(last_change) AS last_change FROM kpi_changes GROUP BY plant, flow, hour) AS c
+LEFT JOIN (SELECT plant, flow, hour, argMax(changes, built_at) AS r_changes, argMax(rollup_version, built_at) AS r_version FROM kpi_hourly GROUP BY plant, flow, hour) AS r
+  ON r.plant = c.plant AND r.flow = c.flow AND r.hour = c.hour
+WHERE (r.r_changes != c.changes OR r.r_version != ${param('rollup_version', 'UInt8', ROLLUP_VERSION)}) AND c.last_change <= now64(3, 'UTC') - toIntervalMillisecond(${param('settle_ms', 'UInt32', settleMs)})
+ORDER BY c.hour DESC
 LIMIT ${param('limit', 'UInt32', limit)}`,
   );
 }
@@ -268,20 +267,6 @@ LEFT JOIN
   )
   GROUP BY tx_plant, tx_flow, tx_hour
 ) AS inv ON inv.tx_plant = k.k_plant AND inv.tx_flow = k.k_flow AND inv.tx_hour = k.k_hour`;
-}
-
-/**
- * INSERT … SELECT that tells kpi_changes which build its keys now have (migration 013): run right after
- * buildRollupSql with the same `builtAt`, from the rows it wrote, so a key's build never counts before
- * its kpi_hourly row can be read.
- */
-export function recordBuildSql(from: Date, to: Date, builtAt: string): Sql {
-  return sql`
-INSERT INTO kpi_changes (plant, flow, hour, changes, last_change, build)
-SELECT plant, flow, hour, 0, toDateTime64(0, 3, 'UTC'), (rollup_version, built_at, changes, max_reported_at, max_action_at)
-FROM kpi_hourly
-WHERE hour >= ${param('record_from', "DateTime('UTC')", hourText(from.getTime()))} AND hour < ${param('record_to', "DateTime('UTC')", hourText(to.getTime()))}
-  AND built_at = ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}`;
 }
 
 /**

@@ -245,7 +245,7 @@ test('the inventory variance takes the inventory effects of settled hours from t
       sql`SELECT inventory_keys AS keys, arrayMap(x -> toString(x), inventory_failed) AS failed
           FROM kpi_hourly WHERE plant = 'P01' AND flow = 'material_issue' AND hour = '2026-11-03 10:00:00' ORDER BY built_at`,
     );
-    assert.deepEqual(builds, [{ keys: ['["0001","M-100","L1","EA"]'], failed: ['-3'] }, { keys: [], failed: [] }]);
+    assert.deepEqual(builds, [{ keys: ['["P01","0001","M-100","L1","EA"]'], failed: ['-3'] }, { keys: [], failed: [] }]);
     // at 15:00 every hour of K1 comes from the rollup, and K1 has T40's +2 pending and nothing failed
     const at15 = parseFilters(new URLSearchParams({ at: '2026-11-03T15:00:00Z' }));
     assert.deepEqual((await planKpi(store, { ...at15, flows: [], from: new Date(0), to: at15.at }, ALL_PLANTS)).rawKeys, []);

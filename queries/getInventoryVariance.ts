@@ -45,8 +45,6 @@ export async function getInventoryVariance(store: Store, f: Filters, scope: Scop
   const cutoff = param('cutoff', "DateTime64(3, 'UTC')", chTime(cutoffDate));
   // the variance is per plant and inventory key: the flow filter does not apply
   const materialFilter = p.material ? sql` AND material = ${param('material', 'String', p.material)}` : sql``;
-  // the same on the rollup's key texts (JSON [plant, storage_location, material, lot, uom])
-  const materialKeyFilter = p.material ? sql` AND JSONExtract(i_key, 'Array(String)')[3] = ${param('material', 'String', p.material)}` : sql``;
   const plantFilter = [...keyConditions({ ...f, flows: [] }, scope)].reduce((a, c) => sql`${a} AND ${c}`, materialFilter);
   // the explained parts: per (plant, flow, hour) from the KPI rollup rows where they may answer for the
   // cut-off (every event in and nothing after it: planKpi), raw transactions for the rest
@@ -64,7 +62,8 @@ FROM (
 )`;
   const hours = plan.hours;
   // the rollup's effects: the newest build of each trusted hour (kpi_hourly FINAL) holds them per key
-  // (migration 013), summed per key text (plant included) first and split into the key's parts after
+  // (migration 013), summed per key text (plant included) first and split into the key's parts after,
+  // where the material filter applies as on the raw rows
   const explainedRows = !hours || restriction === 'all'
     ? rawRows
     : sql`${rawRows}
@@ -78,9 +77,9 @@ FROM (
     WHERE ${trustedHoursSql('kpi_hourly', planFilters, scope, { ...plan, hours })} AND notEmpty(inventory_keys)
   )
   ARRAY JOIN inventory_keys AS i_key, inventory_pending AS i_pending, inventory_failed AS i_failed, inventory_duplicate AS i_duplicate
-  WHERE 1${materialKeyFilter}
   GROUP BY i_key
-)`;
+)
+WHERE 1${materialFilter}`;
   const rows = await queryRows<Record<string, unknown>>(
     store,
     'getInventoryVariance',

@@ -75,12 +75,52 @@ const decimal: Check = (v) =>
 
 const bool: Check = (v) => (typeof v === 'boolean' ? null : `expected true or false, got ${describe(v)}`);
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-const timestamp: Check = (v) => {
-  const m = typeof v === 'string' ? TIMESTAMP.exec(v) : null;
-  if (!m || +m[2] < 1 || +m[2] > 12 || +m[3] < 1 || +m[3] > 31 || +m[4] > 23 || +m[5] > 59 || +m[6] > 59 || Number.isNaN(Date.parse(v as string))) {
-    return `expected an ISO-8601 timestamp with an offset, e.g. 2026-11-03T14:05:00.250Z; got ${describe(v)}`;
+// Timestamps are checked character by character (this runs twice per message): the shape
+// YYYY-MM-DDTHH:MM:SS[.fraction of 1–9 digits](Z|±HH:MM), a date that exists in the calendar, and a
+// year the store's DateTime64 keeps (1900–2299; ClickHouse would silently read year 0000 as another date).
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const TIMESTAMP_EXAMPLE = 'expected an ISO-8601 timestamp with an offset, e.g. 2026-11-03T14:05:00.250Z';
+
+/** The number in s[at, at + n) when those are all ASCII digits, else -1. */
+function digitsAt(s: string, at: number, n: number): number {
+  let value = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
   }
+  return value;
+}
+
+const timestamp: Check = (v) => {
+  if (typeof v !== 'string' || v.length < 20) return `${TIMESTAMP_EXAMPLE}; got ${describe(v)}`;
+  const year = digitsAt(v, 0, 4);
+  const month = digitsAt(v, 5, 2);
+  const day = digitsAt(v, 8, 2);
+  const hour = digitsAt(v, 11, 2);
+  const minute = digitsAt(v, 14, 2);
+  const second = digitsAt(v, 17, 2);
+  let i = 19;
+  if (v.charCodeAt(i) === 46 /* . */) {
+    const start = ++i;
+    while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
+    if (i === start || i - start > 9) return `${TIMESTAMP_EXAMPLE}; got ${describe(v)}`;
+  }
+  const zone = v.charCodeAt(i);
+  const offsetOk =
+    zone === 90 /* Z */
+      ? i + 1 === v.length
+      : (zone === 43 || zone === 45) /* + - */ && i + 6 === v.length && v.charCodeAt(i + 3) === 58 && digitsAt(v, i + 1, 2) >= 0 && digitsAt(v, i + 1, 2) <= 23 && digitsAt(v, i + 4, 2) >= 0 && digitsAt(v, i + 4, 2) <= 59;
+  if (
+    !offsetOk || year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 ||
+    v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 /* T */ || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58
+  ) {
+    return `${TIMESTAMP_EXAMPLE}; got ${describe(v)}`;
+  }
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  if (day > days) return `${describe(v)} is not a calendar date: ${v.slice(0, 7)} has ${days} days`;
+  if (year < 1900 || year > 2299) return `${describe(v)} is outside the years 1900–2299 that the store keeps`;
   return null;
 };
 

@@ -77,6 +77,17 @@ test('each kind of bad input gets a reason that names what was wrong', () => {
   // no offset: ambiguous, so refused
   assert.match(reason(JSON.stringify(posting({ reported_at: '2026-11-03T14:05:00' }))), /^field reported_at: expected an ISO-8601 timestamp with an offset/);
   assert.match(reason(JSON.stringify(posting({ occurred_at: '2026-13-03T14:05:00Z' }))), /^field occurred_at: expected an ISO-8601/);
+  assert.match(reason(JSON.stringify(posting({ occurred_at: '2026-11-03T14:05:00.1234567890Z' }))), /^field occurred_at: expected an ISO-8601/);
+  assert.match(reason(JSON.stringify(posting({ occurred_at: '2026-11-03T14:05:00+24:00' }))), /^field occurred_at: expected an ISO-8601/);
+  assert.match(reason(JSON.stringify(posting({ occurred_at: '2026-11-03t14:05:00Z' }))), /^field occurred_at: expected an ISO-8601/);
+  // a date the calendar does not have (the store would refuse it), and a year it cannot keep (the store would read another date)
+  assert.equal(reason(JSON.stringify(posting({ occurred_at: '2026-02-29T08:00:00Z' }))), 'field occurred_at: "2026-02-29T08:00:00Z" is not a calendar date: 2026-02 has 28 days');
+  assert.equal(reason(JSON.stringify(posting({ reported_at: '2026-04-31T08:00:00+02:00' }))), 'field reported_at: "2026-04-31T08:00:00+02:00" is not a calendar date: 2026-04 has 30 days');
+  assert.equal(reason(JSON.stringify(posting({ occurred_at: '0000-01-01T00:00:00Z' }))), 'field occurred_at: "0000-01-01T00:00:00Z" is outside the years 1900–2299 that the store keeps');
+  // leap days that exist, fractions of 1 to 9 digits, and offsets to ±23:59 are fine
+  for (const t of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.5Z', '2026-11-03T14:05:00.123456789-23:59', '2299-12-31T23:59:59.999+00:00']) {
+    assert.ok(decodeMessage('postings', JSON.stringify(posting({ occurred_at: t })), from).ok, t);
+  }
   assert.equal(reason(JSON.stringify(posting({ trace_id: 'xyz' }))), 'field trace_id: expected 32 hex digits (a W3C trace id), got "xyz"');
   assert.equal(reason(JSON.stringify(posting({ posting_period: '2026-13' }))), 'field posting_period: expected YYYY-MM, got "2026-13"');
   assert.equal(reason(JSON.stringify(posting({ event_id: 'e'.repeat(129) }))), 'field event_id: longer than 128 characters');

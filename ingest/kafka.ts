@@ -2,7 +2,7 @@
 // last message whose rows (and rejects) are durably stored, so a crash at any point re-delivers, never
 // loses; re-delivered rows collapse on event_id. Poison messages go to rejects and the DLQ topic and
 // the partition moves on.
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Admin } from 'kafkajs';
 import { TOPICS, type InventoryRow, type PostingRow } from '../lib/contract';
 import { decodeMessage } from './decode';
 import { decodeTraceRequest, sniffOtlpEncoding, type SpanRow } from './otlp';
@@ -15,8 +15,13 @@ export type KafkaSourceOptions = {
   /** Partitions for topics Plantline creates when they are missing. */
   partitions?: number;
   sessionTimeoutMs?: number;
+  /** Fetched messages that may wait to be decoded (default 20,000): the next fetch is on its way meanwhile. */
+  maxQueuedMessages?: number;
   log?: (msg: string) => void;
 };
+
+/** A fetched batch waiting to be decoded, with its entry in its partition's pending list. */
+type QueuedBatch = { topic: string; partition: number; messages: KafkaMessage[]; range: string; entry: { next: bigint; durable: boolean } };
 
 type PartitionState = {
   /** Batches handed to the pipeline, in offset order; `next` is the offset to commit once durable. */
@@ -45,6 +50,11 @@ export class KafkaSource implements DeadLetterSink {
   private status: KafkaSourceState['state'] = 'starting';
   private lastError: string | null = null;
   private messages = 0;
+  /** Fetched batches not yet decoded, in fetch order, and the loop that decodes them. */
+  private readonly queued: QueuedBatch[] = [];
+  private queuedMessages = 0;
+  private decoding: Promise<void> | null = null;
+  private readonly maxQueuedMessages: number;
   private readonly log: (msg: string) => void;
 
   constructor(
@@ -52,6 +62,7 @@ export class KafkaSource implements DeadLetterSink {
     private readonly opts: KafkaSourceOptions,
   ) {
     this.log = opts.log ?? ((m) => console.error(`[kafka] ${m}`));
+    this.maxQueuedMessages = opts.maxQueuedMessages ?? 20_000;
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
@@ -102,23 +113,59 @@ export class KafkaSource implements DeadLetterSink {
     return p;
   }
 
+  /**
+   * kafkajs fetches the next batches only once every handler of the current fetch has returned. The
+   * handler therefore only queues the batch and returns, and the batches are decoded here, in fetch
+   * order, while the broker prepares the next fetch: decoding and fetching overlap instead of taking
+   * turns. What waits here is bounded (`maxQueuedMessages`); offsets are still committed only once durable.
+   */
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
-    // Back-pressure: hold this partition while the writers are full (the store is slow or down);
-    // nothing of this batch is taken, and nothing is committed, until there is room.
-    while (this.pipeline.saturated) {
+    // Back-pressure: hold this partition while the writers are full (the store is slow or down) or
+    // enough is already waiting to be decoded; nothing of this batch is taken, and nothing is
+    // committed, until there is room.
+    while (this.pipeline.saturated || this.queuedMessages >= this.maxQueuedMessages) {
       if (!isRunning() || isStale()) return;
-      this.status = 'paused';
-      await new Promise((r) => setTimeout(r, 100));
+      if (this.pipeline.saturated) this.status = 'paused';
+      await new Promise((r) => setTimeout(r, this.pipeline.saturated ? 100 : 5));
       await heartbeat().catch(() => undefined);
     }
     if (this.status === 'paused') this.status = 'running';
     const { topic, partition } = batch;
+    const state = this.partition(topic, partition);
+    state.highWatermark = BigInt(batch.highWatermark);
+    const last = batch.lastOffset();
+    const entry = { next: BigInt(last) + 1n, durable: false };
+    state.pending.push(entry);
+    this.messages += batch.messages.length;
+    this.queued.push({ topic, partition, messages: batch.messages, range: `${topic}/${partition}/${batch.firstOffset()}-${last}`, entry });
+    this.queuedMessages += batch.messages.length;
+    this.decoding ??= this.decodeQueued();
+    // Fetching may go on: the offset is resolved for the fetcher, but committed only once durable.
+    resolveOffset(last);
+    await heartbeat().catch(() => undefined);
+  }
+
+  /** Decode the queued batches one at a time, yielding between them so fetch responses are read meanwhile. */
+  private async decodeQueued(): Promise<void> {
+    try {
+      while (this.queued.length) {
+        await new Promise((r) => setImmediate(r));
+        const job = this.queued.shift()!;
+        this.queuedMessages -= job.messages.length;
+        this.submit(job);
+      }
+    } finally {
+      this.decoding = null;
+    }
+  }
+
+  private submit({ topic, partition, messages, range, entry }: QueuedBatch): void {
     const postings: PostingRow[] = [];
     const inventory: InventoryRow[] = [];
     const spans: SpanRow[] = [];
     const rejects: Reject[] = [];
-    for (const m of batch.messages) {
+    for (const m of messages) {
       const position = `${topic}/${partition}/${m.offset}`;
       const raw = m.value ?? Buffer.alloc(0);
       if (topic === TOPICS.spans) {
@@ -135,15 +182,6 @@ export class KafkaSource implements DeadLetterSink {
       if (result.ok) (stream === 'postings' ? postings : inventory).push(result.row as never);
       else rejects.push({ stream, source: 'kafka', position, line: 0, reason: result.reason, raw });
     }
-    const first = batch.firstOffset();
-    const last = batch.lastOffset();
-    const range = `${topic}/${partition}/${first}-${last}`;
-    const state = this.partition(topic, partition);
-    state.highWatermark = BigInt(batch.highWatermark);
-    const entry = { next: BigInt(last) + 1n, durable: false };
-    state.pending.push(entry);
-    this.messages += batch.messages.length;
-
     const durable = Promise.all([
       this.pipeline.submitPostings(postings, range),
       this.pipeline.submitInventory(inventory, range),
@@ -161,9 +199,6 @@ export class KafkaSource implements DeadLetterSink {
         this.log(this.lastError);
       },
     );
-    // Fetching may go on: the offset is resolved for the fetcher, but committed only once durable.
-    resolveOffset(last);
-    await heartbeat().catch(() => undefined);
   }
 
   private durableWaiting(): boolean {
@@ -261,6 +296,8 @@ export class KafkaSource implements DeadLetterSink {
   async stop(): Promise<void> {
     if (this.commitTimer) clearInterval(this.commitTimer);
     await this.consumer?.stop();
+    // what was fetched is decoded and handed to the writers before they are flushed
+    while (this.decoding) await this.decoding;
     await this.pipeline.flush();
     // let the durable-callbacks run before the last commit
     await new Promise((r) => setImmediate(r));

@@ -11,6 +11,7 @@ import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { Session } from 'node:inspector/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafkaBroker } from '../test/support/kafka-broker';
 import { loadConfig } from '../lib/config';
@@ -21,8 +22,10 @@ import { ensureTopics, KafkaSource } from '../ingest/kafka';
 import { COLUMNS, IngestPipeline } from '../ingest/pipeline';
 import { createIngestHandler } from '../ingest/http';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '300000' }, write: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { n: { type: 'string', default: '300000' }, write: { type: 'boolean', default: false }, profile: { type: 'string' }, only: { type: 'string' } } });
 const N = Number(args.n);
+// --only ac: run some of the measures (while trying a change); the report needs all four
+const RUN = new Set((args.only ?? 'abcd').split(''));
 const BATCH = Number(process.env.PLANTLINE_BATCH_ROWS ?? 20_000);
 const WRITERS = Number(process.env.PLANTLINE_WRITE_CONNECTIONS ?? 1);
 const FLOWS = ['order_release', 'production_confirmation', 'material_issue', 'goods_receipt', 'scrap', 'inventory_transfer', 'quality_hold', 'shipment'];
@@ -56,6 +59,27 @@ function makePosting(i: number) {
 }
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+/** CPU time (ms) of a process from /proc: user + system, all threads. */
+function procCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Where a phase's CPU went: this process and the broker's JVM, per posting and in cores. */
+function cpuMeter(brokerPid: number) {
+  const p0 = process.cpuUsage();
+  const b0 = procCpuMs(brokerPid);
+  return (n: number, wallMs: number) => {
+    const p = process.cpuUsage(p0);
+    const processMs = (p.user + p.system) / 1000;
+    const brokerMs = procCpuMs(brokerPid) - b0;
+    const per = (ms: number) => ((ms * 1000) / n).toFixed(1);
+    const cores = (ms: number) => (ms / wallMs).toFixed(2);
+    return { processUs: Number(per(processMs)), brokerUs: Number(per(brokerMs)), text: `CPU a posting: process ${per(processMs)} µs (${cores(processMs)} cores), broker ${per(brokerMs)} µs (${cores(brokerMs)} cores)` };
+  };
+}
 let peakRss = 0;
 const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 
@@ -89,30 +113,35 @@ async function main() {
     await producer.disconnect();
 
     // (a) raw consume
-    {
+    if (RUN.has('a')) {
       const consumer = kafka.consumer({ groupId: 'bench-raw', maxBytesPerPartition: 1 << 20, maxBytes: 16 << 20, maxWaitTimeInMs: 250 });
       await consumer.connect();
       await consumer.subscribe({ topic: TOPICS.postings, fromBeginning: true });
       let seen = 0;
       let t0 = 0;
+      let meter: ReturnType<typeof cpuMeter> | null = null;
       const done = new Promise<number>((resolve) => {
         void consumer.run({
           partitionsConsumedConcurrently: 4,
           eachBatch: async ({ batch }) => {
-            if (!t0) t0 = performance.now();
+            if (!t0) {
+              t0 = performance.now();
+              meter = cpuMeter(broker.pid);
+            }
             seen += batch.messages.length;
             if (seen >= N) resolve(performance.now() - t0);
           },
         });
       });
       const ms = await done;
+      const cpu = meter!(N, ms);
       await consumer.disconnect();
       results.a = rate(N, ms);
-      console.log(`(a) raw kafkajs consume: ${results.a.toLocaleString('en-US')} postings/s`);
+      console.log(`(a) raw kafkajs consume: ${results.a.toLocaleString('en-US')} postings/s; ${cpu.text}`);
     }
 
     // (b) raw store insert, pre-serialized rows, 20,000-row batches
-    {
+    if (RUN.has('b')) {
       const store = await freshStore(dataDir, 'bench_raw');
       // the writer's own serialization: one JSON array per row, in the table's column order
       const lines = messages.map((m, i) => {
@@ -120,36 +149,53 @@ async function main() {
         return JSON.stringify(COLUMNS.postings.map((c) => row[c]));
       });
       const t0 = performance.now();
+      const meter = cpuMeter(broker.pid);
       for (let i = 0; i < N; i += 20_000) {
         const chunk = lines.slice(i, i + 20_000).join('\n') + '\n';
         await insertRows(store, 'postings', COLUMNS.postings, chunk, `bench-raw-${i}`);
       }
-      results.b = rate(N, performance.now() - t0);
-      console.log(`(b) raw store insert (embedded chDB, JSONCompactEachRow): ${results.b.toLocaleString('en-US')} rows/s`);
+      const ms = performance.now() - t0;
+      results.b = rate(N, ms);
+      console.log(`(b) raw store insert (embedded chDB, JSONCompactEachRow): ${results.b.toLocaleString('en-US')} rows/s; ${meter(N, ms).text}`);
       await store.close();
     }
 
     // (c) end to end: Kafka -> stored rows
-    {
+    if (RUN.has('c')) {
       const store = await freshStore(dataDir, 'bench_e2e');
       const extra = await Promise.all(Array.from({ length: WRITERS - 1 }, () => openStore(loadConfig({ PLANTLINE_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: 'bench_e2e' }), 'write')));
       const pipeline = new IngestPipeline([store, ...extra], { ingest: { batchRows: BATCH, flushIntervalMs: 1000, maxBufferedRows: 200_000 } });
-      const cpu0 = process.cpuUsage();
       const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: 'bench-e2e', clientId: 'bench-e2e', partitions: 4, log: () => undefined });
       const t0 = performance.now();
       await source.start();
       let firstMessageAt = 0;
+      let meter: ReturnType<typeof cpuMeter> | null = null;
+      // --profile FILE: a CPU profile of this process's main thread during (c), for Chrome DevTools
+      const profiler = args.profile ? new Session() : null;
+      if (profiler) {
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+      }
       for (;;) {
         const s = source.state();
-        if (!firstMessageAt && s.messages > 0) firstMessageAt = performance.now();
+        if (!firstMessageAt && s.messages > 0) {
+          firstMessageAt = performance.now();
+          meter = cpuMeter(broker.pid);
+          if (profiler) await profiler.post('Profiler.start');
+        }
         const committed = s.partitions.filter((p) => p.topic === TOPICS.postings).reduce((sum, p) => sum + Number(p.committed ?? 0), 0);
         if (committed >= N) break;
         await new Promise((r) => setTimeout(r, 20));
       }
       const ms = performance.now() - firstMessageAt;
+      if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        fs.writeFileSync(args.profile!, JSON.stringify(profile));
+        profiler.disconnect();
+      }
       const w = pipeline.stats().writers.find((x) => x.table === 'postings')!;
-      const cpu = process.cpuUsage(cpu0);
-      console.log(`    postings writer: ${w.insertedBatches} batches, busy inserting ${Math.round((w.totalInsertMs / ms) * 100)}% of the time; process CPU ${Math.round(((cpu.user + cpu.system) / 1000 / ms) * 100)}% of one core`);
+      console.log(`    postings writer: ${w.insertedBatches} batches, busy inserting ${Math.round((w.totalInsertMs / ms) * 100)}% of the time; ${meter!(N, ms).text}`);
       await source.stop();
       const stored = await distinct(store, 'bench-');
       if (stored !== N) throw new Error(`end to end stored ${stored} of ${N}`);
@@ -160,7 +206,7 @@ async function main() {
     }
 
     // (d) HTTP ingest
-    {
+    if (RUN.has('d')) {
       const store = await freshStore(dataDir, 'bench_http');
       const extra = await Promise.all(Array.from({ length: WRITERS - 1 }, () => openStore(loadConfig({ PLANTLINE_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: 'bench_http' }), 'write')));
       const pipeline = new IngestPipeline([store, ...extra], { ingest: { batchRows: 20_000, flushIntervalMs: 1000, maxBufferedRows: 200_000 } });
@@ -194,6 +240,7 @@ async function main() {
     await broker.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  if (RUN.size < 4) return;
   const ratio = results.c / Math.min(results.a, results.b);
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   const report = [

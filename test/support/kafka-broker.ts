@@ -34,6 +34,8 @@ export interface KafkaBroker {
   brokers: string;
   /** folder with the broker's logs (server.log, broker.out); deleted by stop() */
   logDir: string;
+  /** the broker JVM's process id (benchmarks read its CPU time) */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -544,5 +546,5 @@ async function startOnce(libs: string, opts: StartKafkaBrokerOptions): Promise<K
     clearTimeout(timer);
   }
 
-  return { brokers, logDir, stop };
+  return { brokers, logDir, pid: child.pid!, stop };
 }

@@ -2,7 +2,6 @@
 // fails, and splits a batch the store refuses as a whole. Nothing is dropped: a batch stays in memory,
 // identical, until it is inserted, and it is always retried with the same deduplication token.
 import { createHash } from 'node:crypto';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Store } from '../clickhouse/client';
 import { insertRows } from '../clickhouse/client';
 
@@ -30,7 +29,24 @@ export type WriterOptions = {
   log?: (msg: string) => void;
 };
 
-type Entry = { lines: string[]; position: string; done: () => void; failed: (e: Error) => void };
+/**
+ * Rows serialized for an insert: one JSON row per line (an array in the writer's column order, or an
+ * object), each line ending with '\n'. One text per submission rather than a string per row: a
+ * batch waits in memory until it is stored, and 20,000 small strings cost the garbage collector far
+ * more than one large one.
+ */
+export type Rows = { text: string; count: number };
+
+export function rowsFromLines(lines: string[]): Rows {
+  return { text: lines.length ? `${lines.join('\n')}\n` : '', count: lines.length };
+}
+
+/** A row's JSON never holds a raw newline (JSON.stringify escapes it), so lines split rows exactly. */
+function linesOf(chunks: string[]): string[] {
+  return chunks.flatMap((text) => text.split('\n').filter((line) => line !== ''));
+}
+
+type Entry = { text: string; count: number; position: string; done: () => void; failed: (e: Error) => void };
 
 export type WriterStats = {
   table: string;
@@ -73,16 +89,18 @@ export class TableWriter {
   }
 
   /**
-   * Queue serialized rows (one JSON array or object per line, no newline). Resolves once they are durably in
-   * the table. `position` names where the rows came from; the batch's deduplication token is derived
-   * from the positions it holds, so the same batch always carries the same token.
+   * Queue serialized rows (`Rows`, or one JSON array or object per line, without newlines). Resolves
+   * once they are durably in the table. `position` names where the rows came from; the batch's
+   * deduplication token is derived from the positions it holds, so the same batch always carries the
+   * same token.
    */
-  add(lines: string[], position: string): Promise<void> {
+  add(rows: Rows | string[], position: string): Promise<void> {
+    const { text, count } = Array.isArray(rows) ? rowsFromLines(rows) : rows;
     if (this.closed) return Promise.reject(new Error(`writer for ${this.table} is closed`));
-    if (lines.length === 0) return Promise.resolve();
+    if (count === 0) return Promise.resolve();
     return new Promise<void>((done, failed) => {
-      this.queue.push({ lines, position, done, failed });
-      this.queuedRows += lines.length;
+      this.queue.push({ text, count, position, done, failed });
+      this.queuedRows += count;
       this.schedule();
     });
   }
@@ -141,19 +159,19 @@ export class TableWriter {
   private async drain(insert: InsertFn): Promise<void> {
     const batch: Entry[] = [];
     let rows = 0;
-    while (this.queue.length && (rows === 0 || rows + this.queue[0].lines.length <= this.opts.batchRows)) {
+    while (this.queue.length && (rows === 0 || rows + this.queue[0].count <= this.opts.batchRows)) {
       const e = this.queue.shift()!;
       batch.push(e);
-      rows += e.lines.length;
+      rows += e.count;
     }
     this.queuedRows -= rows;
     this.inFlightRows += rows;
     const token = createHash('sha256')
       .update(this.table)
-      .update(batch.map((e) => `${e.position}#${e.lines.length}`).join('|'))
+      .update(batch.map((e) => `${e.position}#${e.count}`).join('|'))
       .digest('hex');
     try {
-      await this.insertWithRetry(insert, batch.flatMap((e) => e.lines), token);
+      await this.insertWithRetry(insert, batch.map((e) => e.text), rows, token);
       for (const e of batch) e.done();
     } catch (err) {
       for (const e of batch) e.failed(err as Error);
@@ -162,14 +180,15 @@ export class TableWriter {
     }
   }
 
-  private async insertWithRetry(insert: InsertFn, lines: string[], token: string): Promise<void> {
+  /** `chunks`: serialized rows (each ends with a newline), `rows` of them in all. */
+  private async insertWithRetry(insert: InsertFn, chunks: string[], rows: number, token: string): Promise<void> {
     let delay = this.opts.backoffMs ?? 100;
     const maxDelay = this.opts.maxBackoffMs ?? 5_000;
     for (;;) {
       const started = performance.now();
       try {
-        await insert(this.table, this.opts.columns ?? null, await toChunks(lines), token);
-        this.stats.insertedRows += lines.length;
+        await insert(this.table, this.opts.columns ?? null, chunks, token);
+        this.stats.insertedRows += rows;
         this.stats.insertedBatches += 1;
         this.stats.lastInsertMs = Math.round(performance.now() - started);
         this.stats.totalInsertMs += this.stats.lastInsertMs;
@@ -179,10 +198,10 @@ export class TableWriter {
         this.stats.failedAttempts += 1;
         this.stats.lastError = (err as Error).message?.slice(0, 500) ?? String(err);
         if (isDataError(err) && this.opts.onPoisonRow) {
-          await this.splitAndInsert(insert, lines, token, err as Error);
+          await this.splitAndInsert(insert, linesOf(chunks), token, err as Error);
           return;
         }
-        this.opts.log?.(`insert into ${this.table} failed (${lines.length} rows), retrying in ${delay} ms: ${this.stats.lastError}`);
+        this.opts.log?.(`insert into ${this.table} failed (${rows} rows), retrying in ${delay} ms: ${this.stats.lastError}`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, maxDelay);
       }
@@ -196,31 +215,13 @@ export class TableWriter {
       return;
     }
     const mid = Math.ceil(lines.length / 2);
-    await this.insertWithRetry(insert, lines.slice(0, mid), `${token}-a`);
-    await this.insertWithRetry(insert, lines.slice(mid), `${token}-b`);
+    for (const [half, suffix] of [[lines.slice(0, mid), 'a'], [lines.slice(mid), 'b']] as const) {
+      await this.insertWithRetry(insert, [rowsFromLines(half).text], half.length, `${token}-${suffix}`);
+    }
   }
 }
 
 function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return code !== undefined && DATA_ERROR_CODES.has(String(code));
-}
-
-/** Join lines into ~1 MiB chunks, yielding to the event loop between chunks so pages stay responsive. */
-async function toChunks(lines: string[]): Promise<string[]> {
-  const chunks: string[] = [];
-  let parts: string[] = [];
-  let size = 0;
-  for (let i = 0; i < lines.length; i++) {
-    parts.push(lines[i]);
-    size += lines[i].length + 1;
-    if (size >= 1 << 20) {
-      chunks.push(parts.join('\n') + '\n');
-      parts = [];
-      size = 0;
-      await yieldToLoop();
-    }
-  }
-  if (parts.length) chunks.push(parts.join('\n') + '\n');
-  return chunks;
 }

@@ -141,3 +141,16 @@ test('a JSON array body is judged element by element', () => {
   ]);
   assert.equal((items[1].result as { reason: string }).reason, 'element 2: expected a JSON object, got number');
 });
+
+test('a UTF-8 byte order mark before a message is ignored; bytes that are not UTF-8 are refused', () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const r = decodeMessage('postings', Buffer.concat([bom, Buffer.from(JSON.stringify(posting({ material: 'Kühlmittel' })))]), from);
+  assert.ok(r.ok);
+  assert.equal(r.row.material, 'Kühlmittel');
+  // a lone continuation byte inside a string, and an overlong encoding of "/"
+  for (const bad of [Buffer.from('{"event_id":"e\x80"}', 'latin1'), Buffer.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x7d])]) {
+    const x = decodeMessage('postings', bad, from);
+    assert.ok(!x.ok);
+    assert.equal(x.reason, 'not valid UTF-8');
+  }
+});

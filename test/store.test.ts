@@ -177,10 +177,12 @@ test('a row the store refuses as data is split out and handed over; the rest is 
       poison.push(`${l} :: ${reason.slice(0, 40)}`);
     },
   });
-  const good = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `s${i}`, line: i, reason: 'r', raw_base64: '', raw_bytes: 0 });
+  // a reason over two lines: rows are split on the newlines between them, never on one inside a value
+  const good = (i: number) => JSON.stringify({ received_at: '2026-11-03 10:00:00.000', stream: 'postings', source: 'http', source_position: `s${i}`, line: i, reason: 'first line\nsecond line', raw_base64: '', raw_bytes: 0 });
   const bad = JSON.stringify({ received_at: 'not a time', stream: 'postings', source: 'http', source_position: 'bad', line: 1, reason: 'r', raw_base64: '', raw_bytes: 0 });
-  await writer.add([good(1), good(2), bad, good(3)], 'x');
+  await Promise.all([writer.add([good(1), good(2), bad], 'x'), writer.add([good(3)], 'y')]);
   assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 3);
+  assert.equal(await scalar(store, "SELECT countIf(reason = 'first line\nsecond line') FROM rejects"), 3);
   assert.equal(poison.length, 1);
   assert.match(poison[0], /"source_position":"bad"/);
   await store.close();

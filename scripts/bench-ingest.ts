@@ -263,6 +263,7 @@ async function main() {
     `| (d) HTTP ingest, NDJSON | ${results.d.toLocaleString('en-US')} | |`,
     '',
     `With every core of the machine busy, (c) at that CPU a posting could reach at most ${results.cBound.toLocaleString('en-US')} postings/s, c / min(a, b) = ${(results.cBound / Math.min(results.a, results.b)).toFixed(2)}.`,
+    '',
     `c / min(a, b) = **${ratio.toFixed(2)}** (target ≥ 0.7); end to end ${results.c >= 50_000 ? 'meets' : 'misses'} the 50,000 postings/s target. Peak RSS of the process: **${Math.round(peakRss / 2 ** 20)} MiB** (broker excluded: it is its own JVM).`,
     `<!-- /bench:ingest -->`,
   ].join('\n');

@@ -7,8 +7,8 @@
 // when their effects in that unit do not sum to zero). Sums are exact
 // (Decimal).
 import { z } from 'zod';
-import { param, queryRows, sql, type Store } from '../clickhouse/client';
-import { chTime, keyConditions, type Filters, type Scope } from './filters';
+import { param, queryRows, raw, sql, type Store } from '../clickhouse/client';
+import { chTime, keyConditions, nextCursor, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, inventoryKeyParts, inventoryTransactionsSql } from './inventory';
 import { planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
 
@@ -20,6 +20,8 @@ export const varianceParams = z.object({
     .optional(),
   material: z.string().max(128).optional(),
   only: z.enum(['all', 'unexplained']).default('all'),
+  /** `key`: plant, storage location, material, lot; `attention`: flagged keys first, then the largest values */
+  sort: z.enum(['key', 'attention']).default('key'),
 });
 export type VarianceParams = z.infer<typeof varianceParams>;
 
@@ -40,7 +42,26 @@ export type VarianceRow = {
   flags: string[];
 };
 
-export async function getInventoryVariance(store: Store, f: Filters, scope: Scope, p: VarianceParams, opts: { rollups?: boolean } = {}): Promise<{ items: VarianceRow[]; next_cursor: null; as_of: string }> {
+/** Over every key selected (all pages): how many, how many flagged, their value, and the value of their unexplained residuals. */
+export type VarianceTotals = { keys: number; flagged: number; value: number; unexplained_value: number };
+
+// the columns of a variance row, in the order the page's tuples carry them
+const ROW_COLUMNS = ['plant', 'storage_location', 'material', 'lot', 'uom', 'mes_qty', 'erp_qty', 'variance', 'value', 'explained_pending', 'explained_failed', 'explained_duplicate', 'residual', 'flags'] as const;
+const SORT_PREFIX = { key: '', attention: 'empty(flags), -abs(ifNull(value, 0)), ' } as const;
+/** The CSV export holds every key (month-end reconciliation), up to this many. */
+export const EXPORT_MAX_KEYS = 1_000_000;
+
+/**
+ * One page of keys (`f.limit` from `f.offset`, in `p.sort` order) and the totals over every key selected.
+ * `everyKey`: the whole list from the start (the CSV export), up to EXPORT_MAX_KEYS.
+ */
+export async function getInventoryVariance(
+  store: Store,
+  f: Filters,
+  scope: Scope,
+  p: Partial<VarianceParams>,
+  opts: { rollups?: boolean; everyKey?: boolean } = {},
+): Promise<{ items: VarianceRow[]; next_cursor: string | null; as_of: string; totals: VarianceTotals }> {
   const cutoffDate = p.as_of ?? f.at;
   const cutoff = param('cutoff', "DateTime64(3, 'UTC')", chTime(cutoffDate));
   // the variance is per plant and inventory key: the flow filter does not apply
@@ -80,7 +101,11 @@ FROM (
   GROUP BY i_key
 )
 WHERE 1${materialFilter}`;
-  const rows = await queryRows<Record<string, unknown>>(
+  const offset = opts.everyKey ? 0 : f.offset;
+  const limit = opts.everyKey ? EXPORT_MAX_KEYS : f.limit;
+  // the page is the keys' first offset + limit tuples in sort order (groupArraySorted keeps only those),
+  // taken in the same pass as the totals over every key; the key parts make the order total
+  const [result] = await queryRows<{ keys: string; flagged: string; total_value: string | number; unexplained_value: string | number; page: unknown[][] }>(
     store,
     'getInventoryVariance',
     sql`
@@ -123,8 +148,9 @@ joined AS (
   LEFT JOIN conversions AS mc ON mc.material = s.material AND mc.from_uom = s.mes_uom AND mc.to_uom = if(s.has_erp, s.erp_uom, s.mes_uom)
   LEFT JOIN conversions AS ec ON ec.material = s.material AND ec.from_uom = e.uom AND ec.to_uom = if(s.has_erp, s.erp_uom, s.mes_uom)
   SETTINGS join_use_nulls = 1
-)
-SELECT plant, storage_location, material, lot, uom,
+),
+keyed AS (
+SELECT plant, storage_location, material, lot, uom, erp_unit_cost,
        if(has_mes AND mes_factor IS NOT NULL, toDecimal128(mes_raw * mes_factor, 6), NULL) AS mes_qty,
        if(has_erp, toDecimal128(erp_qty, 6), NULL) AS erp_qty,
        toDecimal128(ifNull(pending, 0) * ifNull(posting_factor, 0), 6) AS explained_pending,
@@ -140,25 +166,40 @@ SELECT plant, storage_location, material, lot, uom,
          if(posting_uom IS NOT NULL AND posting_uom != '' AND posting_factor IS NULL, 'no_conversion_postings', ''),
          if(residual IS NOT NULL AND residual != 0, 'unexplained', '')]) AS flags
 FROM joined
-ORDER BY plant, storage_location, material, lot`,
+)
+SELECT count() AS keys, countIf(notEmpty(flags)) AS flagged, sum(value) AS total_value,
+       sumIf(residual * erp_unit_cost, has(flags, 'unexplained')) AS unexplained_value,
+       arraySlice(groupArraySorted(${param('take', 'UInt32', offset + limit)})((${raw(SORT_PREFIX[p.sort ?? 'key'])}${raw(ROW_COLUMNS.join(', '))})),
+                  ${param('offset', 'UInt32', offset)} + 1) AS page
+FROM keyed
+${p.only === 'unexplained' ? sql`WHERE notEmpty(flags)` : sql``}`,
   );
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  let items: VarianceRow[] = rows.map((r) => ({
-    plant: String(r.plant),
-    storage_location: String(r.storage_location),
-    material: String(r.material),
-    lot: String(r.lot),
-    uom: String(r.uom),
-    mes_qty: num(r.mes_qty),
-    erp_qty: num(r.erp_qty),
-    variance: num(r.variance),
-    value: num(r.value),
-    explained_pending: Number(r.explained_pending),
-    explained_failed: Number(r.explained_failed),
-    explained_duplicate: Number(r.explained_duplicate),
-    residual: num(r.residual),
-    flags: r.flags as string[],
-  }));
-  if (p.only === 'unexplained') items = items.filter((i) => i.flags.length > 0);
-  return { items, next_cursor: null, as_of: cutoffDate.toISOString() };
+  const skip = p.sort === 'attention' ? 2 : 0;
+  const items: VarianceRow[] = result.page.map((t) => {
+    const r = Object.fromEntries(ROW_COLUMNS.map((c, i) => [c, t[skip + i]])) as Record<(typeof ROW_COLUMNS)[number], unknown>;
+    return {
+      plant: String(r.plant),
+      storage_location: String(r.storage_location),
+      material: String(r.material),
+      lot: String(r.lot),
+      uom: String(r.uom),
+      mes_qty: num(r.mes_qty),
+      erp_qty: num(r.erp_qty),
+      variance: num(r.variance),
+      value: num(r.value),
+      explained_pending: Number(r.explained_pending),
+      explained_failed: Number(r.explained_failed),
+      explained_duplicate: Number(r.explained_duplicate),
+      residual: num(r.residual),
+      flags: r.flags as string[],
+    };
+  });
+  const keys = Number(result.keys);
+  return {
+    items,
+    next_cursor: opts.everyKey || offset + items.length >= keys ? null : nextCursor(offset, limit, items.length),
+    as_of: cutoffDate.toISOString(),
+    totals: { keys, flagged: Number(result.flagged), value: Number(result.total_value), unexplained_value: Number(result.unexplained_value) },
+  };
 }

@@ -92,6 +92,28 @@ async function fill(store: Store) {
   });
 }
 
+// inventory snapshots: every inventory key the postings use (8 plants × 20,000 lots = 40,000 keys) has an MES
+// and an ERP balance at 23:00 on each of the last 7 days; every 10th key's MES balance is 1–7 EA above the ERP's
+const SNAPSHOT_KEYS = 40_000;
+const SNAPSHOT_DAYS = 7;
+
+async function fillSnapshots(store: Store) {
+  const end = `toDateTime64('${END.toISOString().replace('T', ' ').replace('Z', '')}', 3, 'UTC')`;
+  await store.client.command({
+    query: `INSERT INTO inventory_snapshots (snapshot_id, plant, system, storage_location, material, lot, quantity, uom, unit_cost, as_of, source, source_position)
+            SELECT concat('snap-', system, '-', toString(k), '-', toString(d)), concat('P0', toString(intDiv(k, 8) % 8 + 1)), system, '0001',
+                   concat('M-', toString(k % 5000)), concat('L', toString(k % 20000)),
+                   toDecimal64(200 + (k * 13 + d * 7) % 800 + if(system = 'MES' AND k % 10 = 0, k % 7 + 1, 0), 6), 'EA',
+                   if(system = 'ERP', toDecimal64(12.5, 6), NULL),
+                   ${end} - toIntervalDay(${SNAPSHOT_DAYS} - d) + toIntervalHour(23), 'bench', ''
+            FROM (SELECT number AS k FROM numbers(${SNAPSHOT_KEYS}))
+            ARRAY JOIN range(${SNAPSHOT_DAYS}) AS d
+            ARRAY JOIN ['MES', 'ERP'] AS system
+            SETTINGS insert_deduplicate = 0`,
+    clickhouse_settings: { wait_end_of_query: 1 },
+  });
+}
+
 type Endpoint = { name: string; path: string; handler: (r: Request) => Promise<Response>; kind: 'kpi' | 'list' | 'transaction' };
 
 async function endpoints(): Promise<Endpoint[]> {
@@ -154,6 +176,12 @@ async function main() {
   console.log(`filling ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans (${DAYS} days, 8 plants)…`);
   await fill(store);
   console.log(`filled in ${Math.round((performance.now() - t0) / 1000)} s`);
+  }
+  // stores generated before the benchmark had snapshots get them here
+  const snapshots = Number((await (await store.client.query({ query: 'SELECT count() AS n FROM inventory_snapshots', format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n ?? 0);
+  if (snapshots === 0) {
+    await fillSnapshots(store);
+    console.log(`added ${(SNAPSHOT_KEYS * SNAPSHOT_DAYS * 2).toLocaleString('en-US')} inventory snapshots`);
   }
   const t1 = performance.now();
   // the fill is over and nothing else writes: no need to wait for counters to settle

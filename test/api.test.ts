@@ -98,6 +98,7 @@ test('bad parameters get 400 with the reason, never 500', async () => {
     [exceptions.GET, '/api/v1/exceptions', '&limit=100000', /^limit: /],
     [breaches.GET, '/api/v1/sla/breaches', '&state=sideways', /^state: Invalid option/],
     [variance.GET, '/api/v1/inventory/variance', '&as_of=soon', /^as_of: expected an ISO-8601 time/],
+    [variance.GET, '/api/v1/inventory/variance', '&sort=biggest', /^sort: /],
     [search.GET, '/api/v1/search', '', /^q: /],
     [latency.GET, '/api/v1/latency', '&format=xml', /^format: expected json or csv/],
     [latency.GET, '/api/v1/latency', "&plant=P01'%20OR%20'1'='1", /^plant\.0: expected a plant code/],
@@ -130,6 +131,14 @@ test('a CSV export holds exactly the rows of the JSON answer', async () => {
     ['M-200', '0', ''],
     ['M-300', '-2', 'unexplained'],
   ]);
+  // JSON a page at a time with the totals over every key; the export keeps every key whatever the page size
+  const page = await call(variance.GET, '/api/v1/inventory/variance', '&limit=2&sort=attention');
+  assert.deepEqual(page.body.items.map((i: { material: string }) => i.material), ['M-300', 'M-400']);
+  assert.deepEqual(page.body.totals, { keys: 5, flagged: 3, value: 1, unexplained_value: -14 });
+  const next = await call(variance.GET, '/api/v1/inventory/variance', `&limit=2&sort=attention&cursor=${page.body.next_cursor}`);
+  assert.deepEqual(next.body.items.map((i: { material: string }) => i.material), ['M-500', 'M-100']);
+  const everyKey = parse((await call(variance.GET, '/api/v1/inventory/variance', '&format=csv&limit=2&sort=attention')).text, { columns: true }) as Record<string, string>[];
+  assert.deepEqual(everyKey.map((r) => r.material), ['M-300', 'M-400', 'M-500', 'M-100', 'M-200']);
 });
 
 test('the transaction list and the SLA summary answer, and export, the rows their pages show', async () => {

@@ -201,6 +201,10 @@ test('every page shows the seeded day', async () => {
   await open('/inventory');
   assert.match(await page.getByTestId('variance-M-300').innerText(), /−?-?2[\s\S]*unexplained residual/);
   assert.match(await page.getByTestId('variance-M-200').innerText(), /fully explained/);
+  // the totals over every key, and the flagged keys first
+  assert.match(await text('variance-keys'), /^keys\s*5$/i);
+  assert.match(await text('variance-flagged'), /^flagged keys\s*3\b/i);
+  assert.deepEqual((await page.locator('[data-testid^=variance-M-]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')))), ['variance-M-300', 'variance-M-400', 'variance-M-500', 'variance-M-100', 'variance-M-200']);
   await shot('inventory');
 
   await open('/transactions?status=pending');

@@ -36,7 +36,8 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
     flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 })).items,
     latency: (await getLatency(store, f, scope)).items,
     sla: (await getSlaSummary(store, f, scope)).items,
-    variance: (await getInventoryVariance(store, f, scope, { only: 'all' })).items,
+    variance: (await getInventoryVariance(store, list, scope, { only: 'all' })).items,
+    varianceTotals: (await getInventoryVariance(store, list, scope, { only: 'all' })).totals,
   };
   const fromRaw = {
     exceptions: (await getExceptions(store, list, scope, { status: 'all' }, { rollups: false })).items,
@@ -47,7 +48,8 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
     flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false })).items,
     latency: (await getLatency(store, f, scope, { rollups: false })).items,
     sla: (await getSlaSummary(store, f, scope, { rollups: false })).items,
-    variance: (await getInventoryVariance(store, f, scope, { only: 'all' }, { rollups: false })).items,
+    variance: (await getInventoryVariance(store, list, scope, { only: 'all' }, { rollups: false })).items,
+    varianceTotals: (await getInventoryVariance(store, list, scope, { only: 'all' }, { rollups: false })).totals,
   };
   assert.deepEqual(fromRollups, fromRaw);
   return fromRollups;

@@ -183,7 +183,11 @@ test('search by order, material, document and correlation id', async () => {
 });
 
 test('inventory variance at the cut-off: pending, failed and duplicate postings explain it; the rest is flagged', async () => {
-  const { items } = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'all' });
+  const { items, totals, next_cursor } = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'all' });
+  // over every key: 3 flagged; value 10 + 5 − 14 (the keys without both balances have none); the
+  // unexplained residual −2 EA of M-300 at its ERP unit cost 7 (−14 ÷ −2)
+  assert.deepEqual(totals, { keys: 5, flagged: 3, value: 1, unexplained_value: -14 });
+  assert.equal(next_cursor, null);
   assert.deepEqual(items, [
     { plant: 'P01', storage_location: '0001', material: 'M-100', lot: 'L1', uom: 'EA', mes_qty: 120, erp_qty: 116, variance: 4, value: 10, explained_pending: 7, explained_failed: -3, explained_duplicate: 0, residual: 0, flags: [] },
     { plant: 'P01', storage_location: '0001', material: 'M-400', lot: '', uom: 'KG', mes_qty: null, erp_qty: 4, variance: null, value: null, explained_pending: 0, explained_failed: 0, explained_duplicate: 0, residual: null, flags: ['no_conversion'] },
@@ -191,6 +195,27 @@ test('inventory variance at the cut-off: pending, failed and duplicate postings 
     { plant: 'P02', storage_location: '0002', material: 'M-200', lot: '', uom: 'KG', mes_qty: 50.75, erp_qty: 49.5, variance: 1.25, value: 5, explained_pending: 0, explained_failed: -0.25, explained_duplicate: 1.5, residual: 0, flags: [] },
     { plant: 'P02', storage_location: '0002', material: 'M-300', lot: 'LX', uom: 'EA', mes_qty: 10, erp_qty: 12, variance: -2, value: -14, explained_pending: 0, explained_failed: 0, explained_duplicate: 0, residual: -2, flags: ['unexplained'] },
   ]);
+});
+
+test('inventory variance a page at a time: flagged keys first, then the largest values; the totals cover every key', async () => {
+  // flagged: M-300 (|value| 14), then M-400 and M-500 (no value) in key order; then M-100 (10), M-200 (5)
+  const pages: string[][] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const page = await getInventoryVariance(store, filters(`limit=2${cursor ? `&cursor=${cursor}` : ''}`), ALL_PLANTS, { only: 'all', sort: 'attention' });
+    assert.deepEqual(page.totals, { keys: 5, flagged: 3, value: 1, unexplained_value: -14 });
+    pages.push(page.items.map((i) => i.material));
+    cursor = page.next_cursor;
+  }
+  assert.deepEqual(pages, [['M-300', 'M-400'], ['M-500', 'M-100'], ['M-200']]);
+  // only the flagged keys: the totals are theirs
+  const flagged = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'unexplained' });
+  assert.deepEqual(flagged.items.map((i) => i.material), ['M-400', 'M-500', 'M-300']);
+  assert.deepEqual(flagged.totals, { keys: 3, flagged: 3, value: -14, unexplained_value: -14 });
+  // the export's whole list, whatever the page size
+  const every = await getInventoryVariance(store, filters('limit=1'), ALL_PLANTS, { only: 'all' }, { everyKey: true });
+  assert.equal(every.items.length, 5);
+  assert.equal(every.next_cursor, null);
 });
 
 test('bad filters are refused with the reason, naming the parameter', () => {

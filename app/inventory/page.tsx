@@ -5,12 +5,12 @@ import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import { problemsOf } from '@/queries/filters';
 import { getInventoryVariance, varianceParams } from '@/queries/getInventoryVariance';
-import { resolveView, type PageSearchParams } from '@/components/view';
+import { pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
 import { DataTable, num } from '@/components/DataTable';
 import { ParamDateTime, ParamSelect, ParamText } from '@/components/ParamControls';
-import { fmtMoney, fmtQty, fmtSigned, fmtUtc } from '@/components/format';
+import { fmtInt, fmtMoney, fmtQty, fmtSigned, fmtUtc } from '@/components/format';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Inventory' };
@@ -32,15 +32,11 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   if (!own.success) return <FilterProblems problems={problemsOf(own.error)} />;
   const p = own.data;
   const f = view.filters;
-  const { items, as_of } = await getInventoryVariance(await getReadStore(), f, access.scope, p);
-  const value = items.reduce((n, r) => n + (r.value ?? 0), 0);
-  const flagged = items.filter((r) => r.flags.length > 0).length;
-  const unexplainedValue = items.filter((r) => r.flags.includes('unexplained')).reduce((n, r) => n + (r.residual ?? 0) * ((r.value ?? 0) / (r.variance || 1)), 0);
-  // the page shows what needs attention first: flagged keys, then the largest values; the export has every key
-  const SHOWN = 300;
-  const ranked = [...items].sort((a, b) => Number(b.flags.length > 0) - Number(a.flags.length > 0) || Math.abs(b.value ?? 0) - Math.abs(a.value ?? 0));
-  const shown = ranked.slice(0, SHOWN);
-  const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}) };
+  // what needs attention first: flagged keys, then the largest values, a page at a time; the totals
+  // are over every key, and the export has every key
+  const { items, as_of, totals, next_cursor } = await getInventoryVariance(await getReadStore(), f, access.scope, { ...p, sort: 'attention' });
+  const pages = pageLinks(view, next_cursor);
+  const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}), sort: 'attention' };
   // the postings behind an explained part: the material's transactions up to the cut-off, as they stood then
   const cutoff = new Date(as_of);
   const explainedLink = (r: (typeof items)[number], status: string) =>
@@ -67,12 +63,12 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
       </div>
 
       <section className="kpis" aria-label="Totals" style={{ marginBottom: '1.25rem' }}>
-        <div className="card kpi"><div className="kpi-label">Keys</div><div className="kpi-value">{items.length}</div></div>
-        <div className={`card kpi ${value !== 0 ? 'tone-warn' : 'tone-good'}`}><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(value)}</div></div>
-        <div className={`card kpi ${flagged ? 'tone-bad' : 'tone-good'}`}><div className="kpi-label">Flagged keys</div><div className="kpi-value">{flagged}</div><div className="kpi-detail">unexplained value {fmtMoney(unexplainedValue)}</div></div>
+        <div className="card kpi" data-testid="variance-keys"><div className="kpi-label">Keys</div><div className="kpi-value">{fmtInt(totals.keys)}</div></div>
+        <div className={`card kpi ${totals.value !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value"><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(totals.value)}</div></div>
+        <div className={`card kpi ${totals.flagged ? 'tone-bad' : 'tone-good'}`} data-testid="variance-flagged"><div className="kpi-label">Flagged keys</div><div className="kpi-value">{fmtInt(totals.flagged)}</div><div className="kpi-detail">unexplained value {fmtMoney(totals.unexplained_value)}</div></div>
       </section>
 
-      <Card title="Variance per key" sub={`${items.length} key${items.length === 1 ? '' : 's'}${items.length > SHOWN ? ` · flagged and largest ${SHOWN} shown, every key in the CSV` : ''}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table">
+      <Card title="Variance per key" sub={`${fmtInt(totals.keys)} key${totals.keys === 1 ? '' : 's'} · flagged first, then the largest values${next_cursor || f.offset ? ' · every key in the CSV' : ''}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table">
         <div className="toolbar">
           <ParamDateTime name="as_of" label="Cut-off" placeholder="default: as of" />
           <ParamText name="material" label="Material" placeholder="any" />
@@ -93,7 +89,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
             num('Residual'),
             'Flags',
           ]}
-          rows={shown}
+          rows={items}
           empty={<Empty title="No inventory snapshots at this cut-off">Plantline compares the latest MES and ERP snapshots taken at or before the cut-off.</Empty>}
           row={(r) => {
             const bad = r.flags.length > 0;
@@ -128,6 +124,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
             );
           }}
         />
+        <Pager offset={f.offset} shown={items.length} total={totals.keys} prev={pages.prev} next={pages.next} />
       </Card>
     </>
   );

@@ -307,8 +307,8 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
         assert.deepEqual(await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }), await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false }));
         assert.deepEqual(await getLatency(store, f, scope), await getLatency(store, f, scope, { rollups: false }));
         // the variance at `at` as cut-off: settled hours' inventory effects from the KPI rollup, the rest raw
-        const variance = await getInventoryVariance(store, f, scope, { only: 'all' });
-        assert.deepEqual(variance, await getInventoryVariance(store, f, scope, { only: 'all' }, { rollups: false }));
+        const variance = await getInventoryVariance(store, f, scope, { only: 'all' }, { everyKey: true });
+        assert.deepEqual(variance, await getInventoryVariance(store, f, scope, { only: 'all' }, { rollups: false, everyKey: true }));
         assert.ok(variance.items.some((r) => r.explained_pending !== 0 || r.explained_failed !== 0 || r.explained_duplicate !== 0));
         // every exception of the range, and the aging buckets
         const list = { ...f, limit: 10_000, offset: 0 };

@@ -153,7 +153,13 @@ export class KafkaSource implements DeadLetterSink {
         await new Promise((r) => setImmediate(r));
         const job = this.queued.shift()!;
         this.queuedMessages -= job.messages.length;
-        this.submit(job);
+        try {
+          this.submit(job);
+        } catch (e) {
+          // never expected (decoding answers every message with a verdict): the batch stays uncommitted, so it is re-delivered after a restart
+          this.lastError = `batch ${job.range} not decoded: ${(e as Error).message}`;
+          this.log(this.lastError);
+        }
       }
     } finally {
       this.decoding = null;

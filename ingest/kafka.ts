@@ -36,6 +36,8 @@ export type KafkaSourceState = {
   partitions: { topic: string; partition: number; committed: string | null; highWatermark: string; lag: number }[];
   lastError: string | null;
   messages: number;
+  /** Fetched messages waiting to be decoded. */
+  queued: number;
 };
 
 const INBOUND = [TOPICS.postings, TOPICS.inventory, TOPICS.spans];
@@ -146,11 +148,16 @@ export class KafkaSource implements DeadLetterSink {
     await heartbeat().catch(() => undefined);
   }
 
-  /** Decode the queued batches one at a time, yielding between them so fetch responses are read meanwhile. */
+  /**
+   * Decode the queued batches one at a time, yielding between them so fetch responses are read
+   * meanwhile, and none while the writers are full: they then hold at most their bound plus one batch.
+   */
   private async decodeQueued(): Promise<void> {
     try {
       while (this.queued.length) {
         await new Promise((r) => setImmediate(r));
+        // while the writers are full, what was fetched waits here as it came (bounded by maxQueuedMessages)
+        while (this.pipeline.saturated) await new Promise((r) => setTimeout(r, 25));
         const job = this.queued.shift()!;
         this.queuedMessages -= job.messages.length;
         try {
@@ -295,6 +302,7 @@ export class KafkaSource implements DeadLetterSink {
       partitions,
       lastError: this.lastError,
       messages: this.messages,
+      queued: this.queuedMessages,
     };
   }
 

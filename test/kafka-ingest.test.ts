@@ -48,8 +48,8 @@ async function sendPostings(values: (string | Buffer | null)[], key = 'TX') {
 }
 
 /** Start a source on its own consumer group, consume until every partition is committed to its end. */
-async function consumeAll(store: Store, group: string, pipeline = new IngestPipeline(store, { ingest: { batchRows: 5000, flushIntervalMs: 50, maxBufferedRows: 50_000 } })) {
-  const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: group, clientId: group, partitions: 3, log: () => undefined });
+async function consumeAll(store: Store, group: string, pipeline = new IngestPipeline(store, { ingest: { batchRows: 5000, flushIntervalMs: 50, maxBufferedRows: 50_000 } }), maxQueuedMessages?: number) {
+  const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: group, clientId: group, partitions: 3, maxQueuedMessages, log: () => undefined });
   await source.start();
   return { source, pipeline };
 }
@@ -197,9 +197,13 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
     { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 6000 } },
     () => undefined,
   );
-  const { source } = await consumeAll(store, 'g-outage', pipeline);
+  const { source } = await consumeAll(store, 'g-outage', pipeline, 5000);
   let peakBuffered = 0;
-  const sampler = setInterval(() => (peakBuffered = Math.max(peakBuffered, pipeline.bufferedRows)), 5);
+  let peakQueued = 0;
+  const sampler = setInterval(() => {
+    peakBuffered = Math.max(peakBuffered, pipeline.bufferedRows);
+    peakQueued = Math.max(peakQueued, source.state().queued);
+  }, 5);
   await waitFor('the writers to fill up and consumption to pause', () => pipeline.saturated && failedInserts >= 3);
   await new Promise((r) => setTimeout(r, 1500));
   // paused: nothing stored, nothing committed past the store, memory held to the bound plus the
@@ -214,7 +218,10 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
   clearInterval(sampler);
   await source.stop();
   assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'ko-%'`), N);
-  // the bound, plus at most one ~1 MiB fetch (≈3,100 of these postings) per partition consumed at once
-  assert.ok(peakBuffered <= 6000 + 3 * 4000, `peak buffered rows ${peakBuffered}`);
+  // the writers: their bound plus the one fetched batch (≈3,100 of these postings in ~1 MiB) decoded last;
+  // waiting to be decoded: the queue's bound plus at most one fetch per partition consumed at once
+  assert.ok(peakBuffered <= 6000 + 4000, `peak buffered rows ${peakBuffered}`);
+  assert.ok(peakQueued <= 5000 + 3 * 4000, `peak queued messages ${peakQueued}`);
+  assert.equal(source.state().queued, 0);
   await store.close();
 });

@@ -157,7 +157,7 @@ export class KafkaSource implements DeadLetterSink {
       while (this.queued.length) {
         await new Promise((r) => setImmediate(r));
         // while the writers are full, what was fetched waits here as it came (bounded by maxQueuedMessages)
-        while (this.pipeline.saturated) await new Promise((r) => setTimeout(r, 25));
+        await this.pipeline.waitForCapacity();
         const job = this.queued.shift()!;
         this.queuedMessages -= job.messages.length;
         try {

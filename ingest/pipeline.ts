@@ -77,6 +77,8 @@ export class IngestPipeline {
   private readonly accepted: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
   private readonly rejected: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
   private deadLetters: DeadLetterSink | null = null;
+  /** Callers of waitForCapacity, woken when a writer's batch settles and the bound is no longer reached. */
+  private capacityWaiters: (() => void)[] = [];
 
   /** `store`: one store (or insert function), or several connections so that batches insert side by side. */
   constructor(
@@ -84,7 +86,7 @@ export class IngestPipeline {
     private readonly config: { ingest: Pick<Config['ingest'], 'batchRows' | 'flushIntervalMs' | 'maxBufferedRows'> },
     private readonly log: (msg: string) => void = (m) => console.error(`[ingest] ${m}`),
   ) {
-    const opts = { batchRows: config.ingest.batchRows, flushIntervalMs: config.ingest.flushIntervalMs, log };
+    const opts = { batchRows: config.ingest.batchRows, flushIntervalMs: config.ingest.flushIntervalMs, log, onSettled: () => this.releaseCapacityWaiters() };
     const onPoisonRow = (stream: Stream) => async (line: string, reason: string) => {
       // A row that passed validation but that the store still refuses: keep it, with the reason.
       await this.reject([{ stream, source: 'store', position: `store-refused:${createHash('sha1').update(line).digest('hex')}`, line: 0, reason, raw: Buffer.from(line) }]);
@@ -154,8 +156,15 @@ export class IngestPipeline {
   }
 
   /** Back-pressure: resolves once the writers hold fewer rows than the configured bound. */
-  async waitForCapacity(signal?: AbortSignal): Promise<void> {
-    while (this.saturated && !signal?.aborted) await new Promise((r) => setTimeout(r, 25));
+  async waitForCapacity(): Promise<void> {
+    while (this.saturated) await new Promise<void>((r) => this.capacityWaiters.push(r));
+  }
+
+  private releaseCapacityWaiters() {
+    if (this.saturated || this.capacityWaiters.length === 0) return;
+    const waiters = this.capacityWaiters;
+    this.capacityWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   stats(): PipelineStats {

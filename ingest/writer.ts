@@ -26,6 +26,8 @@ export type WriterOptions = {
   maxBackoffMs?: number;
   /** Rows that the store refuses as data (not as an outage) are handed here after the batch is split down to them. */
   onPoisonRow?: (line: string, reason: string) => Promise<void>;
+  /** Called whenever a batch has left the writer (stored, or given up): its rows no longer count as buffered. */
+  onSettled?: () => void;
   log?: (msg: string) => void;
 };
 
@@ -177,6 +179,7 @@ export class TableWriter {
       for (const e of batch) e.failed(err as Error);
     } finally {
       this.inFlightRows -= rows;
+      this.opts.onSettled?.();
     }
   }
 

@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { insertRows, param, queryRows, raw, sql, statementText, withSettings } from '../clickhouse/client';
 import { loadMigrations, migrate, renderOptions, renderStatements, migrationsTableDdl } from '../clickhouse/migrate';
 import { TableWriter } from '../ingest/writer';
+import { IngestPipeline } from '../ingest/pipeline';
+import { postingToRow } from '../lib/contract';
+import { posting } from './support/fixtures';
 import { openTestStore, scalar } from './support/store';
 
 test('migrations apply once and a second run changes nothing', async () => {
@@ -214,4 +217,28 @@ test('with two connections, a second batch inserts while the first is still in f
   await Promise.all([first, second]);
   assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 4);
   await store.close();
+});
+
+test('back-pressure: a caller waiting for capacity is woken as soon as a stored batch brings the writers under their bound', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const pipeline = new IngestPipeline(
+    async () => {
+      await held;
+    },
+    { ingest: { batchRows: 4, flushIntervalMs: 5, maxBufferedRows: 4 } },
+    () => undefined,
+  );
+  const row = (i: number) => postingToRow(posting({ event_id: `cap-${i}` }) as never, { source: 'http', position: `cap/${i}` });
+  const stored = pipeline.submitPostings([row(1), row(2), row(3), row(4)], 'cap');
+  assert.equal(pipeline.saturated, true);
+  let woken = false;
+  const waiting = pipeline.waitForCapacity().then(() => (woken = true));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(woken, false, 'still full while the insert is held');
+  release();
+  await stored;
+  await waiting;
+  assert.equal(woken, true);
+  assert.equal(pipeline.saturated, false);
 });

@@ -19,11 +19,11 @@ const RANK = raw(`multiIf(status = 'posted', 3, status = 'failed', 2, 1)`);
  * `policy` from policySql), else the contract's default for the flow in column `flowColumn`.
  */
 export function thresholdSql(flowColumn = 't.tx_flow'): Raw {
-  const defaults = Object.entries(DEFAULT_SLA_MINUTES)
-    .map(([flow, minutes]) => `${flowColumn} = '${flow}', ${minutes}`)
-    .join(', ');
-  // the defaults are constants of the contract (lib/sla.ts) and the column a name, not values from a request
-  return raw(`if(policy.policy_minutes > 0, policy.policy_minutes, multiIf(${flowColumn} = '', 60, ${defaults}, 60))`);
+  const flows = Object.keys(DEFAULT_SLA_MINUTES).map((flow) => `'${flow}'`).join(', ');
+  const minutes = Object.values(DEFAULT_SLA_MINUTES).map((m) => `toUInt32(${m})`).join(', ');
+  // the defaults are constants of the contract (lib/sla.ts) and the column a name, not values from a
+  // request; one transform() rather than a multiIf of every flow: a smaller query tree to plan
+  return raw(`if(policy.policy_minutes > 0, policy.policy_minutes, transform(${flowColumn}, [${flows}], [${minutes}], toUInt32(60)))`);
 }
 
 /** The plant overrides in force at `at`: (plant, flow, policy_minutes). */

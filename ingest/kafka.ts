@@ -56,6 +56,7 @@ export class KafkaSource implements DeadLetterSink {
   private readonly queued: QueuedBatch[] = [];
   private queuedMessages = 0;
   private decoding: Promise<void> | null = null;
+  private stopping = false;
   private readonly maxQueuedMessages: number;
   private readonly log: (msg: string) => void;
 
@@ -122,12 +123,12 @@ export class KafkaSource implements DeadLetterSink {
    * turns. What waits here is bounded (`maxQueuedMessages`); offsets are still committed only once durable.
    */
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0) return;
+    if (batch.messages.length === 0 || this.stopping) return;
     // Back-pressure: hold this partition while the writers are full (the store is slow or down) or
     // enough is already waiting to be decoded; nothing of this batch is taken, and nothing is
     // committed, until there is room.
     while (this.pipeline.saturated || this.queuedMessages >= this.maxQueuedMessages) {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale() || this.stopping) return;
       if (this.pipeline.saturated) this.status = 'paused';
       await new Promise((r) => setTimeout(r, this.pipeline.saturated ? 100 : 5));
       await heartbeat().catch(() => undefined);
@@ -163,8 +164,10 @@ export class KafkaSource implements DeadLetterSink {
         try {
           this.submit(job);
         } catch (e) {
-          // never expected (decoding answers every message with a verdict): the batch stays uncommitted, so it is re-delivered after a restart
-          this.lastError = `batch ${job.range} not decoded: ${(e as Error).message}`;
+          // never expected (decoding answers every message with a verdict): nothing of this partition is
+          // committed past the batch from now on, so it is re-delivered after a restart; health says so
+          this.status = 'error';
+          this.lastError = `batch ${job.range} not decoded: ${(e as Error).message}; this partition commits nothing more until a restart`;
           this.log(this.lastError);
         }
       }
@@ -306,10 +309,19 @@ export class KafkaSource implements DeadLetterSink {
     };
   }
 
-  /** Stop fetching, store what was fetched, commit it, disconnect. */
+  /**
+   * Stop fetching, store what was fetched, commit it, leave the group. The commits happen while the
+   * consumer still runs: kafkajs refuses commits once `consumer.stop()` has returned.
+   */
   async stop(): Promise<void> {
     if (this.commitTimer) clearInterval(this.commitTimer);
-    await this.consumer?.stop();
+    // no more fetches, and a batch handed over from now on is left for the next consumer (nothing of it is committed)
+    this.stopping = true;
+    try {
+      this.consumer?.pause(INBOUND.map((topic) => ({ topic })));
+    } catch {
+      // the consumer is between runs (restarting after a crash, or never ran): nothing is being fetched
+    }
     // what was fetched is decoded and handed to the writers before they are flushed
     while (this.decoding) await this.decoding;
     await this.pipeline.flush();
@@ -318,6 +330,7 @@ export class KafkaSource implements DeadLetterSink {
     await this.commitDurable();
     // what became durable during a commit in flight, or a commit that failed: once more before leaving
     if (this.durableWaiting()) await this.commitDurable();
+    await this.consumer?.stop();
     await this.consumer?.disconnect();
     this.pipeline.setDeadLetterSink(null);
     await this.producer?.disconnect();

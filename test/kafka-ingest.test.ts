@@ -225,3 +225,41 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
   assert.equal(source.state().queued, 0);
   await store.close();
 });
+
+test('stop() stores what was fetched and commits it to the group before leaving it', async () => {
+  const { store } = await openTestStore();
+  const N = 3000;
+  // three keys: the messages spread over the topic's partitions
+  for (const k of ['s-a', 's-b', 's-c']) {
+    await sendPostings(Array.from({ length: N / 3 }, (_, i) => JSON.stringify(posting({ event_id: `kst-${k}-${i}`, correlation_id: `TX-KST-${k}-${i}` }))), k);
+  }
+  // a slow store: when stop() is called, fetched messages still wait in the queue and the writers
+  const pipeline = new IngestPipeline(
+    async (table, columns, chunks, token) => {
+      await new Promise((r) => setTimeout(r, 300));
+      await insertRows(store, table, columns, chunks, token);
+    },
+    { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 100_000 } },
+    () => undefined,
+  );
+  const { source } = await consumeAll(store, 'g-stop', pipeline);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map((await admin.fetchTopicOffsets(TOPICS.postings)).map((p) => [p.partition, Number(p.high)]));
+    await waitFor('everything to be fetched', () => source.state().messages >= [...ends.values()].reduce((a, b) => a + b, 0));
+    await source.stop();
+    // every fetched message is stored, and the group's own committed offsets (read back from the broker) are at the ends
+    assert.ok(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE startsWith(event_id, 'kst-')`) === N);
+    const [committed] = await admin.fetchOffsets({ groupId: 'g-stop', topics: [TOPICS.postings] });
+    const withMessages = [...ends].filter(([, end]) => end > 0).sort((a, b) => a[0] - b[0]);
+    assert.ok(withMessages.length >= 2);
+    assert.deepEqual(
+      committed.partitions.filter((p) => ends.get(p.partition)! > 0).map((p) => [p.partition, Number(p.offset)]).sort((a, b) => a[0] - b[0]),
+      withMessages,
+    );
+  } finally {
+    await admin.disconnect();
+    await store.close();
+  }
+});

@@ -120,9 +120,15 @@ const timestamp: Check = (v) => {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
   if (day > days) return `${describe(v)} is not a calendar date: ${v.slice(0, 7)} has ${days} days`;
-  if (year < 1900 || year > 2299) return `${describe(v)} is outside the years 1900–2299 that the store keeps`;
+  // the bound is on the UTC instant: an offset can carry the edge years' local times across it
+  const edge = (year === 1900 || year === 2299) && zone !== 90 && !inStoreRange(Date.parse(v));
+  if (year < 1900 || year > 2299 || edge) return `${describe(v)} is outside the years 1900–2299 (UTC) that the store keeps`;
   return null;
 };
+
+const STORE_FIRST_MS = Date.UTC(1900, 0, 1);
+const STORE_END_MS = Date.UTC(2300, 0, 1);
+const inStoreRange = (ms: number) => ms >= STORE_FIRST_MS && ms < STORE_END_MS;
 
 const regex =
   (re: RegExp, expected: string): Check =>

@@ -35,6 +35,8 @@ const instant = z
   })
   .transform((s) => new Date(s));
 
+const MAX_OFFSET = 10_000_000;
+
 export const filtersSchema = z.object({
   plant: list('plant', z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected a plant code (letters, digits, _ . -, at most 32)')),
   flow: list('flow', z.enum(FLOWS)),
@@ -47,7 +49,8 @@ export const filtersSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected a cursor returned by a previous page')
     .transform((c, ctx) => {
       const offset = Number(Buffer.from(c, 'base64url').toString('utf8').replace(/^o:/, ''));
-      if (!Number.isInteger(offset) || offset < 0) {
+      // a cursor is an offset a previous page returned; beyond ten million rows nobody pages
+      if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
         ctx.addIssue({ code: 'custom', message: 'expected a cursor returned by a previous page' });
         return z.NEVER;
       }

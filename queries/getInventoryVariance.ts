@@ -8,7 +8,7 @@
 // (Decimal).
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Store } from '../clickhouse/client';
-import { chTime, keyConditions, nextCursor, type Filters, type Scope } from './filters';
+import { BadRequest, chTime, keyConditions, nextCursor, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, inventoryKeyParts, inventoryTransactionsSql } from './inventory';
 import { planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
 
@@ -196,6 +196,9 @@ ${p.only === 'unexplained' ? sql`WHERE notEmpty(flags)` : sql``}`,
     };
   });
   const keys = Number(result.keys);
+  if (opts.everyKey && keys > EXPORT_MAX_KEYS) {
+    throw new BadRequest([`the export holds at most ${EXPORT_MAX_KEYS.toLocaleString('en-US')} keys and these filters select ${keys.toLocaleString('en-US')}: filter by plant or material`]);
+  }
   return {
     items,
     next_cursor: opts.everyKey || offset + items.length >= keys ? null : nextCursor(offset, limit, items.length),

@@ -99,6 +99,8 @@ test('bad parameters get 400 with the reason, never 500', async () => {
     [breaches.GET, '/api/v1/sla/breaches', '&state=sideways', /^state: Invalid option/],
     [variance.GET, '/api/v1/inventory/variance', '&as_of=soon', /^as_of: expected an ISO-8601 time/],
     [variance.GET, '/api/v1/inventory/variance', '&sort=biggest', /^sort: /],
+    // a cursor no page returned (an offset of about 10^20)
+    [variance.GET, '/api/v1/inventory/variance', `&cursor=${Buffer.from('o:99999999999999999999').toString('base64url')}`, /^cursor: expected a cursor returned by a previous page/],
     [search.GET, '/api/v1/search', '', /^q: /],
     [latency.GET, '/api/v1/latency', '&format=xml', /^format: expected json or csv/],
     [latency.GET, '/api/v1/latency', "&plant=P01'%20OR%20'1'='1", /^plant\.0: expected a plant code/],

@@ -83,9 +83,12 @@ test('each kind of bad input gets a reason that names what was wrong', () => {
   // a date the calendar does not have (the store would refuse it), and a year it cannot keep (the store would read another date)
   assert.equal(reason(JSON.stringify(posting({ occurred_at: '2026-02-29T08:00:00Z' }))), 'field occurred_at: "2026-02-29T08:00:00Z" is not a calendar date: 2026-02 has 28 days');
   assert.equal(reason(JSON.stringify(posting({ reported_at: '2026-04-31T08:00:00+02:00' }))), 'field reported_at: "2026-04-31T08:00:00+02:00" is not a calendar date: 2026-04 has 30 days');
-  assert.equal(reason(JSON.stringify(posting({ occurred_at: '0000-01-01T00:00:00Z' }))), 'field occurred_at: "0000-01-01T00:00:00Z" is outside the years 1900–2299 that the store keeps');
+  assert.equal(reason(JSON.stringify(posting({ occurred_at: '0000-01-01T00:00:00Z' }))), 'field occurred_at: "0000-01-01T00:00:00Z" is outside the years 1900–2299 (UTC) that the store keeps');
+  // the bound is on the UTC instant: 00:30 at +01:00 on the first day is still 1899 in UTC, 23:30 at −01:00 on the last is 2300
+  assert.equal(reason(JSON.stringify(posting({ occurred_at: '1900-01-01T00:30:00+01:00' }))), 'field occurred_at: "1900-01-01T00:30:00+01:00" is outside the years 1900–2299 (UTC) that the store keeps');
+  assert.equal(reason(JSON.stringify(posting({ occurred_at: '2299-12-31T23:30:00-01:00' }))), 'field occurred_at: "2299-12-31T23:30:00-01:00" is outside the years 1900–2299 (UTC) that the store keeps');
   // leap days that exist, fractions of 1 to 9 digits, and offsets to ±23:59 are fine
-  for (const t of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.5Z', '2026-11-03T14:05:00.123456789-23:59', '2299-12-31T23:59:59.999+00:00']) {
+  for (const t of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.5Z', '2026-11-03T14:05:00.123456789-23:59', '2299-12-31T23:59:59.999+00:00', '1900-01-01T00:30:00-01:00', '2299-12-31T23:30:00+01:00']) {
     assert.ok(decodeMessage('postings', JSON.stringify(posting({ occurred_at: t })), from).ok, t);
   }
   assert.equal(reason(JSON.stringify(posting({ trace_id: 'xyz' }))), 'field trace_id: expected 32 hex digits (a W3C trace id), got "xyz"');

@@ -131,7 +131,13 @@ export class KafkaSource implements DeadLetterSink {
       if (!isRunning() || isStale() || this.stopping) return;
       if (this.pipeline.saturated) this.status = 'paused';
       await new Promise((r) => setTimeout(r, this.pipeline.saturated ? 100 : 5));
-      await heartbeat().catch(() => undefined);
+      try {
+        await heartbeat();
+      } catch {
+        // the group is rebalancing (or this member was removed): give the batch back untaken, so that
+        // kafkajs can rejoin now rather than once the store has room; it is fetched again afterwards
+        return;
+      }
     }
     if (this.status === 'paused') this.status = 'running';
     const { topic, partition } = batch;

@@ -263,3 +263,59 @@ test('stop() stores what was fetched and commits it to the group before leaving 
     await store.close();
   }
 });
+
+test('a second consumer joining the group mid-stream: the partitions are shared out, nothing is lost, every offset ends committed', async () => {
+  const { store } = await openTestStore();
+  const N = 6000;
+  // thirty keys: every partition of the topic has messages
+  const keys = Array.from({ length: 30 }, (_, k) => `r-${k}`);
+  for (const k of keys) {
+    await sendPostings(Array.from({ length: N / keys.length }, (_, i) => JSON.stringify(posting({ event_id: `krb-${k}-${i}`, correlation_id: `TX-KRB-${k}-${i}` }))), k);
+  }
+  // the first member's store holds its inserts until the second member has consumed something: the
+  // first sits in back-pressure with batches fetched, queued and in its writers when the group rebalances
+  // (kafkajs lets a rebalance wait up to 60 s for a member; the store gives up holding after 30 s, and the test then fails)
+  let second: Awaited<ReturnType<typeof consumeAll>> | null = null;
+  let heldTooLong = false;
+  const secondConsumed = async () => {
+    const deadline = Date.now() + 30_000;
+    while (!(second && second.source.state().messages > 0)) {
+      if (Date.now() > deadline) {
+        heldTooLong = true;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const pipeline = (gate: boolean) =>
+    new IngestPipeline(
+      async (table, columns, chunks, token) => {
+        if (gate) await secondConsumed();
+        await insertRows(store, table, columns, chunks, token);
+      },
+      { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 1000 } },
+      () => undefined,
+    );
+  const first = await consumeAll(store, 'g-rebalance', pipeline(true), 500);
+  await waitFor('the first member to be held by its store', () => first.pipeline.saturated);
+  second = await consumeAll(store, 'g-rebalance', pipeline(false), 500);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map((await admin.fetchTopicOffsets(TOPICS.postings)).map((p) => [p.partition, Number(p.high)]));
+    const groupAtEnds = async () => {
+      const [committed] = await admin.fetchOffsets({ groupId: 'g-rebalance', topics: [TOPICS.postings] });
+      return committed.partitions.every((p) => ends.get(p.partition) === 0 || Number(p.offset) === ends.get(p.partition));
+    };
+    await waitFor('the group to commit every partition to its end', groupAtEnds, 120_000);
+    await Promise.all([first.source.stop(), second.source.stop()]);
+    assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE startsWith(event_id, 'krb-')`), N);
+    assert.equal(heldTooLong, false, 'the group rebalanced while the first member was held by its store');
+    const consumed = [first.source.state().messages, second.source.state().messages];
+    assert.ok(consumed[0] > 0 && consumed[1] > 0, `messages consumed by each member: ${consumed.join(', ')}`);
+    assert.ok(await groupAtEnds(), 'the group committed every partition to its end');
+  } finally {
+    await admin.disconnect();
+    await store.close();
+  }
+});

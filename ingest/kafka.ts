@@ -20,12 +20,15 @@ export type KafkaSourceOptions = {
   log?: (msg: string) => void;
 };
 
+/** A fetched batch in its partition's pending list: `next` is the offset to commit once it is durable. */
+type PendingBatch = { next: bigint; durable: boolean };
+
 /** A fetched batch waiting to be decoded, with its entry in its partition's pending list. */
-type QueuedBatch = { topic: string; partition: number; messages: KafkaMessage[]; range: string; entry: { next: bigint; durable: boolean } };
+type QueuedBatch = { topic: string; partition: number; messages: KafkaMessage[]; range: string; entry: PendingBatch };
 
 type PartitionState = {
-  /** Batches handed to the pipeline, in offset order; `next` is the offset to commit once durable. */
-  pending: { next: bigint; durable: boolean }[];
+  /** Batches handed to the pipeline, in offset order. */
+  pending: PendingBatch[];
   committed: bigint | null;
   highWatermark: bigint;
 };
@@ -144,7 +147,7 @@ export class KafkaSource implements DeadLetterSink {
     const state = this.partition(topic, partition);
     state.highWatermark = BigInt(batch.highWatermark);
     const last = batch.lastOffset();
-    const entry = { next: BigInt(last) + 1n, durable: false };
+    const entry: PendingBatch = { next: BigInt(last) + 1n, durable: false };
     state.pending.push(entry);
     this.messages += batch.messages.length;
     this.queued.push({ topic, partition, messages: batch.messages, range: `${topic}/${partition}/${batch.firstOffset()}-${last}`, entry });

@@ -107,10 +107,12 @@ const timestamp: Check = (v) => {
     if (i === start || i - start > 9) return `${TIMESTAMP_EXAMPLE}; got ${describe(v)}`;
   }
   const zone = v.charCodeAt(i);
+  const offsetHours = digitsAt(v, i + 1, 2);
+  const offsetMinutes = digitsAt(v, i + 4, 2);
   const offsetOk =
     zone === 90 /* Z */
       ? i + 1 === v.length
-      : (zone === 43 || zone === 45) /* + - */ && i + 6 === v.length && v.charCodeAt(i + 3) === 58 && digitsAt(v, i + 1, 2) >= 0 && digitsAt(v, i + 1, 2) <= 23 && digitsAt(v, i + 4, 2) >= 0 && digitsAt(v, i + 4, 2) <= 59;
+      : (zone === 43 || zone === 45) /* + - */ && i + 6 === v.length && v.charCodeAt(i + 3) === 58 && offsetHours >= 0 && offsetHours <= 23 && offsetMinutes >= 0 && offsetMinutes <= 59;
   if (
     !offsetOk || year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 ||
     v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 /* T */ || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58

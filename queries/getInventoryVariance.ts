@@ -47,7 +47,8 @@ export type VarianceTotals = { keys: number; flagged: number; value: number; une
 
 // the columns of a variance row, in the order the page's tuples carry them
 const ROW_COLUMNS = ['plant', 'storage_location', 'material', 'lot', 'uom', 'mes_qty', 'erp_qty', 'variance', 'value', 'explained_pending', 'explained_failed', 'explained_duplicate', 'residual', 'flags'] as const;
-const SORT_PREFIX = { key: '', attention: 'empty(flags), -abs(ifNull(value, 0)), ' } as const;
+// what each order sorts the row tuples by before the row's own columns (the key parts make it total)
+const SORT_PREFIX: Record<VarianceParams['sort'], string[]> = { key: [], attention: ['empty(flags)', '-abs(ifNull(value, 0))'] };
 /** The CSV export holds every key (month-end reconciliation), up to this many. */
 export const EXPORT_MAX_KEYS = 1_000_000;
 
@@ -101,6 +102,7 @@ FROM (
   GROUP BY i_key
 )
 WHERE 1${materialFilter}`;
+  const prefix = SORT_PREFIX[p.sort ?? 'key'];
   const offset = opts.everyKey ? 0 : f.offset;
   const limit = opts.everyKey ? EXPORT_MAX_KEYS : f.limit;
   // the page is the keys' first offset + limit tuples in sort order (groupArraySorted keeps only those),
@@ -169,15 +171,14 @@ FROM joined
 )
 SELECT count() AS keys, countIf(notEmpty(flags)) AS flagged, sum(value) AS total_value,
        sumIf(residual * erp_unit_cost, has(flags, 'unexplained')) AS unexplained_value,
-       arraySlice(groupArraySorted(${param('take', 'UInt32', offset + limit)})((${raw(SORT_PREFIX[p.sort ?? 'key'])}${raw(ROW_COLUMNS.join(', '))})),
+       arraySlice(groupArraySorted(${param('take', 'UInt32', offset + limit)})((${raw([...prefix, ...ROW_COLUMNS].join(', '))})),
                   ${param('offset', 'UInt32', offset)} + 1) AS page
 FROM keyed
 ${p.only === 'unexplained' ? sql`WHERE notEmpty(flags)` : sql``}`,
   );
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  const skip = p.sort === 'attention' ? 2 : 0;
   const items: VarianceRow[] = result.page.map((t) => {
-    const r = Object.fromEntries(ROW_COLUMNS.map((c, i) => [c, t[skip + i]])) as Record<(typeof ROW_COLUMNS)[number], unknown>;
+    const r = Object.fromEntries(ROW_COLUMNS.map((c, i) => [c, t[prefix.length + i]])) as Record<(typeof ROW_COLUMNS)[number], unknown>;
     return {
       plant: String(r.plant),
       storage_location: String(r.storage_location),

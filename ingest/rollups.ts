@@ -5,7 +5,7 @@
 // costs speed, never correctness. Several builders (ingest processes) may run: a build is valid for
 // the counter it read, whoever wrote it.
 import { execute, queryRows, sql, type Store } from '../clickhouse/client';
-import { buildExceptionsRollupSql, buildRollupSql, staleRollupKeys } from '../queries/kpiRollup';
+import { buildExceptionsRollupSql, buildRollupSql, buildSlaRollupSql, staleRollupKeys } from '../queries/kpiRollup';
 
 const HOUR_MS = 3600_000;
 /** How long an hour's change counter must be still before it is built (see migration 009). */
@@ -34,12 +34,13 @@ export async function buildStaleRollups(store: Store, budgetMs = Infinity, settl
       if (Date.now() - started > budgetMs) return { built, stale: stale.length - done };
       const from = new Date(`${day}T00:00:00Z`);
       const to = new Date(from.getTime() + 24 * HOUR_MS);
-      // exception rows first, the kpi_hourly row (with the hour's inventory effects) that makes them
-      // count last (migrations 012, 013); stamped with the store's clock, so the newest build is the
+      // exception and SLA rows first, the kpi_hourly row (with the hour's inventory effects) that makes
+      // them count last (migrations 012–014); stamped with the store's clock, so the newest build is the
       // newest whichever process built it
       const [{ now }] = await queryRows<{ now: string }>(store, 'buildRollups.now', sql`SELECT now64(3, 'UTC') AS now`);
       const builtAt = now;
       await execute(store, 'buildExceptionsRollups', buildExceptionsRollupSql(keys, from, to, builtAt));
+      await execute(store, 'buildSlaRollups', buildSlaRollupSql(keys, from, to, builtAt));
       await execute(store, 'buildRollups', buildRollupSql(keys, from, to, builtAt));
       built += keys.length;
       done += keys.length;

@@ -3,10 +3,14 @@
 // row; the latest row in force at the view's instant applies, so a past view keeps its past rules.
 import { randomUUID } from 'node:crypto';
 import { insertRows, queryRows, sql, type Store } from '../clickhouse/client';
+import { MAX_SLA_MINUTES, MIN_SLA_MINUTES } from './sla';
 
 const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
 
 export async function setSlaPolicy(store: Store, p: { plant: string; flow: string; threshold_minutes: number }, by: string): Promise<void> {
+  if (!Number.isInteger(p.threshold_minutes) || p.threshold_minutes < MIN_SLA_MINUTES || p.threshold_minutes > MAX_SLA_MINUTES) {
+    throw new RangeError(`threshold_minutes: expected a whole number of minutes from ${MIN_SLA_MINUTES} to ${MAX_SLA_MINUTES}, got ${p.threshold_minutes}`);
+  }
   await insertRows(store, 'sla_policies', null, JSON.stringify({ ...p, changed_by: by, changed_at: now() }) + '\n', `sla-${randomUUID()}`);
 }
 

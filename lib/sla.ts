@@ -13,6 +13,16 @@ export const DEFAULT_SLA_MINUTES: Record<Flow, number> = {
   shipment: 60,
 };
 
+/**
+ * The smallest threshold in force anywhere: a plant's override is whole minutes (sla_policies is UInt32)
+ * and 0 means the flow's default (queries/transactions.ts thresholdSql), so no threshold is below one
+ * minute. The SLA rollup (migration 014) leaves out transactions posted within it: they can never be a
+ * breach, whatever threshold is in force at a request's `at`.
+ */
+export const MIN_SLA_MINUTES = 1;
+/** The largest: a week. */
+export const MAX_SLA_MINUTES = 10_080;
+
 /** Exception aging buckets, in the contract's order, with their upper bounds in seconds. */
 export const AGING_BUCKETS = [
   { bucket: '<1h', below: 3600 },

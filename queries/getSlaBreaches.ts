@@ -1,10 +1,13 @@
 // SLA breaches (CONTRACT §4 /api/v1/sla/breaches): closed breaches (posted later than the threshold)
 // and open ones (not posted, older than the threshold), with the threshold in force for the plant.
 // latency_seconds: for a closed breach the posting latency; for an open one, the time since occurred_at.
+// From the SLA rollup where it may answer and raw rows elsewhere (slaRowsSql); the state is decided as
+// the rows are read, with the threshold in force at `at` (slaStateSql), either way.
 import { z } from 'zod';
-import { param, queryRows, sql, type Store } from '../clickhouse/client';
+import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
-import { transactionsSql } from './transactions';
+import { newestBuildSql, planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
+import { policySql, slaStateSql, thresholdSql, transactionsSql } from './transactions';
 
 export const slaParams = z.object({ state: z.enum(['open', 'closed']).optional() });
 export type SlaParams = z.infer<typeof slaParams>;
@@ -20,7 +23,42 @@ export type SlaBreach = {
   state: 'open' | 'closed';
 };
 
-export async function getSlaBreaches(store: Store, f: Filters, scope: Scope, p: SlaParams): Promise<{ items: SlaBreach[]; next_cursor: string | null }> {
+/** The columns of an SLA row, whichever path it comes from. */
+const SLA_COLUMNS = raw('correlation_id, flow, plant, order_no, occurred_at, threshold_minutes, sla_state, latency_ms');
+
+/**
+ * Every transaction of these filters with its SLA state at `at`: from the SLA rollup (migration 014) for
+ * the whole hours it may answer for at `at` (queries/kpiRollup.ts decides which), and from raw rows
+ * through queries/transactions.ts for the rest. The rollup holds no transaction posted within a minute,
+ * which is 'met' under any threshold: the breaches are the same rows either way.
+ */
+export async function slaRowsSql(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Sql> {
+  const plan = await planKpi(store, f, scope, opts);
+  const restriction = rawRestriction(f, plan);
+  const rawRows = (extra?: Sql) => sql`SELECT ${SLA_COLUMNS} FROM (${transactionsSql(f, scope, extra)})`;
+  if (restriction === 'all' || !plan.hours) return rawRows();
+  const rollupRows = sql`
+SELECT ${SLA_COLUMNS}
+FROM
+(
+  SELECT s.correlation_id AS correlation_id, s.flow AS flow, s.plant AS plant, s.order_no AS order_no, s.occurred_at AS occurred_at,
+         toUInt32(${thresholdSql('s.flow')}) AS threshold_minutes,
+         ${slaStateSql({ status: 's.status', occurredAt: 's.occurred_at', latencyMs: 's.latency_ms', threshold: 'threshold_minutes' }, f.at)} AS sla_state,
+         s.latency_ms AS latency_ms
+  FROM (
+    SELECT * FROM sla_hourly
+    WHERE ${trustedHoursSql('sla_hourly', f, scope, { ...plan, hours: plan.hours })}
+      AND ${newestBuildSql(plan.hours, f, scope)}
+  ) AS s
+  LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = s.plant AND policy.flow = s.flow
+)`;
+  if (restriction === 'none') return rollupRows;
+  return sql`${rollupRows}
+UNION ALL
+${rawRows(restriction)}`;
+}
+
+export async function getSlaBreaches(store: Store, f: Filters, scope: Scope, p: SlaParams, opts: { rollups?: boolean } = {}): Promise<{ items: SlaBreach[]; next_cursor: string | null }> {
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   const states = p.state === 'open' ? ['open_breach'] : p.state === 'closed' ? ['closed_breach'] : ['open_breach', 'closed_breach'];
   const rows = await queryRows<{ correlation_id: string; flow: string; plant: string; order_no: string; occurred_at: string; threshold_minutes: string; latency_ms: string; sla_state: string }>(
@@ -29,7 +67,7 @@ export async function getSlaBreaches(store: Store, f: Filters, scope: Scope, p: 
     sql`
 SELECT correlation_id, flow, plant, order_no, occurred_at, threshold_minutes, sla_state,
        if(sla_state = 'closed_breach', latency_ms, dateDiff('millisecond', occurred_at, ${at})) AS latency_ms
-FROM (${transactionsSql(f, scope)})
+FROM (${await slaRowsSql(store, f, scope, opts)})
 WHERE sla_state IN ${param('sla_states', 'Array(String)', states)}
 ORDER BY occurred_at ASC, correlation_id ASC
 LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,

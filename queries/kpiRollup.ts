@@ -14,6 +14,7 @@ import { TupleParam } from '@clickhouse/client';
 import { param, queryRows, raw, sql, withSettings, type Sql, type Store } from '../clickhouse/client';
 import { chTime, joinSql, keyConditions, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, INVENTORY_KEY, inventoryTransactionsSql } from './inventory';
+import { MIN_SLA_MINUTES } from '../lib/sla';
 import { policySql, thresholdSql, transactionsSql } from './transactions';
 
 const HOUR_MS = 3600_000;
@@ -21,10 +22,11 @@ const HOUR_MS = 3600_000;
 export const BUILD_AT = new Date('2299-01-01T00:00:00Z');
 /**
  * What a build holds: 1 = KPI figures, inventory effects (inventory_hourly) and exceptions (migration 012);
- * 2 = the inventory effects in the kpi_hourly row itself (migration 013). Rows of any other version (a
- * builder of an older release) are never trusted.
+ * 2 = the inventory effects in the kpi_hourly row itself (migration 013); 3 = and the SLA breach
+ * candidates (sla_hourly, migration 014). Rows of any other version (a builder of an older release) are
+ * never trusted.
  */
-export const ROLLUP_VERSION = 2;
+export const ROLLUP_VERSION = 3;
 /**
  * What a read through trustedHoursSql runs with (the fragment carries it): its untrusted-key test is
  * costly (a tuple of strings per row: ≈ 50 ms over 600,000 rows) and is written to run only on rows of
@@ -146,7 +148,7 @@ ${rawPart(raw)}`;
 }
 
 /**
- * The condition that keeps, of a table built with the KPI rollup (exceptions_hourly),
+ * The condition that keeps, of a table built with the KPI rollup (exceptions_hourly, sla_hourly),
  * the rows of the newest kpi_hourly build of their (plant, flow, hour) in the plan's hours: rows an older
  * build left behind never count, nor rows of a build whose kpi_hourly row is not written yet.
  */
@@ -220,8 +222,8 @@ LIMIT ${param('limit', 'UInt32', limit)}`,
 /**
  * INSERT … SELECT that rebuilds the given keys from raw postings, each with the kpi_changes count read
  * before this statement ran. Keys must lie within [from, to). The row holds the hour's inventory
- * effects too (migration 013); run buildExceptionsRollupSql with the same `builtAt` first: this row is
- * what makes that build's exception rows count.
+ * effects too (migration 013); run buildExceptionsRollupSql and buildSlaRollupSql with the same `builtAt`
+ * first: this row is what makes that build's exception and SLA rows count.
  */
 export function buildRollupSql(keys: { plant: string; flow: string; hour: string; changes: string }[], from: Date, to: Date, builtAt: string): Sql {
   const f: Filters = { plants: [], flows: [], from, to, at: BUILD_AT, limit: 0, offset: 0 };
@@ -283,4 +285,20 @@ SELECT plant, flow, toStartOfHour(occurred_at), correlation_id, ${param('built_a
        error_code, error_category, error_message, recoverable, attempts, assumeNotNull(exception_since), state, assignee
 FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`, { sla: false })})
 WHERE status = 'failed'`;
+}
+
+/**
+ * INSERT … SELECT of the given keys' SLA breach candidates (migration 014): the transactions not posted
+ * once every event is in, and those posted later than the smallest threshold there can be
+ * (MIN_SLA_MINUTES), as queries/transactions.ts defines them, tagged with `builtAt`. Whether one is a
+ * breach is decided when it is read, with the threshold in force at the request's `at`.
+ */
+export function buildSlaRollupSql(keys: { plant: string; flow: string; hour: string }[], from: Date, to: Date, builtAt: string): Sql {
+  const f: Filters = { plants: [], flows: [], from, to, at: BUILD_AT, limit: 0, offset: 0 };
+  const keyTuples = param('key_tuples', "Array(Tuple(String, String, DateTime('UTC')))", keys.map((k) => new TupleParam([k.plant, k.flow, k.hour])));
+  return sql`
+INSERT INTO sla_hourly (plant, flow, hour, correlation_id, built_at, order_no, occurred_at, status, latency_ms)
+SELECT plant, flow, toStartOfHour(occurred_at), correlation_id, ${param('built_at', "DateTime64(3, 'UTC')", builtAt)}, order_no, occurred_at, status, latency_ms
+FROM (${transactionsSql(f, { plants: null }, sql`(plant, flow, toStartOfHour(occurred_at)) IN ${keyTuples}`, { sla: false })})
+WHERE status != 'posted' OR latency_ms > ${param('min_sla_ms', 'UInt32', MIN_SLA_MINUTES * 60_000)}`;
 }

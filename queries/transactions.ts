@@ -26,6 +26,22 @@ export function thresholdSql(flowColumn = 't.tx_flow'): Raw {
   return raw(`if(policy.policy_minutes > 0, policy.policy_minutes, transform(${flowColumn}, [${flows}], [${minutes}], toUInt32(60)))`);
 }
 
+/**
+ * A transaction's SLA state at `at` (CONTRACT §3) from SQL expressions for its current status, its
+ * occurred_at, its latency in ms (read only when posted) and its threshold in minutes: 'closed_breach'
+ * (posted, latency over the threshold), 'met' (posted within it), 'open_breach' (not posted, older than
+ * the threshold at `at`) or 'open'. The raw rows (transactionsSql) and the SLA rollup
+ * (queries/getSlaBreaches.ts) both count with it. The expressions are column names of the query, not
+ * values from a request.
+ */
+export function slaStateSql(c: { status: string; occurredAt: string; latencyMs: string; threshold: string }, at: Date): Sql {
+  return sql`multiIf(
+    ${raw(c.status)} = 'posted' AND ${raw(c.latencyMs)} > ${raw(c.threshold)} * 60000, 'closed_breach',
+    ${raw(c.status)} = 'posted', 'met',
+    dateDiff('millisecond', ${raw(c.occurredAt)}, ${param('at', "DateTime64(3, 'UTC')", chTime(at))}) > ${raw(c.threshold)} * 60000, 'open_breach',
+    'open')`;
+}
+
 /** The plant overrides in force at `at`: (plant, flow, policy_minutes). */
 export function policySql(at: Date): Sql {
   return sql`SELECT plant, flow, argMax(threshold_minutes, changed_at) AS policy_minutes
@@ -58,11 +74,7 @@ SELECT
   if(t.current_status = 'failed', arrayMin(arrayFilter(x -> (x, 2) > t.last_ok, t.failed_times)), NULL) AS exception_since,
   if(t.current_status = 'posted', dateDiff('millisecond', t.tx_occurred_at, t.first_posted), NULL) AS latency_ms,
 ${sla ? sql`  ${thresholdSql()} AS threshold_minutes,
-  multiIf(
-    t.current_status = 'posted' AND dateDiff('millisecond', t.tx_occurred_at, t.first_posted) > threshold_minutes * 60000, 'closed_breach',
-    t.current_status = 'posted', 'met',
-    dateDiff('millisecond', t.tx_occurred_at, ${at}) > threshold_minutes * 60000, 'open_breach',
-    'open') AS sla_state,
+  ${slaStateSql({ status: 't.current_status', occurredAt: 't.tx_occurred_at', latencyMs: "dateDiff('millisecond', t.tx_occurred_at, t.first_posted)", threshold: 'threshold_minutes' }, f.at)} AS sla_state,
 ` : sql``}  if(t.current_status != 'failed', '',
      if(actions.last_state_at >= exception_since AND actions.last_state_at > toDateTime64(0, 3, 'UTC'),
         multiIf(actions.last_state = 'resolve', 'resolved', actions.last_state = 'assign', 'assigned', actions.last_state = 'acknowledge', 'acknowledged', 'open'),

@@ -1,6 +1,6 @@
 // KPI rollups (plant × flow × hour, migration 009): which hours a request may read from them, worked
 // out by hand on the views test day (test/support/views-dataset.ts), and that every figure of the
-// overview, flow matrix and latency view is the same from rollups as from raw rows, before and after
+// overview, flow matrix, latency view, exception and SLA lists is the same from rollups as from raw rows, before and after
 // a late event, an exception action or an SLA policy change moves an hour on.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { planKpi, rawRestriction } from '../queries/kpiRollup';
 import { getExceptions } from '../queries/getExceptions';
 import { getExceptionAging } from '../queries/getExceptionAging';
 import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
+import { getSlaBreaches } from '../queries/getSlaBreaches';
 import { buildStaleRollups } from '../ingest/rollups';
 import { execute, insertRows, queryRows, sql, type Store } from '../clickhouse/client';
 import { openTestStore, scalar } from './support/store';
@@ -24,7 +25,7 @@ let store: Store;
 const filters = (q = '') => parseFilters(new URLSearchParams(q.includes('at=') ? q : `at=${AT}${q ? `&${q}` : ''}`));
 const keys = async (f: Filters, scope: Scope = ALL_PLANTS) => (await planKpi(store, f, scope)).rawKeys.map((k) => k.join('/')).sort();
 
-/** Every view with a rollup (KPIs, SLA summary, inventory variance, exceptions), from rollups and from raw rows: must be equal. Returns the rollup answers. */
+/** Every view with a rollup (KPIs, SLA summary and breaches, inventory variance, exceptions), from rollups and from raw rows: must be equal. Returns the rollup answers. */
 async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
   const list = { ...f, limit: 1000, offset: 0 };
   const fromRollups = {
@@ -36,6 +37,8 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
     flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 })).items,
     latency: (await getLatency(store, f, scope)).items,
     sla: (await getSlaSummary(store, f, scope)).items,
+    breaches: (await getSlaBreaches(store, list, scope, {})).items,
+    closedBreaches: (await getSlaBreaches(store, list, scope, { state: 'closed' })).items,
     variance: (await getInventoryVariance(store, list, scope, { only: 'all' })).items,
     varianceTotals: (await getInventoryVariance(store, list, scope, { only: 'all' })).totals,
   };
@@ -48,6 +51,8 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
     flows: (await getFlowMatrix(store, f, scope, { silent_after_minutes: 30 }, { rollups: false })).items,
     latency: (await getLatency(store, f, scope, { rollups: false })).items,
     sla: (await getSlaSummary(store, f, scope, { rollups: false })).items,
+    breaches: (await getSlaBreaches(store, list, scope, {}, { rollups: false })).items,
+    closedBreaches: (await getSlaBreaches(store, list, scope, { state: 'closed' }, { rollups: false })).items,
     variance: (await getInventoryVariance(store, list, scope, { only: 'all' }, { rollups: false })).items,
     varianceTotals: (await getInventoryVariance(store, list, scope, { only: 'all' }, { rollups: false })).totals,
   };
@@ -58,6 +63,15 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
 before(async () => {
   ({ store } = await openTestStore());
   await loadViewsDataset(store, { config: true, duplicates: true });
+  // T13, beside T10 (P01 goods_receipt, 11-01 10:00): posted 20 s after it occurred, within any threshold
+  // there can be, so the SLA rollup leaves it out
+  await insertRows(
+    store,
+    'postings',
+    null,
+    JSON.stringify(toRow(posting({ event_id: 'e20', correlation_id: 'T13', plant: 'P01', flow: 'goods_receipt', status: 'posted', attempt: 1, occurred_at: '2026-11-01T10:20:00Z', reported_at: '2026-11-01T10:20:20Z' }))) + '\n',
+    'fixture-t13',
+  );
 });
 
 after(async () => {
@@ -77,7 +91,7 @@ test('after a build, only the hours a rollup cannot answer for `at` are read raw
   assert.deepEqual(await buildStaleRollups(store, Infinity, 60_000), { built: 0, stale: 0 });
   // nothing else writes here: build without waiting
   const built = await buildStaleRollups(store, Infinity, 0);
-  // 11 plant × flow × hour keys have postings (T10's hour on 11-01 too), and no key is left stale
+  // 11 plant × flow × hour keys have postings (T10's and T13's hour on 11-01 too), and no key is left stale
   assert.deepEqual(built, { built: 11, stale: 0 });
   assert.equal(await scalar(store, 'SELECT count() FROM kpi_hourly'), 11);
   // at 12:00 only T9's hour (P01 goods_receipt 11:00) holds an event reported after `at` (12:30)
@@ -94,9 +108,46 @@ test('after a build, only the hours a rollup cannot answer for `at` are read raw
     { correlation_id: 'T3', plant: 'P01', flow: 'order_release', hour: '2026-11-03 08:00:00', state: 'acknowledged' },
     { correlation_id: 'T6', plant: 'P02', flow: 'scrap', hour: '2026-11-02 13:00:00', state: 'assigned' },
   ]);
-  // at 13:00 the list comes from that table alone, oldest exception first, ages counted at 13:00
+  // the SLA rollup holds every transaction not posted once everything is in (T3, T4, T5, T6, T11, T12)
+  // and every one posted more than a minute after it occurred, with its latency: T1 10 min, T2 40, T7 20,
+  // T8 25 (its first posting), T9 90 (posted 12:30), T10 5; not T13 (20 s)
+  assert.deepEqual(
+    await queryRows(store, 'test', sql`SELECT correlation_id, hour, status, latency_ms FROM sla_hourly FINAL ORDER BY correlation_id`),
+    [
+      { correlation_id: 'T1', hour: '2026-11-03 10:00:00', status: 'posted', latency_ms: 600000 },
+      { correlation_id: 'T10', hour: '2026-11-01 10:00:00', status: 'posted', latency_ms: 300000 },
+      { correlation_id: 'T11', hour: '2026-11-03 11:00:00', status: 'failed', latency_ms: null },
+      { correlation_id: 'T12', hour: '2026-11-03 10:00:00', status: 'failed', latency_ms: null },
+      { correlation_id: 'T2', hour: '2026-11-03 09:00:00', status: 'posted', latency_ms: 2400000 },
+      { correlation_id: 'T3', hour: '2026-11-03 08:00:00', status: 'failed', latency_ms: null },
+      { correlation_id: 'T4', hour: '2026-11-03 11:00:00', status: 'pending', latency_ms: null },
+      { correlation_id: 'T5', hour: '2026-11-03 11:00:00', status: 'pending', latency_ms: null },
+      { correlation_id: 'T6', hour: '2026-11-02 13:00:00', status: 'failed', latency_ms: null },
+      { correlation_id: 'T7', hour: '2026-11-03 11:00:00', status: 'posted', latency_ms: 1200000 },
+      { correlation_id: 'T8', hour: '2026-11-03 11:00:00', status: 'posted', latency_ms: 1500000 },
+      { correlation_id: 'T9', hour: '2026-11-03 11:00:00', status: 'posted', latency_ms: 5400000 },
+    ],
+  );
+  // at 13:00 the lists come from the rollup tables alone
   const at13 = { ...filters('at=2026-11-03T13:00:00Z'), limit: 100, offset: 0 };
   assert.equal(rawRestriction(at13, await planKpi(store, at13, ALL_PLANTS)), 'none');
+  // the breaches over 11-02 13:00 to 11-03 13:00, oldest first, decided at 13:00 with the thresholds then
+  // (P02 shipment 20 min, else the flow's default): T1 (10 of 15 min) and T7 (20 of 20) met them
+  assert.deepEqual(
+    (await getSlaBreaches(store, at13, ALL_PLANTS, {})).items.map((b) => [b.correlation_id, b.state, b.threshold_minutes, b.latency_seconds]),
+    [
+      ['T6', 'open', 30, 86_400],
+      ['T3', 'open', 5, 18_000],
+      ['T2', 'closed', 15, 2_400],
+      ['T12', 'open', 15, 9_000],
+      ['T9', 'closed', 15, 5_400],
+      ['T8', 'closed', 20, 1_500],
+      ['T4', 'open', 5, 4_200],
+      ['T5', 'open', 15, 3_900],
+      ['T11', 'open', 5, 3_720],
+    ],
+  );
+  // oldest exception first, ages counted at 13:00
   assert.deepEqual(
     (await getExceptions(store, at13, ALL_PLANTS, { status: 'all' })).items.map((e) => [e.correlation_id, e.first_failed_at, e.age_seconds, e.age_bucket, e.state]),
     [

@@ -20,6 +20,7 @@ import { getLatency } from '../queries/getLatency';
 import { getInventoryVariance } from '../queries/getInventoryVariance';
 import { planKpi } from '../queries/kpiRollup';
 import { getExceptions } from '../queries/getExceptions';
+import { getSlaBreaches } from '../queries/getSlaBreaches';
 import { getExceptionAging } from '../queries/getExceptionAging';
 import { subscribeInProcess } from '../simulator/replay';
 
@@ -280,7 +281,7 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
     assert.deepEqual(now.replays.map((r) => r.outcome), ['posted', 'failed']);
   });
 
-  test('KPI, inventory and exception rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
+  test('KPI, inventory, exception and SLA rollups answer most hours and give exactly the raw figures on the simulated world', async () => {
     // the backfill is over and nothing else writes: no need to wait for counters to settle
     await runtime.rollups.cycle(Infinity, 0);
     // health reports the builder: it has run, rebuilt rows, left none stale and has no error
@@ -316,6 +317,10 @@ describe('a backfill of eight plants through the HTTP ingest endpoints', () => {
         assert.deepEqual(exceptions, await getExceptions(store, list, scope, { status: 'all' }, { rollups: false }));
         assert.ok(exceptions.items.length > 0 && exceptions.items.length < 10_000);
         assert.deepEqual(await getExceptionAging(store, f, scope, { status: 'open' }), await getExceptionAging(store, f, scope, { status: 'open' }, { rollups: false }));
+        // every SLA breach of the range, open and closed
+        const breaches = await getSlaBreaches(store, list, scope, {});
+        assert.deepEqual(breaches, await getSlaBreaches(store, list, scope, {}, { rollups: false }));
+        assert.ok(breaches.items.some((b) => b.state === 'open') && breaches.items.some((b) => b.state === 'closed') && breaches.items.length < 10_000);
       }
     }
     // the rollup served hundreds of plant × flow × hours in these requests

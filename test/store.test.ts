@@ -18,6 +18,7 @@ test('migrations apply once and a second run changes nothing', async () => {
     '001_postings', '002_inventory_snapshots', '003_spans', '004_rejects', '005_exception_actions', '006_sla_policies',
     '007_uom_conversions', '008_identity', '009_kpi_rollups',
     '010_transaction_keys', '011_inventory_rollup', '012_exceptions_rollup', '013_inventory_in_kpi_rollup',
+    '014_sla_rollup',
   ]);
   const tables = await queryRows<{ name: string }>(
     store,
@@ -28,7 +29,7 @@ test('migrations apply once and a second run changes nothing', async () => {
     tables.map((t) => t.name),
     [
       'api_token_uses', 'api_tokens', 'audit_log', 'exception_actions', 'exceptions_hourly', 'inventory_hourly', 'inventory_snapshots', 'kpi_changes',
-      'kpi_changes_actions_mv', 'kpi_changes_postings_mv', 'kpi_hourly', 'postings', 'rejects', 'schema_migrations', 'sla_policies', 'span_transactions', 'span_transactions_mv', 'spans', 'transaction_keys', 'transaction_keys_mv', 'uom_conversions', 'users',
+      'kpi_changes_actions_mv', 'kpi_changes_postings_mv', 'kpi_hourly', 'postings', 'rejects', 'schema_migrations', 'sla_hourly', 'sla_policies', 'span_transactions', 'span_transactions_mv', 'spans', 'transaction_keys', 'transaction_keys_mv', 'uom_conversions', 'users',
     ],
   );
   await store.close();
@@ -37,7 +38,7 @@ test('migrations apply once and a second run changes nothing', async () => {
 test('with a cluster name every statement is ON CLUSTER and every MergeTree is replicated', () => {
   const opts = { database: 'plantline', cluster: 'plants', postingsTtlDays: 400, spansTtlDays: 30, rejectsTtlDays: 90 };
   const statements = loadMigrations().flatMap((m) => renderStatements(m.text, opts));
-  assert.equal(statements.length, 27);
+  assert.equal(statements.length, 28);
   for (const s of statements) {
     // DDL runs on every node; the backfill INSERTs (009, 010) write through replication instead
     if (s.startsWith('INSERT')) {
@@ -55,6 +56,8 @@ test('with a cluster name every statement is ON CLUSTER and every MergeTree is r
   assert.ok(statements.some((s) => s.includes(`ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', changed_at)`)));
   // migration 013: the inventory arrays join kpi_hourly on every node
   assert.ok(statements.some((s) => /^ALTER TABLE plantline\.kpi_hourly ON CLUSTER 'plants'\s+ADD COLUMN IF NOT EXISTS inventory_keys Array\(LowCardinality\(String\)\)/.test(s)));
+  // migration 014: the SLA rollup, replicated and replaced by its newest build
+  assert.ok(statements.some((s) => /^CREATE TABLE IF NOT EXISTS plantline\.sla_hourly ON CLUSTER 'plants'[\s\S]*ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}', built_at\)[\s\S]*TTL hour \+ INTERVAL 400 DAY/.test(s)));
   // and without one, plain engines and no ON CLUSTER
   const single = loadMigrations().flatMap((m) => renderStatements(m.text, { ...opts, cluster: undefined }));
   for (const s of single) assert.doesNotMatch(s, /ON CLUSTER|Replicated/);

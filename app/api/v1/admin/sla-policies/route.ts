@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { actionRoute, readRoute } from '@/lib/route';
 import { FLOWS } from '@/lib/contract';
+import { MAX_SLA_MINUTES, MIN_SLA_MINUTES } from '@/lib/sla';
 import { actorOf, audit } from '@/lib/auth/directory';
 import { setSlaPolicy } from '@/lib/masterConfig';
 import { getSlaThresholds } from '@/queries/getSlaThresholds';
@@ -21,7 +22,7 @@ export const GET = readRoute({
 const policy = z.object({
   plant: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected a plant code'),
   flow: z.enum(FLOWS),
-  threshold_minutes: z.number().int().min(1).max(10_080),
+  threshold_minutes: z.number().int().min(MIN_SLA_MINUTES).max(MAX_SLA_MINUTES),
 });
 
 export const POST = actionRoute({

@@ -12,7 +12,7 @@ export function SearchBox() {
   return (
     <Form action="/search" className="header-search" role="search">
       <label className="visually-hidden" htmlFor="header-q">Search transactions</label>
-      <input key={q} id="header-q" name="q" type="search" defaultValue={q} placeholder="Search order, material, lot, id…" autoComplete="off" data-testid="header-search" />
+      <input key={q} id="header-q" name="q" type="search" defaultValue={q} placeholder="Order, material, lot, id…" autoComplete="off" data-testid="header-search" />
       {at && <input type="hidden" name="at" value={at} />}
     </Form>
   );

@@ -27,10 +27,11 @@ export type SlaBreach = {
 const SLA_COLUMNS = raw('correlation_id, flow, plant, order_no, occurred_at, threshold_minutes, sla_state, latency_ms');
 
 /**
- * Every transaction of these filters with its SLA state at `at`: from the SLA rollup (migration 014) for
- * the whole hours it may answer for at `at` (queries/kpiRollup.ts decides which), and from raw rows
- * through queries/transactions.ts for the rest. The rollup holds no transaction posted within a minute,
- * which is 'met' under any threshold: the breaches are the same rows either way.
+ * The transactions of these filters that may be SLA breaches, with their SLA state at `at`: from the SLA
+ * rollup (migration 014) for the whole hours it may answer for at `at` (queries/kpiRollup.ts decides
+ * which), and from raw rows through queries/transactions.ts for the rest. Raw rows give every
+ * transaction; the rollup leaves out those posted within a minute, which are 'met' under any threshold,
+ * so the breaches (and only they) are the same rows either way.
  */
 export async function slaRowsSql(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Sql> {
   const plan = await planKpi(store, f, scope, opts);

@@ -7,7 +7,7 @@ import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/
 import { ERROR_CATEGORIES, FLOWS } from '../lib/contract';
 import { AGING_BUCKETS, type AgingBucket } from '../lib/sla';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
-import { newestBuildSql, planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
+import { newestBuildSql, planKpi, rollupOrRawSql, trustedHoursSql } from './kpiRollup';
 import { AGE_BUCKET_SQL, transactionsSql } from './transactions';
 
 export const exceptionParams = z.object({
@@ -47,19 +47,16 @@ const EXCEPTION_COLUMNS = raw(
  * from raw rows through queries/transactions.ts for the rest. The same rows either way.
  */
 export async function exceptionRowsSql(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Sql> {
-  const plan = await planKpi(store, f, scope, opts);
-  const restriction = rawRestriction(f, plan);
-  const rawRows = (extra?: Sql) => sql`SELECT ${EXCEPTION_COLUMNS} FROM (${transactionsSql(f, scope, extra, { sla: false })}) WHERE status = 'failed'`;
-  if (restriction === 'all' || !plan.hours) return rawRows();
-  const rollupRows = sql`
+  return rollupOrRawSql(
+    f,
+    await planKpi(store, f, scope, opts),
+    (plan) => sql`
 SELECT ${EXCEPTION_COLUMNS}
 FROM exceptions_hourly
-WHERE ${trustedHoursSql('exceptions_hourly', f, scope, { ...plan, hours: plan.hours })}
-  AND ${newestBuildSql(plan.hours, f, scope)}`;
-  if (restriction === 'none') return rollupRows;
-  return sql`${rollupRows}
-UNION ALL
-${rawRows(restriction)}`;
+WHERE ${trustedHoursSql('exceptions_hourly', f, scope, plan)}
+  AND ${newestBuildSql(plan.hours, f, scope)}`,
+    (restriction) => sql`SELECT ${EXCEPTION_COLUMNS} FROM (${transactionsSql(f, scope, restriction, { sla: false })}) WHERE status = 'failed'`,
+  );
 }
 
 /** The exceptions of these filters as a subquery with age_seconds and age_bucket, for the views built on them. */

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
-import { newestBuildSql, planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
-import { policySql, slaStateSql, thresholdSql, transactionsSql } from './transactions';
+import { newestBuildSql, planKpi, policyJoinSql, rollupOrRawSql, trustedHoursSql } from './kpiRollup';
+import { slaStateSql, thresholdSql, transactionsSql } from './transactions';
 
 export const slaParams = z.object({ state: z.enum(['open', 'closed']).optional() });
 export type SlaParams = z.infer<typeof slaParams>;
@@ -34,11 +34,10 @@ const SLA_COLUMNS = raw('correlation_id, flow, plant, order_no, occurred_at, thr
  * so the breaches (and only they) are the same rows either way.
  */
 export async function slaRowsSql(store: Store, f: Filters, scope: Scope, opts: { rollups?: boolean } = {}): Promise<Sql> {
-  const plan = await planKpi(store, f, scope, opts);
-  const restriction = rawRestriction(f, plan);
-  const rawRows = (extra?: Sql) => sql`SELECT ${SLA_COLUMNS} FROM (${transactionsSql(f, scope, extra)})`;
-  if (restriction === 'all' || !plan.hours) return rawRows();
-  const rollupRows = sql`
+  return rollupOrRawSql(
+    f,
+    await planKpi(store, f, scope, opts),
+    (plan) => sql`
 SELECT ${SLA_COLUMNS}
 FROM
 (
@@ -48,15 +47,13 @@ FROM
          s.latency_ms AS latency_ms
   FROM (
     SELECT * FROM sla_hourly
-    WHERE ${trustedHoursSql('sla_hourly', f, scope, { ...plan, hours: plan.hours })}
+    WHERE ${trustedHoursSql('sla_hourly', f, scope, plan)}
       AND ${newestBuildSql(plan.hours, f, scope)}
   ) AS s
-  LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = s.plant AND policy.flow = s.flow
-)`;
-  if (restriction === 'none') return rollupRows;
-  return sql`${rollupRows}
-UNION ALL
-${rawRows(restriction)}`;
+  ${policyJoinSql('s', f.at)}
+)`,
+    (restriction) => sql`SELECT ${SLA_COLUMNS} FROM (${transactionsSql(f, scope, restriction)})`,
+  );
 }
 
 export async function getSlaBreaches(store: Store, f: Filters, scope: Scope, p: SlaParams, opts: { rollups?: boolean } = {}): Promise<{ items: SlaBreach[]; next_cursor: string | null }> {

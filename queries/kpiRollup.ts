@@ -103,6 +103,32 @@ SETTINGS join_algorithm = 'full_sorting_merge', join_use_nulls = 0`,
   return { hours, rawKeys: untrusted.map((k) => [k.plant, k.flow, k.hour]), allRaw: false };
 }
 
+/** A plan whose rollup hours are set: what rollupRows below is given. */
+export type RollupPlan = KpiPlan & { hours: { from: string; to: string } };
+
+/**
+ * A view's rows by the plan: `rollupRows` for the hours the rollup may answer for, UNION ALL `rawRows`
+ * restricted to the rest (the partial hours at the edges and the untrusted hours; rawRestriction), or
+ * `rawRows` alone when the plan reads everything raw. Both must give the same columns.
+ */
+export function rollupOrRawSql(f: Filters, plan: KpiPlan, rollupRows: (plan: RollupPlan) => Sql, rawRows: (restriction?: Sql) => Sql): Sql {
+  const restriction = rawRestriction(f, plan);
+  if (restriction === 'all' || !plan.hours) return rawRows();
+  const rollup = rollupRows({ ...plan, hours: plan.hours });
+  if (restriction === 'none') return rollup;
+  return sql`${rollup}
+UNION ALL
+${rawRows(restriction)}`;
+}
+
+/**
+ * The overrides in force at `at` joined to `alias`'s (plant, flow), for thresholdSql(`${alias}.flow`): a
+ * rollup table's rows.
+ */
+export function policyJoinSql(alias: string, at: Date): Sql {
+  return sql`LEFT JOIN (${policySql(at)}) AS policy ON policy.plant = ${raw(alias)}.plant AND policy.flow = ${raw(alias)}.flow`;
+}
+
 /**
  * Rows of the KPI columns per plant × flow (several rows per pair: sum the n_* counts, take
  * quantilesExactArray(0.5, 0.95, 0.99) of `latencies`) for the transactions the filters select, as of `at`.
@@ -115,7 +141,6 @@ export async function kpiSource(store: Store, f: Filters, scope: Scope, opts: { 
 export function kpiSourceSql(f: Filters, scope: Scope, plan: KpiPlan): Sql {
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
   // raw: the partial hours at the edges and the untrusted whole hours (or everything)
-  const raw = rawRestriction(f, plan);
   const rawPart = (extra?: Sql) => sql`
 SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_posted, countIf(status = 'failed') AS n_failed,
        countIf(status = 'pending') AS n_pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS n_first_pass,
@@ -125,9 +150,8 @@ SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_p
        toUInt32(any(threshold_minutes)) AS threshold
 FROM (${transactionsSql(f, scope, extra)})
 GROUP BY plant, flow`;
-  if (raw === 'all' || !plan.hours) return rawPart();
   // what depends on `at` and its SLA threshold is counted here, as the raw rows count it
-  const rollupPart = sql`
+  const rollupPart = (rollupPlan: RollupPlan) => sql`
 SELECT plant, flow, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
        first_pass AS n_first_pass, toUInt64(arrayCount(l -> l <= threshold * 60000, latencies)) AS n_sla_met,
        toUInt64(arrayCount(x -> dateDiff('millisecond', x, ${at}) > threshold * 60000, not_posted_occurred)) AS n_open_breaches,
@@ -137,14 +161,11 @@ FROM
   SELECT r.*, toUInt32(${thresholdSql('r.flow')}) AS threshold
   FROM (
     SELECT * FROM kpi_hourly FINAL
-    WHERE ${trustedHoursSql('kpi_hourly', f, scope, { ...plan, hours: plan.hours })}
+    WHERE ${trustedHoursSql('kpi_hourly', f, scope, rollupPlan)}
   ) AS r
-  LEFT JOIN (${policySql(f.at)}) AS policy ON policy.plant = r.plant AND policy.flow = r.flow
+  ${policyJoinSql('r', f.at)}
 )`;
-  if (raw === 'none') return rollupPart;
-  return sql`${rollupPart}
-UNION ALL
-${rawPart(raw)}`;
+  return rollupOrRawSql(f, plan, rollupPart, rawPart);
 }
 
 /**

@@ -131,9 +131,11 @@ export class IngestPipeline {
         received_at: now,
         stream: r.stream,
         source: r.source,
-        source_position: r.position,
+        // the texts of a reject are well-formed, or the store would refuse the rejects batch itself (an
+        // unpaired surrogate from a JSON escape, quoted in a parser's message, becomes U+FFFD)
+        source_position: r.position.toWellFormed(),
         line: r.line,
-        reason: r.reason,
+        reason: r.reason.toWellFormed(),
         raw_base64: Buffer.from(r.raw).toString('base64'),
         raw_bytes: r.raw.length,
       }),

@@ -57,6 +57,9 @@ const text =
     if (typeof v !== 'string') return `expected a string, got ${describe(v)}`;
     if (required && v.length === 0) return 'must not be empty';
     if (v.length > max) return `longer than ${max} characters`;
+    // JSON can spell half of a UTF-16 surrogate pair (\ud800) that no UTF-8 text can hold: the store
+    // refuses the whole batch it is in
+    if (!v.isWellFormed()) return 'contains an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its other half)';
     return null;
   };
 

@@ -95,6 +95,11 @@ test('each kind of bad input gets a reason that names what was wrong', () => {
   assert.equal(reason(JSON.stringify(posting({ posting_period: '2026-13' }))), 'field posting_period: expected YYYY-MM, got "2026-13"');
   assert.equal(reason(JSON.stringify(posting({ event_id: 'e'.repeat(129) }))), 'field event_id: longer than 128 characters');
   assert.equal(reason(JSON.stringify(posting({ plant: '' }))), 'field plant: must not be empty');
+  // JSON can spell half a surrogate pair (the store would refuse the batch it is in); a whole pair is text
+  assert.equal(JSON.stringify(posting({ order_no: 'A\ud800' })).includes('"A\\ud800"'), true);
+  assert.equal(reason(JSON.stringify(posting({ order_no: 'A\ud800' }))), 'field order_no: contains an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its other half)');
+  assert.equal(reason(JSON.stringify(posting({ status: 'failed', error: { code: 'X', category: 'unknown', message: '\udc00 lost' } }))), 'field error.message: contains an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its other half)');
+  assert.ok(decodeMessage('postings', JSON.stringify(posting({ order_no: 'A\ud83d\ude00' })), from).ok);
   assert.equal(reason(JSON.stringify(posting({ quantity: '12' }))), 'field quantity: expected a number below 1e12 in magnitude, got "12"');
   assert.equal(
     reason(JSON.stringify(posting({ status: 'failed', error: { code: 'X', category: 'gremlins' } }))),

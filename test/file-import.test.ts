@@ -44,6 +44,25 @@ test('an NDJSON file is imported line by line; re-importing it changes nothing',
   await store.close();
 });
 
+test('a file of the same name and length with other lines (the next day\'s export) is new data, not a repeat', async () => {
+  const { config, store } = await openTestStore();
+  const pipeline = new IngestPipeline(store, config, () => undefined);
+  const daily = path.join(dir, 'p07-daily.ndjson');
+  const day = (d: string) => [1, 2, 3].map((i) => JSON.stringify(posting({ event_id: `${d}-${i}`, correlation_id: `TX-${d}-${i}` }))).join('\n') + '\n';
+  fs.writeFileSync(daily, day('d1'));
+  assert.equal((await importFile(pipeline, 'postings', daily)).accepted, 3);
+  // the same positions (file name and lines 1–3) with other rows: stored, not dropped as a retry
+  fs.writeFileSync(daily, day('d2'));
+  assert.equal((await importFile(pipeline, 'postings', daily)).accepted, 3);
+  // and the first day's file once more: a repeat, dropped by the store
+  fs.writeFileSync(daily, day('d1'));
+  await importFile(pipeline, 'postings', daily);
+  await pipeline.close();
+  assert.equal(await scalar(store, 'SELECT count() FROM postings'), 6);
+  assert.equal(await scalar(store, "SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'd2-%'"), 3);
+  await store.close();
+});
+
 test('the import command reports per line and exits 2 when lines were rejected', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-import-cli-'));
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'ingest/file-import.ts', '--stream', 'postings', file], {

@@ -134,6 +134,9 @@ test('roles: each read route answers exactly the roles of its permission', async
   const expectations: [string, keyof typeof PERMISSIONS][] = [
     ['/api/v1/overview', 'view:kpi'],
     ['/api/v1/exceptions', 'view:exceptions'],
+    // the breach list to the roles the SLA page shows it to, its summary to every role
+    ['/api/v1/sla/breaches', 'view:exceptions'],
+    ['/api/v1/sla/summary', 'view:kpi'],
     ['/api/v1/flows', 'view:flows'],
     ['/api/v1/inventory/variance', 'view:inventory'],
     ['/api/v1/search', 'view:transactions'],

@@ -5,7 +5,7 @@ import { BadRequest, nextCursor, parseFilters, type Filters } from '@/queries/fi
 import { DEFAULT_RANGE, hrefWith, RANGE_PRESETS, type ParamValue } from './links';
 import { fmtUtc } from './format';
 
-/** Rows a list's CSV export asks for: the API's largest page. */
+/** The page size a list's CSV export is read in (the export holds every row: lib/route.ts). */
 export const EXPORT_LIMIT = '1000';
 
 export type PageSearchParams = Record<string, string | string[] | undefined>;

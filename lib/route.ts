@@ -26,7 +26,35 @@ export async function authorize(store: Store, request: Request, permission: Perm
   return principal;
 }
 
-type Listing = { items: object[] };
+type Listing = { items: object[]; next_cursor?: string | null };
+
+/** The most rows one CSV export holds; past it the export asks for narrower filters. */
+export const EXPORT_MAX_ROWS = 200_000;
+
+/**
+ * A listing's CSV export: every row its filters select, not one page. It is read a page at a time from
+ * the first row (the request's `limit` is the page size; its cursor does not apply) until the listing
+ * ends; over EXPORT_MAX_ROWS it is refused, naming the limit, rather than cut short. A result that is no
+ * listing (no `next_cursor`) is its own rows.
+ */
+async function everyRow(run: (f: Filters) => Promise<unknown>, filters: Filters): Promise<object[] | null> {
+  const rows: object[] = [];
+  for (let offset = 0; ; offset += filters.limit) {
+    const page = (await run({ ...filters, offset })) as Listing | null;
+    if (page === null) return null;
+    rows.push(...page.items);
+    if (!page.next_cursor || page.items.length === 0) return rows;
+    if (rows.length >= EXPORT_MAX_ROWS) {
+      throw new BadRequest([`format=csv: more than ${EXPORT_MAX_ROWS.toLocaleString('en-US')} rows; narrow the time range, plants or flows`]);
+    }
+  }
+}
+
+function csvResponse(rows: object[], name: string): Response {
+  return new Response(toCsv(rows), {
+    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="plantline-${name}.csv"`, 'cache-control': 'no-store' },
+  });
+}
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } });
@@ -74,14 +102,15 @@ export function readRoute<S extends z.ZodType, R>(opts: {
       }
       const format = search.get('format') ?? 'json';
       if (format !== 'json' && format !== 'csv') throw new BadRequest([`format: expected json or csv, got ${JSON.stringify(format)}`]);
-      const result = await opts.run({ store, filters, scope, params, search, principal });
-      if (result === null) return json({ error: 'not found' }, 404);
-      if (format === 'csv') {
-        const rows = opts.csvRows ? opts.csvRows(result) : (result as unknown as Listing).items;
-        return new Response(toCsv(rows), {
-          headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="plantline-${opts.name}.csv"`, 'cache-control': 'no-store' },
-        });
+      const ctx = { store, filters, scope, params, search, principal };
+      if (format === 'csv' && !opts.csvRows) {
+        const rows = await everyRow((f) => opts.run({ ...ctx, filters: f }), filters);
+        if (rows === null) return json({ error: 'not found' }, 404);
+        return csvResponse(rows, opts.name);
       }
+      const result = await opts.run(ctx);
+      if (result === null) return json({ error: 'not found' }, 404);
+      if (format === 'csv') return csvResponse(opts.csvRows!(result), opts.name);
       return json(result);
     } catch (e) {
       if (e instanceof Denied) return json({ error: e.message }, e.status);

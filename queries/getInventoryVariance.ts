@@ -63,6 +63,10 @@ export async function getInventoryVariance(
   p: Partial<VarianceParams>,
   opts: { rollups?: boolean; everyKey?: boolean } = {},
 ): Promise<{ items: VarianceRow[]; next_cursor: string | null; as_of: string; totals: VarianceTotals }> {
+  // a cut-off after `at` would count postings and balances that did not exist yet at `at`
+  if (p.as_of && p.as_of.getTime() > f.at.getTime()) {
+    throw new BadRequest([`as_of: ${p.as_of.toISOString()} is after at (${f.at.toISOString()}): balances and postings after at are not known yet`]);
+  }
   const cutoffDate = p.as_of ?? f.at;
   const cutoff = param('cutoff', "DateTime64(3, 'UTC')", chTime(cutoffDate));
   // the variance is per plant and inventory key: the flow filter does not apply
@@ -151,13 +155,25 @@ joined AS (
   LEFT JOIN conversions AS ec ON ec.material = s.material AND ec.from_uom = e.uom AND ec.to_uom = if(s.has_erp, s.erp_uom, s.mes_uom)
   SETTINGS join_use_nulls = 1
 ),
+per_key AS (
+  -- one row per key: postings in several units of a material (say KG and G) joined one row per unit,
+  -- each converted to the key's unit here and summed; a unit without a conversion adds nothing and flags the key
+  SELECT plant, storage_location, material, lot, any(uom) AS uom, any(has_mes) AS has_mes, any(has_erp) AS has_erp,
+         any(erp_qty) AS erp_qty, any(erp_unit_cost) AS erp_unit_cost, any(mes_factor) AS mes_factor, any(mes_raw) AS mes_raw,
+         sum(toDecimal128(ifNull(pending, 0) * ifNull(posting_factor, 0), 6)) AS x_pending,
+         sum(toDecimal128(ifNull(failed, 0) * ifNull(posting_factor, 0), 6)) AS x_failed,
+         sum(toDecimal128(ifNull(duplicate, 0) * ifNull(posting_factor, 0), 6)) AS x_duplicate,
+         max(posting_uom IS NOT NULL AND posting_uom != '' AND posting_factor IS NULL) AS unconverted_postings
+  FROM joined
+  GROUP BY plant, storage_location, material, lot
+),
 keyed AS (
 SELECT plant, storage_location, material, lot, uom, erp_unit_cost,
        if(has_mes AND mes_factor IS NOT NULL, toDecimal128(mes_raw * mes_factor, 6), NULL) AS mes_qty,
        if(has_erp, toDecimal128(erp_qty, 6), NULL) AS erp_qty,
-       toDecimal128(ifNull(pending, 0) * ifNull(posting_factor, 0), 6) AS explained_pending,
-       toDecimal128(ifNull(failed, 0) * ifNull(posting_factor, 0), 6) AS explained_failed,
-       toDecimal128(ifNull(duplicate, 0) * ifNull(posting_factor, 0), 6) AS explained_duplicate,
+       toDecimal128(x_pending, 6) AS explained_pending,
+       toDecimal128(x_failed, 6) AS explained_failed,
+       toDecimal128(x_duplicate, 6) AS explained_duplicate,
        mes_qty - erp_qty AS variance,
        toDecimal128(variance * erp_unit_cost, 6) AS value,
        variance - explained_pending - explained_failed - explained_duplicate AS residual,
@@ -165,9 +181,9 @@ SELECT plant, storage_location, material, lot, uom, erp_unit_cost,
          if(NOT has_mes, 'missing_mes', ''),
          if(NOT has_erp, 'missing_erp', ''),
          if(has_mes AND mes_factor IS NULL, 'no_conversion', ''),
-         if(posting_uom IS NOT NULL AND posting_uom != '' AND posting_factor IS NULL, 'no_conversion_postings', ''),
+         if(unconverted_postings, 'no_conversion_postings', ''),
          if(residual IS NOT NULL AND residual != 0, 'unexplained', '')]) AS flags
-FROM joined
+FROM per_key
 )
 SELECT count() AS keys, countIf(notEmpty(flags)) AS flagged, sum(value) AS total_value,
        sumIf(residual * erp_unit_cost, has(flags, 'unexplained')) AS unexplained_value,

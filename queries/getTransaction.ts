@@ -85,6 +85,9 @@ LIMIT 1 BY event_id`,
   // business event (spans are partitioned by day) to `at`
   const traceIds = [...new Set([...found.filter((k) => k.plant === '').map((k) => k.trace_id), ...events.map((e) => String(e.trace_id ?? ''))])].filter(Boolean);
   const firstOccurred = Math.min(...keys.map((k) => Date.parse(`${k.hour.replace(' ', 'T')}Z`)));
+  // a trace may cross plants (a batch job, a shared middleware call): a viewer limited to some plants sees
+  // their spans and those that name no plant (middleware, ERP), not another plant's
+  const spanScope = scope.plants ? sql` AND (plant IN ${param('scope_plants', 'Array(String)', scope.plants)} OR plant = '')` : sql``;
   const spansFrom = param('spans_from', "DateTime64(3, 'UTC')", chTime(new Date(firstOccurred - 24 * 3600_000)));
   const spans = traceIds.length === 0
     ? []
@@ -96,7 +99,7 @@ SELECT trace_id, span_id, parent_span_id, service_name, span_name, span_kind, ti
        duration_ns / 1e6 AS duration_ms, status_code, status_message, span_attributes AS attributes
 FROM spans
 WHERE trace_id IN ${param('trace_ids', 'Array(String)', traceIds)}
-  AND timestamp >= ${spansFrom} AND timestamp <= ${at}
+  AND timestamp >= ${spansFrom} AND timestamp <= ${at}${spanScope}
 ORDER BY timestamp ASC, span_id ASC
 LIMIT 1 BY trace_id, span_id
 LIMIT 2000`,

@@ -277,15 +277,15 @@ test('bad filters are refused with the reason, naming the parameter', () => {
   assert.throws(() => parseFilters(new URLSearchParams('cursor=!!')), (e: unknown) => e instanceof BadRequest && /^cursor: /.test(e.message));
 });
 
-test('the spans of a transaction: the traces its events name and those linked to it by correlation id, up to `at`', async () => {
+test('the spans of a transaction: the traces its events name and those linked to it by correlation id, up to `at`, within the viewer\'s plants', async () => {
   const { store: own } = await openTestStore();
   try {
     const [tA, tB, tC, tD] = ['0a', '0b', '0c', '0d'].map((b) => b.repeat(16));
     const event = (id: string, trace: string, reported: string) =>
       JSON.stringify({ event_id: id, correlation_id: 'TX-A', trace_id: trace, flow: 'goods_receipt', plant: 'P01', source_system: 'MES', target_system: 'ERP', status: id === 'a2' ? 'posted' : 'pending', attempt: 1, occurred_at: '2026-11-03 10:00:00.000', reported_at: reported, source: 'test', source_position: id });
     await insertRows(own, 'postings', null, [event('a1', tA, '2026-11-03 10:01:00.000'), event('a2', tB, '2026-11-03 10:05:00.000')].join('\n') + '\n', 'spans-test-postings');
-    const span = (id: string, trace: string, at: string, correlation: string) =>
-      JSON.stringify({ timestamp: at, trace_id: trace, span_id: id.padStart(16, '0'), parent_span_id: '', span_name: `op-${id}`, span_kind: 'Server', service_name: 'mes-p01', duration_ns: 1_000_000, status_code: 'Ok', correlation_id: correlation, plant: 'P01', flow: 'goods_receipt' });
+    const span = (id: string, trace: string, at: string, correlation: string, plant = 'P01') =>
+      JSON.stringify({ timestamp: at, trace_id: trace, span_id: id.padStart(16, '0'), parent_span_id: '', span_name: `op-${id}`, span_kind: 'Server', service_name: 'mes-p01', duration_ns: 1_000_000, status_code: 'Ok', correlation_id: correlation, plant, flow: 'goods_receipt' });
     await insertRows(own, 'spans', null, [
       span('1', tA, '2026-11-03 10:00:00.500000000', ''), // named by a1
       span('2', tB, '2026-11-03 10:04:00.000000000', ''), // named by a2
@@ -293,16 +293,23 @@ test('the spans of a transaction: the traces its events name and those linked to
       span('4', tD, '2026-11-03 10:03:00.000000000', 'TX-OTHER'), // another transaction's
       span('5', tC, '2026-11-03 13:00:00.000000000', 'TX-A'), // after `at`
       span('6', tA, '2026-11-01 09:00:00.000000000', ''), // more than a day before the business event
+      span('7', tA, '2026-11-03 10:00:01.000000000', '', ''), // the same trace in a system that names no plant
+      span('8', tA, '2026-11-03 10:00:02.000000000', '', 'P02'), // the same trace at another plant
     ].join('\n') + '\n', 'spans-test-spans');
     const tx = await getTransaction(own, 'TX-A', filters(), ALL_PLANTS);
     assert.deepEqual(tx!.spans.map((s) => [s.span_id, s.trace_id, s.start]), [
       ['0000000000000001', tA, '2026-11-03T10:00:00.500Z'],
+      ['0000000000000007', tA, '2026-11-03T10:00:01.000Z'],
+      ['0000000000000008', tA, '2026-11-03T10:00:02.000Z'],
       ['0000000000000003', tC, '2026-11-03T10:02:00.000Z'],
       ['0000000000000002', tB, '2026-11-03T10:04:00.000Z'],
     ]);
+    // a viewer limited to P01 sees the trace without P02's span
+    const scoped = await getTransaction(own, 'TX-A', filters(), { plants: ['P01'] });
+    assert.deepEqual(scoped!.spans.map((s) => s.span_id), ['0000000000000001', '0000000000000007', '0000000000000003', '0000000000000002']);
     // before a2 was reported, its trace is not named yet; the linked one already is
     const early = await getTransaction(own, 'TX-A', filters('at=2026-11-03T10:03:00Z'), ALL_PLANTS);
-    assert.deepEqual(early!.spans.map((s) => s.span_id), ['0000000000000001', '0000000000000003']);
+    assert.deepEqual(early!.spans.map((s) => s.span_id), ['0000000000000001', '0000000000000007', '0000000000000008', '0000000000000003']);
   } finally {
     await own.close();
   }

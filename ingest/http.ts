@@ -78,7 +78,7 @@ export function createIngestHandler(opts: HttpIngestOptions) {
       if (path === '/api/health') {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
         const h = await opts.health();
-        return sendJson(res, h.ok ? 200 : 503, h.body);
+        return sendJson(res, h.ok ? 200 : 503, bearerMatches(req.headers.authorization, opts.ingestToken) ? h.body : withoutErrorTexts(h.body));
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
       if (path === '/v1/traces') return await handleTraces(req, res, opts);
@@ -95,6 +95,22 @@ export function createIngestHandler(opts: HttpIngestOptions) {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error; the request was not stored, send it again' });
     }
   };
+}
+
+/** What health says instead of an error text to a caller without the ingest token. */
+export const ERROR_TEXT_WITHHELD = 'withheld: send Authorization: Bearer <ingest token> to read error texts';
+
+/**
+ * Health for anyone: states, counts and lag, but no error texts (`error`, `lastError`), which can quote
+ * the data that caused them (a row the store refused, a message's bytes); the ingest token's holder gets
+ * them as they are.
+ */
+export function withoutErrorTexts(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutErrorTexts);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, (k === 'error' || k === 'lastError') && typeof v === 'string' ? ERROR_TEXT_WITHHELD : withoutErrorTexts(v)]),
+  );
 }
 
 function requireToken(req: IncomingMessage, opts: HttpIngestOptions) {

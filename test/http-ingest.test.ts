@@ -15,6 +15,7 @@ import { startIngestRuntime, type IngestRuntime } from '../ingest/runtime';
 import { param, queryRows, sql } from '../clickhouse/client';
 import { testConfig, scalar } from './support/store';
 import { posting } from './support/fixtures';
+import { ERROR_TEXT_WITHHELD, withoutErrorTexts } from '../ingest/http';
 
 let runtime: IngestRuntime;
 let server: http.Server;
@@ -187,4 +188,20 @@ test('health reports the backend, the sources and reject counts', async () => {
   assert.equal(h.ingest.sources.kafka.state, 'off');
   assert.equal(h.rejects.postings, 3); // lines 2 and 3 of the first test, element 2 of the array
   assert.equal(h.rejects.inventory, 1);
+  // the same for the ingest token's holder
+  const full = (await (await fetch(`${base}/api/health`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Record<string, any>;
+  assert.deepEqual([full.status, full.rejects, full.ingest.accepted], [h.status, h.rejects, h.ingest.accepted]);
+});
+
+test('health shows error texts (which can quote refused data) only to the ingest token\'s holder', () => {
+  const body = {
+    status: 'degraded',
+    store: { ok: true, error: null },
+    ingest: { writers: [{ table: 'postings', lastError: 'Cannot parse input: … "order_no":"4500012345" …', insertedRows: 3 }], dead_letters: { unpublished: 1, lastError: 'too large' } },
+  };
+  assert.deepEqual(withoutErrorTexts(body), {
+    status: 'degraded',
+    store: { ok: true, error: null },
+    ingest: { writers: [{ table: 'postings', lastError: ERROR_TEXT_WITHHELD, insertedRows: 3 }], dead_letters: { unpublished: 1, lastError: ERROR_TEXT_WITHHELD } },
+  });
 });

@@ -56,6 +56,12 @@ export async function findTokenByHash(store: Store, hash: string): Promise<Token
   return rows[0] ? tokenOut(rows[0]) : null;
 }
 
+/** Whether a token with this hash was ever issued, live or revoked. */
+export async function tokenHashIssued(store: Store, hash: string): Promise<boolean> {
+  const [r] = await queryRows<{ n: string }>(store, 'identity.tokenHashIssued', sql`SELECT count() AS n FROM api_tokens WHERE token_hash = ${param('hash', 'String', hash)}`);
+  return Number(r.n) > 0;
+}
+
 export async function listTokens(store: Store): Promise<TokenRecord[]> {
   const rows = await queryRows<TokenRow>(store, 'identity.listTokens', sql`SELECT * FROM (${TOKEN_SELECT}) ORDER BY created_at DESC`);
   return rows.map(tokenOut);

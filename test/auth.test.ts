@@ -9,7 +9,9 @@ import path from 'node:path';
 import { encode } from 'next-auth/jwt';
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import { registerReadStore } from '../clickhouse/shared';
-import { createToken, createUser } from '../lib/auth/directory';
+import { bootstrapIdentity, createToken, createUser, revokeToken } from '../lib/auth/directory';
+import { findTokenByHash } from '../queries/identity';
+import { tokenHash } from '../lib/auth/secrets';
 import { authOptions } from '../lib/auth/options';
 import { PERMISSIONS } from '../lib/auth/policy';
 import { openTestStore } from './support/store';
@@ -211,6 +213,21 @@ test('tokens: only an admin creates one; it is shown once, works at once, and st
     ['token_revoked', 'token:t-admin', 'ok'],
     ['token_revoked', 'token:t-admin', 'failed'],
   ]);
+});
+
+test('PLANTLINE_ADMIN_TOKEN is issued once: revoked by an admin, a restart does not issue it again', async () => {
+  const value = 'bootstrap-admin-token-for-the-revoke-test-0123456789';
+  const said: string[] = [];
+  const start = () => bootstrapIdentity(store, { adminToken: value, adminEmail: 'ops@plantline.test' }, (m) => said.push(m));
+  await start();
+  const issued = await findTokenByHash(store, tokenHash(value));
+  assert.equal(issued?.role, 'admin');
+  await start();
+  assert.equal((await queryRows(store, 'test', sql`SELECT token_id FROM api_tokens WHERE name = 'bootstrap-admin' GROUP BY token_id`)).length, 1);
+  assert.ok(await revokeToken(store, issued!.token_id));
+  await start();
+  assert.equal(await findTokenByHash(store, tokenHash(value)), null);
+  assert.deepEqual(said.filter((m) => m.startsWith('PLANTLINE_ADMIN_TOKEN')), ['PLANTLINE_ADMIN_TOKEN was revoked and is not issued again: unset it, or set a new value to issue a new admin token.']);
 });
 
 test('cookie sessions: reads work; a state change needs a same-site Origin (CSRF)', async () => {

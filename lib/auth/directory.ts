@@ -2,7 +2,7 @@
 // (the tables are versioned); every change is audited.
 import { randomUUID } from 'node:crypto';
 import { insertRows, type Store } from '../../clickhouse/client';
-import { countUsers, findTokenByHash, getUser } from '../../queries/identity';
+import { countUsers, findTokenByHash, getUser, tokenHashIssued } from '../../queries/identity';
 import { hashPassword, randomSecret, tokenHash } from './secrets';
 import type { Principal, Role } from './policy';
 
@@ -99,9 +99,12 @@ export async function bootstrapIdentity(
     if (opts.adminPassword) log(`Plantline created the first admin ${adminEmail} with the password from PLANTLINE_ADMIN_PASSWORD.`);
     else log(`\nPlantline created the first admin (the password is shown this once; keep it safe):\n  email: ${adminEmail}\n  password: ${password}\n`);
   }
-  if (adminToken && !(await findTokenByHash(store, tokenHash(adminToken)))) {
+  // once: a bootstrap token an admin has revoked stays revoked across restarts
+  if (adminToken && !(await tokenHashIssued(store, tokenHash(adminToken)))) {
     await createToken(store, { name: 'bootstrap-admin', role: 'admin', plants: [] }, 'system', adminToken, 'bootstrap-admin');
     await audit(store, { actor: 'system', actor_kind: 'system', action: 'token_created', target: 'bootstrap-admin', outcome: 'ok', details: { role: 'admin', from: 'PLANTLINE_ADMIN_TOKEN' } });
+  } else if (adminToken && !(await findTokenByHash(store, tokenHash(adminToken)))) {
+    log('PLANTLINE_ADMIN_TOKEN was revoked and is not issued again: unset it, or set a new value to issue a new admin token.');
   }
 }
 

@@ -7,7 +7,7 @@ import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/
 import { ERROR_CATEGORIES, FLOWS } from '../lib/contract';
 import { AGING_BUCKETS, type AgingBucket } from '../lib/sla';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
-import { newestBuildSql, planKpi, rollupOrRawSql, trustedHoursSql } from './kpiRollup';
+import { builtRowsSql, planKpi, rollupOrRawSql } from './kpiRollup';
 import { AGE_BUCKET_SQL, transactionsSql } from './transactions';
 
 export const exceptionParams = z.object({
@@ -50,11 +50,7 @@ export async function exceptionRowsSql(store: Store, f: Filters, scope: Scope, o
   return rollupOrRawSql(
     f,
     await planKpi(store, f, scope, opts),
-    (plan) => sql`
-SELECT ${EXCEPTION_COLUMNS}
-FROM exceptions_hourly
-WHERE ${trustedHoursSql('exceptions_hourly', f, scope, plan)}
-  AND ${newestBuildSql(plan.hours, f, scope)}`,
+    (plan) => sql`SELECT ${EXCEPTION_COLUMNS} FROM (${builtRowsSql('exceptions_hourly', f, scope, plan)})`,
     (restriction) => sql`SELECT ${EXCEPTION_COLUMNS} FROM (${transactionsSql(f, scope, restriction, { sla: false })}) WHERE status = 'failed'`,
   );
 }

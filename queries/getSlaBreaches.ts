@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
-import { newestBuildSql, planKpi, policyJoinSql, rollupOrRawSql, trustedHoursSql } from './kpiRollup';
+import { builtRowsSql, planKpi, policyJoinSql, rollupOrRawSql } from './kpiRollup';
 import { slaStateSql, thresholdSql, transactionsSql } from './transactions';
 
 export const slaParams = z.object({ state: z.enum(['open', 'closed']).optional() });
@@ -45,11 +45,7 @@ FROM
          toUInt32(${thresholdSql('s.flow')}) AS threshold_minutes,
          ${slaStateSql({ status: 's.status', occurredAt: 's.occurred_at', latencyMs: 's.latency_ms', threshold: 'threshold_minutes' }, f.at)} AS sla_state,
          s.latency_ms AS latency_ms
-  FROM (
-    SELECT * FROM sla_hourly
-    WHERE ${trustedHoursSql('sla_hourly', f, scope, plan)}
-      AND ${newestBuildSql(plan.hours, f, scope)}
-  ) AS s
+  FROM (${builtRowsSql('sla_hourly', f, scope, plan)}) AS s
   ${policyJoinSql('s', f.at)}
 )`,
     (restriction) => sql`SELECT ${SLA_COLUMNS} FROM (${transactionsSql(f, scope, restriction)})`,

@@ -60,7 +60,7 @@ export function keyFilters(f: Filters, scope: Scope, table: string): Sql {
 /**
  * The rows of a rollup table (kpi_hourly, or one built with it) that a plan lets the rollup answer: its
  * whole hours, the request's plants and flows, not the untrusted keys.
- * Tables built with kpi_hourly also need newestBuildSql.
+ * Tables built with kpi_hourly are read through builtRowsSql.
  */
 export function trustedHoursSql(table: string, f: Filters, scope: Scope, plan: KpiPlan & { hours: { from: string; to: string } }): Sql {
   return withSettings(sql`${raw(table)}.hour >= ${param('rollup_from', "DateTime('UTC')", plan.hours.from)} AND ${raw(table)}.hour < ${param('rollup_to', "DateTime('UTC')", plan.hours.to)}
@@ -169,15 +169,23 @@ FROM
 }
 
 /**
- * The condition that keeps, of a table built with the KPI rollup (exceptions_hourly, sla_hourly),
- * the rows of the newest kpi_hourly build of their (plant, flow, hour) in the plan's hours: rows an older
- * build left behind never count, nor rows of a build whose kpi_hourly row is not written yet.
+ * The rows of a table built with the KPI rollup (exceptions_hourly, sla_hourly: one row per transaction,
+ * ReplacingMergeTree(built_at)) that count in a plan's trusted hours, with the table's own columns:
+ * FINAL keeps each transaction's newest row, and a row counts when its build is the hour's trusted
+ * kpi_hourly build (kpi_hourly FINAL) or newer. Rows an older build left behind (a transaction no longer
+ * failed, say) never count, nor rows of a build whose kpi_hourly row is not written yet; and a build of
+ * the same counter that a second builder is writing (its rows replace the trusted build's on merge
+ * before its own kpi_hourly row lands) counts in their place, so no transaction goes missing meanwhile.
+ * A newer build of another counter cannot be met here: its hour is then untrusted (planKpi).
  */
-export function newestBuildSql(hours: { from: string; to: string }, f: Filters, scope: Scope): Sql {
-  // FINAL keeps the newest build of each (hour, plant, flow): kpi_hourly is ReplacingMergeTree(built_at)
-  return sql`(plant, flow, hour, built_at) IN (
-    SELECT plant, flow, hour, built_at FROM kpi_hourly FINAL
-    WHERE kpi_hourly.hour >= ${param('rollup_from', "DateTime('UTC')", hours.from)} AND kpi_hourly.hour < ${param('rollup_to', "DateTime('UTC')", hours.to)} AND ${keyFilters(f, scope, 'kpi_hourly')})`;
+export function builtRowsSql(table: 'exceptions_hourly' | 'sla_hourly', f: Filters, scope: Scope, plan: RollupPlan): Sql {
+  return sql`SELECT b.*
+FROM (SELECT * FROM ${raw(table)} FINAL WHERE ${trustedHoursSql(table, f, scope, plan)}) AS b
+INNER JOIN (
+  SELECT plant, flow, hour, built_at FROM kpi_hourly FINAL
+  WHERE kpi_hourly.hour >= ${param('rollup_from', "DateTime('UTC')", plan.hours.from)} AND kpi_hourly.hour < ${param('rollup_to', "DateTime('UTC')", plan.hours.to)} AND ${keyFilters(f, scope, 'kpi_hourly')}
+) AS k ON b.plant = k.plant AND b.flow = k.flow AND b.hour = k.hour
+WHERE b.built_at >= k.built_at`;
 }
 
 /**

@@ -16,7 +16,7 @@ import { getExceptionAging } from '../queries/getExceptionAging';
 import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
 import { getSlaBreaches } from '../queries/getSlaBreaches';
 import { buildStaleRollups } from '../ingest/rollups';
-import { execute, insertRows, queryRows, sql, type Store } from '../clickhouse/client';
+import { execute, insertRows, queryRows, raw, sql, type Store } from '../clickhouse/client';
 import { openTestStore, scalar } from './support/store';
 import { posting } from './support/fixtures';
 import { AT, loadViewsDataset } from './support/views-dataset';
@@ -353,6 +353,27 @@ test('a build of another rollup version (a builder of an older release) is never
   assert.deepEqual(await buildStaleRollups(store, Infinity, 0), { built: 1, stale: 0 });
   assert.deepEqual(await keys(at), []);
   assert.ok((await sameBothWays(at)).exceptions.some((e) => e.correlation_id === 'T11'));
+});
+
+test('a second builder writing the same hours (its rows replace the first build\'s on merge before its kpi_hourly row lands) leaves nothing missing', async () => {
+  await buildStaleRollups(store, Infinity, 0);
+  const at = filters('at=2026-11-04T00:00:00Z&from=2026-11-02T00:00:00Z');
+  assert.deepEqual(await keys(at), []);
+  const before = await sameBothWays(at);
+  assert.ok(before.exceptions.some((e) => e.correlation_id === 'T11') && before.breaches.some((b) => b.correlation_id === 'T8'));
+  // the second builder has written its exception and SLA rows (a second later) and not yet its kpi_hourly row
+  for (const table of ['exceptions_hourly', 'sla_hourly']) {
+    await execute(store, 'test', sql`INSERT INTO ${raw(table)} SELECT * REPLACE (built_at + toIntervalSecond(1) AS built_at) FROM ${raw(table)} FINAL`);
+    // the merge keeps each transaction's newest row: the trusted build's rows are gone
+    await execute(store, 'test', sql`OPTIMIZE TABLE ${raw(table)} FINAL`);
+  }
+  for (const table of ['exceptions_hourly', 'sla_hourly']) {
+    assert.equal(await scalar(store, `SELECT count() FROM ${table} WHERE (plant, flow, hour, built_at) IN (SELECT plant, flow, hour, built_at FROM kpi_hourly FINAL)`), 0, table);
+  }
+  // still trusted, and the lists served from the rollup are whole
+  assert.deepEqual(await keys(at), []);
+  const after = await sameBothWays(at);
+  assert.deepEqual([after.exceptions, after.breaches], [before.exceptions, before.breaches]);
 });
 
 /** A decoded posting as the postings table stores it (JSONEachRow). */

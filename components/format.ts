@@ -54,7 +54,11 @@ export function fmtWhen(t: string | null | undefined, reference: Date): string {
 }
 
 /** `datetime-local` input value (UTC) ⇄ ISO-8601 */
-export const toInputValue = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString().slice(0, 16) : '');
+export const toInputValue = (iso: string | null | undefined) => {
+  // a time the URL got wrong (the page itself names the problem) leaves the input empty
+  const d = iso ? new Date(iso) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString().slice(0, 16) : '';
+};
 export const fromInputValue = (v: string) => (v ? new Date(`${v.length === 16 ? `${v}:00` : v}Z`).toISOString().replace('.000Z', 'Z') : '');
 
 export const FLOW_LABELS: Record<string, string> = {

@@ -99,13 +99,18 @@ export function resolveView(sp: PageSearchParams, opts: { defaultLookbackMs?: nu
   };
 }
 
-/** Previous/next page links of a list, from the API's cursor (the cursor encodes an offset). */
+/**
+ * Previous/next page links of a list, from the API's cursor (the cursor encodes an offset). A live view's
+ * links carry the instant this page was computed for, so the next page continues the same list rather
+ * than one recomputed (and shifted) at a later now.
+ */
 export function pageLinks(view: View, nextCursorValue: string | null): { prev: string | null; next: string | null } {
   const { offset, limit } = view.filters;
   const prevOffset = Math.max(0, offset - limit);
   const here = view.params;
   const keep = [...here.keys()];
-  const prev = offset > 0 ? hrefWith('', here, { cursor: prevOffset === 0 ? null : nextCursor(prevOffset - limit, limit, limit) }, keep) || '?' : null;
-  const next = nextCursorValue ? hrefWith('', here, { cursor: nextCursorValue }, keep) : null;
+  const at = { at: view.filters.at.toISOString() };
+  const prev = offset > 0 ? hrefWith('', here, { ...at, cursor: prevOffset === 0 ? null : nextCursor(prevOffset - limit, limit, limit) }, keep) || '?' : null;
+  const next = nextCursorValue ? hrefWith('', here, { ...at, cursor: nextCursorValue }, keep) : null;
   return { prev, next };
 }

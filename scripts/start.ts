@@ -15,8 +15,11 @@ function newestSource(dir: string): number {
 }
 
 const buildId = path.join(process.cwd(), '.next', 'BUILD_ID');
-const sources = ['app', 'components', 'queries', 'lib'].filter((d) => fs.existsSync(d));
-const stale = !fs.existsSync(buildId) || sources.some((d) => newestSource(d) > fs.statSync(buildId).mtimeMs);
+// everything the pages import (the store client and the ingest pieces the admin and replay routes use
+// among it), and what shapes the build itself
+const sources = ['app', 'components', 'queries', 'lib', 'clickhouse', 'ingest', 'next.config.ts', 'tsconfig.json', 'package-lock.json'].filter((d) => fs.existsSync(d));
+const newest = (p: string) => (fs.statSync(p).isDirectory() ? newestSource(p) : fs.statSync(p).mtimeMs);
+const stale = !fs.existsSync(buildId) || sources.some((d) => newest(d) > fs.statSync(buildId).mtimeMs);
 if (stale) {
   console.log('Plantline: building the web app (next build), once per change of its sources…');
   execFileSync(process.execPath, [require.resolve('next/dist/bin/next'), 'build'], { stdio: 'inherit' });

@@ -142,6 +142,9 @@ test('clicking the failed release T3 opens its transaction: the attempt, its err
   const row = page.getByTestId('release-T3');
   assert.match(await row.innerText(), /MES-404/);
   assert.match(await row.innerText(), /Material M-9 is not in the MES master/);
+  // counted over every failed release (here the one, T3 at P01), not over the rows of the page
+  assert.equal(await text('failed-releases-total'), '1 production order not at the plant');
+  assert.equal(await text('failed-releases-P01'), 'P01: 1');
   await shot('failed-releases');
   await Promise.all([page.waitForURL(/\/tx\/T3\?at=/), row.getByTestId('tx-link').click()]);
   await page.getByTestId('tx-timeline').waitFor();
@@ -230,6 +233,14 @@ test('empty and refused states speak plainly', async () => {
   assert.match(await page.getByTestId('plant-table').innerText(), /No transactions in this range/);
   await page.goto(`${app.baseUrl}/exceptions?range=2y`, { waitUntil: 'networkidle' });
   assert.match(await page.getByTestId('filter-problems').innerText(), /range: expected one of 1h, 24h, 7d, 30d/);
+  // a time that is no time (the filter bar used to throw and take the whole page down with it)
+  await page.goto(`${app.baseUrl}/exceptions?from=2026-11-03T25:00:00Z&at=${AT}`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('filter-problems').innerText(), /^from: /m);
+  await page.goto(`${app.baseUrl}/?at=yesterday`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('filter-problems').innerText(), /^at: expected an ISO-8601 time/m);
+  // a cut-off after the view's as-of instant is named, not taken for a store failure
+  await page.goto(`${app.baseUrl}/inventory?at=${AT}&as_of=2026-11-30T23:59:59Z`, { waitUntil: 'networkidle' });
+  assert.match(await page.getByTestId('filter-problems').innerText(), /as_of: 2026-11-30T23:59:59.000Z is after at/);
   await page.goto(`${app.baseUrl}/tx/NOPE?at=${AT}`, { waitUntil: 'networkidle' });
   assert.match(await page.getByTestId('tx-not-found').innerText(), /Transaction NOPE not found/);
   // a live view refreshes itself; the refresh can be paused

@@ -314,3 +314,20 @@ test('the spans of a transaction: the traces its events name and those linked to
     await own.close();
   }
 });
+
+test('a live list\'s page links carry the instant the page was computed for; a pinned one keeps its own', async () => {
+  const { resolveView, pageLinks } = await import('../components/view');
+  const live = resolveView({ range: '7d', plant: 'P01', limit: '2' });
+  assert.ok(live.ok);
+  const links = pageLinks(live, 'bzoy');
+  const next = new URLSearchParams(links.next!.slice(1));
+  assert.deepEqual([next.get('range'), next.get('plant'), next.get('limit'), next.get('cursor'), next.get('at')], ['7d', 'P01', '2', 'bzoy', live.filters.at.toISOString()]);
+  assert.equal(links.prev, null);
+  // page 2 of that view: the previous page keeps the same instant
+  const second = resolveView(Object.fromEntries(next));
+  assert.ok(second.ok);
+  assert.equal(second.filters.at.toISOString(), live.filters.at.toISOString());
+  assert.equal(second.filters.from.toISOString(), live.filters.from.toISOString());
+  const back = new URLSearchParams(pageLinks(second, null).prev!.slice(1));
+  assert.deepEqual([back.get('at'), back.get('cursor')], [live.filters.at.toISOString(), null]);
+});

@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import { getFailedOrderReleases } from '@/queries/getFailedOrderReleases';
+import { getExceptionAging } from '@/queries/getExceptionAging';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
@@ -20,9 +21,16 @@ export default async function FailedReleasesPage({ searchParams }: { searchParam
   const view = resolveView(sp);
   if (!view.ok) return <FilterProblems problems={view.problems} />;
   const f = view.filters;
-  const { items, next_cursor } = await getFailedOrderReleases(await getReadStore(), f, access.scope);
+  const store = await getReadStore();
+  // the per-plant counts over every failed release, not the page: the open exceptions of the flow by
+  // plant (the aging view's rows, summed over its buckets), which is what the list holds
+  const [{ items, next_cursor }, aging] = await Promise.all([
+    getFailedOrderReleases(store, f, access.scope),
+    getExceptionAging(store, { ...f, flows: ['order_release'] }, access.scope, { status: 'open' }),
+  ]);
   const pages = pageLinks(view, next_cursor);
-  const byPlant = [...new Set(items.map((i) => i.plant))].map((plant) => ({ plant, count: items.filter((i) => i.plant === plant).length }));
+  const byPlant = [...new Set(aging.items.map((r) => r.plant))].map((plant) => ({ plant, count: aging.items.filter((r) => r.plant === plant).reduce((n, r) => n + r.count, 0) }));
+  const total = byPlant.reduce((n, p) => n + p.count, 0);
   return (
     <>
       <div className="page-head">
@@ -34,9 +42,9 @@ export default async function FailedReleasesPage({ searchParams }: { searchParam
       {items.length > 0 && (
         <div className="callout callout-red">
           <div>
-            <strong>{fmtInt(items.length)}{next_cursor ? '+' : ''} production order{items.length === 1 ? '' : 's'} not at the plant</strong>
+            <strong data-testid="failed-releases-total">{fmtInt(total)} production order{total === 1 ? '' : 's'} not at the plant</strong>
             {byPlant.map((p) => (
-              <Link key={p.plant} href={view.href('/failed-releases', { plant: p.plant })} style={{ marginRight: '0.8rem' }}>
+              <Link key={p.plant} href={view.href('/failed-releases', { plant: p.plant })} style={{ marginRight: '0.8rem' }} data-testid={`failed-releases-${p.plant}`}>
                 {p.plant}: {p.count}
               </Link>
             ))}

@@ -3,7 +3,7 @@
 // still pending, failed, or taken twice by the ERP — leaving a residual that nothing explains (flagged).
 import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
-import { problemsOf } from '@/queries/filters';
+import { BadRequest, problemsOf } from '@/queries/filters';
 import { getInventoryVariance, varianceParams } from '@/queries/getInventoryVariance';
 import { pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
@@ -34,7 +34,15 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   const f = view.filters;
   // what needs attention first: flagged keys, then the largest values, a page at a time; the totals
   // are over every key, and the export has every key
-  const { items, as_of, totals, next_cursor } = await getInventoryVariance(await getReadStore(), f, access.scope, { ...p, sort: 'attention' });
+  let variance: Awaited<ReturnType<typeof getInventoryVariance>>;
+  try {
+    variance = await getInventoryVariance(await getReadStore(), f, access.scope, { ...p, sort: 'attention' });
+  } catch (e) {
+    // a cut-off after the view's as-of instant: the same reason the API gives
+    if (e instanceof BadRequest) return <FilterProblems problems={e.problems} />;
+    throw e;
+  }
+  const { items, as_of, totals, next_cursor } = variance;
   const pages = pageLinks(view, next_cursor);
   const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}), sort: 'attention' };
   // the postings behind an explained part: the material's transactions up to the cut-off, as they stood then

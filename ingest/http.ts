@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
 import { decodeBody, type BusinessStream } from './decode';
-import { decodeTraceRequest, encodeTraceResponse, type OtlpEncoding } from './otlp';
+import { decodeTraceRequest, encodeTraceResponse, refusedSpans, type OtlpEncoding } from './otlp';
 import type { IngestPipeline, Reject } from './pipeline';
 import type { InventoryRow, PostingRow } from '../lib/contract';
 
@@ -159,15 +159,22 @@ async function handleTraces(req: IncomingMessage, res: ServerResponse, opts: Htt
   const body = await readBody(req, opts.maxBodyBytes);
   await opts.pipeline.waitForCapacity();
   let spans;
+  const refused: string[] = [];
   try {
-    spans = decodeTraceRequest(body, encoding);
+    spans = decodeTraceRequest(body, encoding, (reason) => refused.push(reason));
   } catch (e) {
     const reason = (e as Error).message;
     await opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason, raw: body }]);
     throw new HttpError(400, `OTLP ${encoding} request could not be decoded: ${reason}`);
   }
-  await opts.pipeline.submitSpans(spans, `http:${requestId}`);
-  const answer = Buffer.from(encodeTraceResponse(encoding));
+  // the spans that are fine are kept; the others are answered as OTLP's partial success, and the request
+  // is kept in rejects with their reasons
+  const partial = refusedSpans(refused, spans.length);
+  await Promise.all([
+    opts.pipeline.submitSpans(spans, `http:${requestId}`),
+    partial ? opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason: partial.errorMessage, raw: body }]) : undefined,
+  ]);
+  const answer = Buffer.from(encodeTraceResponse(encoding, partial ?? undefined));
   res.writeHead(200, {
     'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
     'content-length': answer.length,

@@ -5,7 +5,7 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Admin } from 'kafkajs';
 import { TOPICS, type InventoryRow, type PostingRow } from '../lib/contract';
 import { decodeMessage } from './decode';
-import { decodeTraceRequest, sniffOtlpEncoding, type SpanRow } from './otlp';
+import { decodeTraceRequest, refusedSpans, sniffOtlpEncoding, type SpanRow } from './otlp';
 import type { DeadLetterSink, IngestPipeline, Reject } from './pipeline';
 
 export type KafkaSourceOptions = {
@@ -196,7 +196,12 @@ export class KafkaSource implements DeadLetterSink {
       if (topic === TOPICS.spans) {
         try {
           if (raw.length === 0) throw new Error('empty message');
-          for (const s of decodeTraceRequest(raw, sniffOtlpEncoding(raw))) spans.push(s);
+          // a span that is not valid is left out (and the message kept in rejects with its reason); the rest is stored
+          const refused: string[] = [];
+          const decoded = decodeTraceRequest(raw, sniffOtlpEncoding(raw), (reason) => refused.push(reason));
+          for (const s of decoded) spans.push(s);
+          const partial = refusedSpans(refused, decoded.length);
+          if (partial) rejects.push({ stream: 'spans', source: 'kafka', position, line: 0, reason: partial.errorMessage, raw });
         } catch (e) {
           rejects.push({ stream: 'spans', source: 'kafka', position, line: 0, reason: (e as Error).message, raw });
         }

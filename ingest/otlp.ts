@@ -149,10 +149,13 @@ function memoizeFullNames(ns: protobuf.NamespaceBase): void {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Decodes an ExportTraceServiceRequest into `spans` rows. Throws OtlpDecodeError.
+ * Decodes an ExportTraceServiceRequest into `spans` rows. Throws OtlpDecodeError for a request that is
+ * not OTLP; a span that is (an all-zero id, no start time) throws too, unless `onRejectedSpan` is given:
+ * then that span alone is left out and handed over with its reason, and the request's other spans are
+ * kept (OTLP's partial success).
  * The rows of one ResourceSpans share one `resource_attributes` object: treat rows as read-only.
  */
-export function decodeTraceRequest(body: Uint8Array, encoding: OtlpEncoding): SpanRow[] {
+export function decodeTraceRequest(body: Uint8Array, encoding: OtlpEncoding, onRejectedSpan?: (reason: string) => void): SpanRow[] {
   const s = getSchema();
   if (encoding === 'json') {
     let text: string;
@@ -176,7 +179,7 @@ export function decodeTraceRequest(body: Uint8Array, encoding: OtlpEncoding): Sp
     } catch (e) {
       throw new OtlpDecodeError(locateJsonError(s.jsonRequest, value, '', e as Error));
     }
-    return toRows(request, true);
+    return toRows(request, true, onRejectedSpan);
   }
   if (encoding !== 'protobuf') throw new OtlpDecodeError(`unknown OTLP encoding ${JSON.stringify(encoding)}`);
   let request: RequestMsg;
@@ -190,7 +193,7 @@ export function decodeTraceRequest(body: Uint8Array, encoding: OtlpEncoding): Sp
   if (body.length > 0 && (request.resourceSpans?.length ?? 0) === 0) {
     throw new OtlpDecodeError(`OTLP/protobuf: not an ExportTraceServiceRequest: ${body.length} bytes without any resourceSpans (field 1)`);
   }
-  return toRows(request, false);
+  return toRows(request, false, onRejectedSpan);
 }
 
 /**
@@ -251,6 +254,17 @@ export function encodeTraceResponse(encoding: OtlpEncoding, partial?: { rejected
   return s.response.encode(message).finish();
 }
 
+/**
+ * OTLP's partial success for spans left out of a request (decodeTraceRequest's onRejectedSpan), or null
+ * when none was: how many, and their reasons (the first few) in one message.
+ */
+export function refusedSpans(reasons: string[], kept: number): { rejectedSpans: number; errorMessage: string } | null {
+  if (reasons.length === 0) return null;
+  const shown = reasons.slice(0, 5).join('; ');
+  const more = reasons.length > 5 ? `; and ${reasons.length - 5} more` : '';
+  return { rejectedSpans: reasons.length, errorMessage: `${reasons.length} of ${reasons.length + kept} spans rejected: ${shown}${more}` };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoded message shapes. Binary decoding yields protobuf.js Message instances (unset fields read
 // as their defaults from the prototype); ProtoJSON yields a Message at the top and plain objects
@@ -299,7 +313,7 @@ const EMPTY: readonly never[] = [];
  * Note: the rows of one ResourceSpans share one `resource_attributes` object; treat rows as
  * read-only (or copy before mutating).
  */
-function toRows(request: RequestMsg, hexIds: boolean): SpanRow[] {
+function toRows(request: RequestMsg, hexIds: boolean, onRejectedSpan?: (reason: string) => void): SpanRow[] {
   const rows: SpanRow[] = [];
   const resourceSpans = request.resourceSpans ?? EMPTY;
   for (let r = 0; r < resourceSpans.length; r++) {
@@ -314,74 +328,92 @@ function toRows(request: RequestMsg, hexIds: boolean): SpanRow[] {
       const spans = ss.spans ?? EMPTY;
       for (let k = 0; k < spans.length; k++) {
         const span = spans[k];
-        const traceId = idToHex(span.traceId, 16, hexIds, false, r, c, k, -1, 'traceId');
-        const spanId = idToHex(span.spanId, 8, hexIds, false, r, c, k, -1, 'spanId');
-        const parentSpanId = idToHex(span.parentSpanId, 8, hexIds, true, r, c, k, -1, 'parentSpanId');
-        const start = toUint64(span.startTimeUnixNano);
-        if (start === 0n) throw new OtlpDecodeError(`${spanPath(r, c, k)}.startTimeUnixNano: missing (0)`);
-        const end = toUint64(span.endTimeUnixNano);
-
-        const spanAttributes = attributesToRecord(span.attributes);
-
-        const events = span.events ?? EMPTY;
-        const eventsTimestamp = new Array<string>(events.length);
-        const eventsName = new Array<string>(events.length);
-        const eventsAttributes = new Array<Record<string, string>>(events.length);
-        for (let e = 0; e < events.length; e++) {
-          const ev = events[e];
-          eventsTimestamp[e] = formatTimestamp(toUint64(ev.timeUnixNano));
-          eventsName[e] = ev.name ?? '';
-          eventsAttributes[e] = attributesToRecord(ev.attributes);
+        let row: SpanRow;
+        try {
+          row = toRow(span, r, c, k, { resourceAttributes, serviceName, scopeName, scopeVersion });
+        } catch (e) {
+          if (!(e instanceof OtlpDecodeError) || !onRejectedSpan) throw e;
+          onRejectedSpan(e.message);
+          continue;
         }
-
-        const links = span.links ?? EMPTY;
-        const linksTraceId = new Array<string>(links.length);
-        const linksSpanId = new Array<string>(links.length);
-        const linksTraceState = new Array<string>(links.length);
-        const linksAttributes = new Array<Record<string, string>>(links.length);
-        for (let l = 0; l < links.length; l++) {
-          const link = links[l];
-          linksTraceId[l] = idToHex(link.traceId, 16, hexIds, false, r, c, k, l, 'traceId');
-          linksSpanId[l] = idToHex(link.spanId, 8, hexIds, false, r, c, k, l, 'spanId');
-          linksTraceState[l] = link.traceState ?? '';
-          linksAttributes[l] = attributesToRecord(link.attributes);
-        }
-
-        const status = span.status;
-        rows.push({
-          timestamp: formatTimestamp(start),
-          trace_id: traceId,
-          span_id: spanId,
-          parent_span_id: parentSpanId,
-          trace_state: span.traceState ?? '',
-          span_name: span.name ?? '',
-          span_kind: SPAN_KINDS[span.kind ?? 0] ?? 'Unspecified',
-          service_name: serviceName,
-          resource_attributes: resourceAttributes,
-          scope_name: scopeName,
-          scope_version: scopeVersion,
-          span_attributes: spanAttributes,
-          duration_ns: end > start ? (end - start).toString() : '0',
-          status_code: STATUS_CODES[status?.code ?? 0] ?? 'Unset',
-          status_message: status?.message ?? '',
-          events_timestamp: eventsTimestamp,
-          events_name: eventsName,
-          events_attributes: eventsAttributes,
-          links_trace_id: linksTraceId,
-          links_span_id: linksSpanId,
-          links_trace_state: linksTraceState,
-          links_attributes: linksAttributes,
-          correlation_id: spanAttributes['mfg.correlation_id'] ?? resourceAttributes['mfg.correlation_id'] ?? '',
-          plant: spanAttributes['mfg.plant'] ?? resourceAttributes['mfg.plant'] ?? '',
-          flow: spanAttributes['mfg.flow'] ?? resourceAttributes['mfg.flow'] ?? '',
-          order_no: spanAttributes['mfg.order_no'] ?? resourceAttributes['mfg.order_no'] ?? '',
-          material: spanAttributes['mfg.material'] ?? resourceAttributes['mfg.material'] ?? '',
-          lot: spanAttributes['mfg.lot'] ?? resourceAttributes['mfg.lot'] ?? '',
-        });
+        rows.push(row);
       }
     }
   }
   return rows;
+
+  function toRow(
+    span: SpanMsg,
+    r: number,
+    c: number,
+    k: number,
+    { resourceAttributes, serviceName, scopeName, scopeVersion }: { resourceAttributes: Record<string, string>; serviceName: string; scopeName: string; scopeVersion: string },
+  ): SpanRow {
+    const traceId = idToHex(span.traceId, 16, hexIds, false, r, c, k, -1, 'traceId');
+    const spanId = idToHex(span.spanId, 8, hexIds, false, r, c, k, -1, 'spanId');
+    const parentSpanId = idToHex(span.parentSpanId, 8, hexIds, true, r, c, k, -1, 'parentSpanId');
+    const start = toUint64(span.startTimeUnixNano);
+    if (start === 0n) throw new OtlpDecodeError(`${spanPath(r, c, k)}.startTimeUnixNano: missing (0)`);
+    const end = toUint64(span.endTimeUnixNano);
+
+    const spanAttributes = attributesToRecord(span.attributes);
+
+    const events = span.events ?? EMPTY;
+    const eventsTimestamp = new Array<string>(events.length);
+    const eventsName = new Array<string>(events.length);
+    const eventsAttributes = new Array<Record<string, string>>(events.length);
+    for (let e = 0; e < events.length; e++) {
+      const ev = events[e];
+      eventsTimestamp[e] = formatTimestamp(toUint64(ev.timeUnixNano));
+      eventsName[e] = ev.name ?? '';
+      eventsAttributes[e] = attributesToRecord(ev.attributes);
+    }
+
+    const links = span.links ?? EMPTY;
+    const linksTraceId = new Array<string>(links.length);
+    const linksSpanId = new Array<string>(links.length);
+    const linksTraceState = new Array<string>(links.length);
+    const linksAttributes = new Array<Record<string, string>>(links.length);
+    for (let l = 0; l < links.length; l++) {
+      const link = links[l];
+      linksTraceId[l] = idToHex(link.traceId, 16, hexIds, false, r, c, k, l, 'traceId');
+      linksSpanId[l] = idToHex(link.spanId, 8, hexIds, false, r, c, k, l, 'spanId');
+      linksTraceState[l] = link.traceState ?? '';
+      linksAttributes[l] = attributesToRecord(link.attributes);
+    }
+
+    const status = span.status;
+    return {
+      timestamp: formatTimestamp(start),
+      trace_id: traceId,
+      span_id: spanId,
+      parent_span_id: parentSpanId,
+      trace_state: span.traceState ?? '',
+      span_name: span.name ?? '',
+      span_kind: SPAN_KINDS[span.kind ?? 0] ?? 'Unspecified',
+      service_name: serviceName,
+      resource_attributes: resourceAttributes,
+      scope_name: scopeName,
+      scope_version: scopeVersion,
+      span_attributes: spanAttributes,
+      duration_ns: end > start ? (end - start).toString() : '0',
+      status_code: STATUS_CODES[status?.code ?? 0] ?? 'Unset',
+      status_message: status?.message ?? '',
+      events_timestamp: eventsTimestamp,
+      events_name: eventsName,
+      events_attributes: eventsAttributes,
+      links_trace_id: linksTraceId,
+      links_span_id: linksSpanId,
+      links_trace_state: linksTraceState,
+      links_attributes: linksAttributes,
+      correlation_id: spanAttributes['mfg.correlation_id'] ?? resourceAttributes['mfg.correlation_id'] ?? '',
+      plant: spanAttributes['mfg.plant'] ?? resourceAttributes['mfg.plant'] ?? '',
+      flow: spanAttributes['mfg.flow'] ?? resourceAttributes['mfg.flow'] ?? '',
+      order_no: spanAttributes['mfg.order_no'] ?? resourceAttributes['mfg.order_no'] ?? '',
+      material: spanAttributes['mfg.material'] ?? resourceAttributes['mfg.material'] ?? '',
+      lot: spanAttributes['mfg.lot'] ?? resourceAttributes['mfg.lot'] ?? '',
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -179,6 +179,25 @@ test('an OTLP body that is not OTLP is rejected with a reason and kept', async (
   assert.equal(wrongType.status, 415);
 });
 
+test('OTLP partial success: the valid spans of a request are stored, the invalid one is answered and kept in rejects', async () => {
+  const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+  const span = (spanId: string, name: string, startNs?: bigint) => ({
+    traceId: '5b8efff798038103d269b633813fc60c', spanId, name, kind: 2,
+    ...(startNs === undefined ? {} : { startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 5_000_000n) }),
+    attributes: [{ key: 'mfg.correlation_id', value: { stringValue: 'TX-PARTIAL' } }],
+  });
+  const body = JSON.stringify({
+    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'middleware' } }] }, scopeSpans: [{ scope: { name: 'route' }, spans: [span('eee19b7ec3c1b174', 'route a', start), span('eee19b7ec3c1b175', 'no start'), span('eee19b7ec3c1b176', 'route b', start + 1n)] }] }],
+  });
+  const res = await fetch(`${base}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  assert.equal(res.status, 200);
+  const reason = '1 of 3 spans rejected: resourceSpans[0].scopeSpans[0].spans[1].startTimeUnixNano: missing (0)';
+  assert.deepEqual(await res.json(), { partialSuccess: { rejectedSpans: '1', errorMessage: reason } });
+  await runtime.pipeline.flush();
+  assert.deepEqual(await queryRows(runtime.readStore, 'test', sql`SELECT span_name FROM spans WHERE correlation_id = 'TX-PARTIAL' ORDER BY span_name`), [{ span_name: 'route a' }, { span_name: 'route b' }]);
+  assert.equal(await count(`SELECT count() FROM rejects WHERE stream = 'spans' AND reason = '${reason}'`), 1);
+});
+
 test('health reports the backend, the sources and reject counts', async () => {
   const res = await fetch(`${base}/api/health`);
   assert.equal(res.status, 200);

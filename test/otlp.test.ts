@@ -15,7 +15,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type IdGenerator, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
 import * as protojson from 'protobufjs/ext/protojson.js';
-import { decodeTraceRequest, encodeTraceResponse, OtlpDecodeError, sniffOtlpEncoding, type SpanRow } from '../ingest/otlp';
+import { decodeTraceRequest, encodeTraceResponse, OtlpDecodeError, refusedSpans, sniffOtlpEncoding, type SpanRow } from '../ingest/otlp';
 import { buildDescriptor, DESCRIPTOR_FILE, ENTRY_PROTO, PROTO_DIR, renderDescriptorModule } from '../ingest/proto/generate';
 
 // ------------------------------------------------------------------------------------------------
@@ -330,6 +330,14 @@ describe('decodeTraceRequest with SDK spans and the official serializers', () =>
     rejects(mutate((s) => delete s.startTimeUnixNano), 'protobuf', `${at}.startTimeUnixNano: missing (0)`);
     // the first span of the first scope is the client span, which has the link
     rejects(mutate((s) => (s.links[0].spanId = new Uint8Array(0))), 'protobuf', `${at}.links[0].spanId: expected 8 bytes, got 0`);
+    // with a handler for refused spans, the bad span alone is left out and the others are kept
+    const refused: string[] = [];
+    const all = decodeTraceRequest(protobufBody, 'protobuf').length;
+    const kept = decodeTraceRequest(mutate((s) => (s.traceId = new Uint8Array(16))), 'protobuf', (reason) => refused.push(reason));
+    assert.deepEqual(refused, [`${at}.traceId: all-zero id is invalid`]);
+    assert.equal(kept.length, all - 1);
+    assert.deepEqual(refusedSpans(refused, kept.length), { rejectedSpans: 1, errorMessage: `1 of ${all} spans rejected: ${at}.traceId: all-zero id is invalid` });
+    assert.equal(refusedSpans([], kept.length), null);
     // an all-zero parent id means no parent
     const rows = decodeTraceRequest(mutate((s) => (s.parentSpanId = new Uint8Array(8))), 'protobuf');
     assert.equal(rows[0].parent_span_id, '');

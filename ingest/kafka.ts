@@ -5,6 +5,7 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Admin } from 'kafkajs';
 import { TOPICS, type InventoryRow, type PostingRow } from '../lib/contract';
 import { decodeMessage } from './decode';
+import { registerKafkaCodecs } from './kafka-codecs';
 import { decodeTraceRequest, refusedSpans, sniffOtlpEncoding, type SpanRow } from './otlp';
 import type { DeadLetterSink, IngestPipeline, Reject } from './pipeline';
 
@@ -69,6 +70,8 @@ export class KafkaSource implements DeadLetterSink {
   ) {
     this.log = opts.log ?? ((m) => console.error(`[kafka] ${m}`));
     this.maxQueuedMessages = opts.maxQueuedMessages ?? 20_000;
+    // batches compressed with snappy, lz4 or zstd, not only gzip
+    registerKafkaCodecs();
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,

@@ -219,6 +219,33 @@ test('a reject the DLQ topic refuses (over its size limit) stays in the rejects 
   }
 });
 
+test('record batches the topic compresses with zstd, lz4 or snappy are read like gzip ones', async () => {
+  const { store } = await openTestStore();
+  const admin = kafka.admin();
+  await admin.connect();
+  const compression = (type: string) =>
+    admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPICS.postings, configEntries: [{ name: 'compression.type', value: type }] }] });
+  try {
+    // the broker writes what the producer sends (uncompressed) with the topic's codec
+    for (const codec of ['zstd', 'lz4', 'snappy']) {
+      await compression(codec);
+      await sendPostings(Array.from({ length: 10 }, (_, i) => JSON.stringify(posting({ event_id: `kc-${codec}-${i}`, correlation_id: `TX-KC-${codec}-${i}` }))), `kc-${codec}`);
+    }
+    await compression('producer');
+    const { source } = await consumeAll(store, 'g-codecs');
+    await waitFor('the postings topic to be consumed and committed', () => caughtUp(source, [TOPICS.postings]));
+    await source.stop();
+    assert.equal(source.state().state === 'error', false);
+    for (const codec of ['zstd', 'lz4', 'snappy']) {
+      assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE startsWith(event_id, 'kc-${codec}-')`), 10, codec);
+    }
+  } finally {
+    await compression('producer');
+    await admin.disconnect();
+    await store.close();
+  }
+});
+
 test('a store that fails inserts for a while: consumption pauses with memory bounded, nothing is lost, it resumes', async () => {
   const { store } = await openTestStore();
   const N = 30_000;

@@ -2,7 +2,7 @@
 // Kafka when KAFKA_BROKERS is set and serves the HTTP ingest endpoints and /api/health on PORT.
 import http from 'node:http';
 import { loadConfig } from '../lib/config';
-import { startIngestRuntime } from './runtime';
+import { onStopSignals, startIngestRuntime } from './runtime';
 
 async function main() {
   const config = loadConfig();
@@ -15,17 +15,10 @@ async function main() {
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   console.log(`plantline ingest: ${runtime.writeStore.backend} store, kafka ${config.kafka ? 'on' : 'off'}, http on :${port}`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`plantline ingest: ${signal}, storing what was received and stopping`);
+  onStopSignals('plantline ingest', async () => {
     server.close();
     await runtime.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((e) => {

@@ -159,3 +159,29 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
     },
   };
 }
+
+/**
+ * SIGTERM / SIGINT: `stop` stores what was received and ends the process. A second signal while it
+ * waits (the store is down, say) ends the process at once: nothing acknowledged is lost, as Kafka
+ * offsets are committed only once durable and HTTP senders are answered only then; they send again.
+ */
+export function onStopSignals(name: string, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: string) => {
+    if (stopping) {
+      console.log(`${name}: second ${signal}, stopping now; what is not stored yet was not acknowledged (Kafka delivers it again, HTTP senders retry)`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${name}: ${signal}, storing what was received and stopping (${signal} again to stop at once)`);
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(`${name}: stopping failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  process.on('SIGINT', () => handle('SIGINT'));
+}

@@ -5,7 +5,7 @@ import next from 'next';
 import { loadConfig } from '../lib/config';
 import { registerReadStore } from '../clickhouse/shared';
 import { isIngestPath } from '../ingest/http';
-import { startIngestRuntime } from '../ingest/runtime';
+import { onStopSignals, startIngestRuntime } from '../ingest/runtime';
 import { bootstrapIdentity } from '../lib/auth/directory';
 import { publishReplayInProcess, registerReplayPublisher } from '../ingest/replay';
 import { TOPICS } from '../lib/contract';
@@ -52,17 +52,10 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   const where = config.store.kind === 'embedded' ? `embedded chDB in ${config.store.dataDir}` : `ClickHouse at ${new URL(config.store.url).host}`;
   console.log(`Plantline is up: open http://localhost:${port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'})`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`Plantline: ${signal}, storing what was received and stopping`);
+  onStopSignals('Plantline', async () => {
     await simulator?.stop();
     server.close();
     await runtime.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
   return { server, runtime, simulator };
 }

@@ -71,3 +71,23 @@ test('npm start on an empty folder: up with the simulator, its material master s
     fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 });
+
+test('a second SIGTERM while stopping waits for nothing more: the process ends at once, saying what happens to what was not stored', { timeout: 60_000 }, async () => {
+  // a process whose stop never finishes (as when the store does not answer)
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-signals-')), 'child.ts');
+  fs.writeFileSync(file, `import { onStopSignals } from ${JSON.stringify(path.resolve('ingest/runtime.ts'))};\nonStopSignals('t', () => new Promise(() => undefined));\nconsole.log('ready');\nsetInterval(() => undefined, 1000);\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGTERM');
+  while (!out.includes('storing what was received')) await new Promise((r) => setTimeout(r, 50));
+  // still running: the first signal waits for the store
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(child.exitCode, null);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 1);
+  assert.match(out, /t: SIGTERM, storing what was received and stopping \(SIGTERM again to stop at once\)/);
+  assert.match(out, /t: second SIGTERM, stopping now; what is not stored yet was not acknowledged \(Kafka delivers it again, HTTP senders retry\)/);
+});

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
 import { decodeBody, type BusinessStream } from './decode';
-import { decodeTraceRequest, encodeTraceResponse, refusedSpans, type OtlpEncoding } from './otlp';
+import { decodeValidSpans, encodeTraceResponse, type OtlpEncoding } from './otlp';
 import type { IngestPipeline, Reject } from './pipeline';
 import type { InventoryRow, PostingRow } from '../lib/contract';
 
@@ -158,10 +158,9 @@ async function handleTraces(req: IncomingMessage, res: ServerResponse, opts: Htt
   const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
   await opts.pipeline.waitForCapacity();
-  let spans;
-  const refused: string[] = [];
+  let decoded;
   try {
-    spans = decodeTraceRequest(body, encoding, (reason) => refused.push(reason));
+    decoded = decodeValidSpans(body, encoding);
   } catch (e) {
     const reason = (e as Error).message;
     await opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason, raw: body }]);
@@ -169,7 +168,7 @@ async function handleTraces(req: IncomingMessage, res: ServerResponse, opts: Htt
   }
   // the spans that are fine are kept; the others are answered as OTLP's partial success, and the request
   // is kept in rejects with their reasons
-  const partial = refusedSpans(refused, spans.length);
+  const { rows: spans, partial } = decoded;
   await Promise.all([
     opts.pipeline.submitSpans(spans, `http:${requestId}`),
     partial ? opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason: partial.errorMessage, raw: body }]) : undefined,

@@ -6,7 +6,7 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessag
 import { TOPICS, type InventoryRow, type PostingRow } from '../lib/contract';
 import { decodeMessage } from './decode';
 import { registerKafkaCodecs } from './kafka-codecs';
-import { decodeTraceRequest, refusedSpans, sniffOtlpEncoding, type SpanRow } from './otlp';
+import { decodeValidSpans, sniffOtlpEncoding, type SpanRow } from './otlp';
 import type { DeadLetterSink, IngestPipeline, Reject } from './pipeline';
 
 export type KafkaSourceOptions = {
@@ -200,10 +200,8 @@ export class KafkaSource implements DeadLetterSink {
         try {
           if (raw.length === 0) throw new Error('empty message');
           // a span that is not valid is left out (and the message kept in rejects with its reason); the rest is stored
-          const refused: string[] = [];
-          const decoded = decodeTraceRequest(raw, sniffOtlpEncoding(raw), (reason) => refused.push(reason));
-          for (const s of decoded) spans.push(s);
-          const partial = refusedSpans(refused, decoded.length);
+          const { rows, partial } = decodeValidSpans(raw, sniffOtlpEncoding(raw));
+          for (const s of rows) spans.push(s);
           if (partial) rejects.push({ stream: 'spans', source: 'kafka', position, line: 0, reason: partial.errorMessage, raw });
         } catch (e) {
           rejects.push({ stream: 'spans', source: 'kafka', position, line: 0, reason: (e as Error).message, raw });

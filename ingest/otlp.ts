@@ -255,6 +255,17 @@ export function encodeTraceResponse(encoding: OtlpEncoding, partial?: { rejected
 }
 
 /**
+ * decodeTraceRequest keeping the valid spans of a request: their rows, and OTLP's partial success for the
+ * spans left out (null when none was). What HTTP and Kafka ingest both use. Throws for a request that is
+ * not OTLP.
+ */
+export function decodeValidSpans(body: Uint8Array, encoding: OtlpEncoding): { rows: SpanRow[]; partial: { rejectedSpans: number; errorMessage: string } | null } {
+  const refused: string[] = [];
+  const rows = decodeTraceRequest(body, encoding, (reason) => refused.push(reason));
+  return { rows, partial: refusedSpans(refused, rows.length) };
+}
+
+/**
  * OTLP's partial success for spans left out of a request (decodeTraceRequest's onRejectedSpan), or null
  * when none was: how many, and their reasons (the first few) in one message.
  */

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
-import { builtRowsSql, planKpi, policyJoinSql, rollupOrRawSql } from './kpiRollup';
-import { slaStateSql, thresholdSql, transactionsSql } from './transactions';
+import { builtRowsSql, planKpi, rollupOrRawSql } from './kpiRollup';
+import { policyJoinSql, slaStateSql, thresholdSql, transactionsSql } from './transactions';
 
 export const slaParams = z.object({ state: z.enum(['open', 'closed']).optional() });
 export type SlaParams = z.infer<typeof slaParams>;

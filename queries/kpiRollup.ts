@@ -15,7 +15,7 @@ import { param, queryRows, raw, sql, withSettings, type Sql, type Store } from '
 import { chTime, joinSql, keyConditions, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, INVENTORY_KEY, inventoryTransactionsSql } from './inventory';
 import { MIN_SLA_MINUTES } from '../lib/sla';
-import { policySql, thresholdSql, transactionsSql } from './transactions';
+import { policyJoinSql, thresholdSql, transactionsSql } from './transactions';
 
 const HOUR_MS = 3600_000;
 /** The rollup is built as of "the end of time": every event and action there is, latest SLA policy. */
@@ -119,14 +119,6 @@ export function rollupOrRawSql(f: Filters, plan: KpiPlan, rollupRows: (plan: Rol
   return sql`${rollup}
 UNION ALL
 ${rawRows(restriction)}`;
-}
-
-/**
- * The overrides in force at `at` joined to `alias`'s (plant, flow), for thresholdSql(`${alias}.flow`): a
- * rollup table's rows.
- */
-export function policyJoinSql(alias: string, at: Date): Sql {
-  return sql`LEFT JOIN (${policySql(at)}) AS policy ON policy.plant = ${raw(alias)}.plant AND policy.flow = ${raw(alias)}.flow`;
 }
 
 /**

@@ -51,6 +51,14 @@ export function policySql(at: Date): Sql {
 }
 
 /**
+ * The overrides in force at `at` joined to `alias`'s (plant, flow), for thresholdSql(`${alias}.flow`): a
+ * rollup table's rows (queries/kpiRollup.ts, queries/getSlaBreaches.ts).
+ */
+export function policyJoinSql(alias: string, at: Date): Sql {
+  return sql`LEFT JOIN (${policySql(at)}) AS policy ON policy.plant = ${raw(alias)}.plant AND policy.flow = ${raw(alias)}.flow`;
+}
+
+/**
  * SELECT … one row per transaction with: correlation_id, plant, flow, occurred_at, status,
  * first_reported_at, last_reported_at, first_posted_at, attempts, events, posted_events,
  * attempt1_status, order_no, material, lot, document_no, error_code, error_category, error_message,

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
 import { decodeBody, type BusinessStream } from './decode';
-import { decodeValidSpans, encodeTraceResponse, type OtlpEncoding } from './otlp';
+import { decodeValidSpans, encodeErrorStatus, encodeTraceResponse, type OtlpEncoding } from './otlp';
 import type { IngestPipeline, Reject } from './pipeline';
 import type { InventoryRow, PostingRow } from '../lib/contract';
 
@@ -13,6 +13,11 @@ export type HttpIngestOptions = {
   pipeline: IngestPipeline;
   ingestToken: string;
   maxBodyBytes: number;
+  /**
+   * Longest a request waits, before its body is read, for the writers to have room; then 503 with
+   * Retry-After, so that bodies are not held in memory while the store is behind (config.ingest.httpBusyWaitMs).
+   */
+  busyWaitMs: number;
   /** OTLP exporters often run without credentials; require the token there too when set. */
   otlpRequiresToken: boolean;
   health: () => Promise<{ ok: boolean; body: unknown }>;
@@ -26,9 +31,29 @@ export function isIngestPath(url: string | undefined): boolean {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
+}
+
+/** Seconds a sender is asked to wait (Retry-After) when the writers are full. */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/** gRPC's code for an HTTP status, for the google.rpc.Status of an OTLP/HTTP error answer. */
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 405: 12, 413: 3, 415: 3, 500: 13, 503: 14 };
+
+/**
+ * Back-pressure for HTTP senders: waits (at most busyWaitMs) for the writers to have room, before the
+ * body is read; when they do not, 503 with Retry-After. Bodies are then held only by requests the
+ * writers have room for, not by every sender while the store is behind.
+ */
+async function admit(opts: HttpIngestOptions): Promise<void> {
+  if (await opts.pipeline.waitForCapacity(opts.busyWaitMs)) return;
+  throw new HttpError(
+    503,
+    `ingest is behind (the store is slow or down): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`,
+    { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) },
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -74,6 +99,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export function createIngestHandler(opts: HttpIngestOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
+    // OTLP/HTTP answers errors with a google.rpc.Status in the request's encoding, once that is known
+    let otlp: OtlpEncoding | null = null;
     try {
       if (path === '/api/health') {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
@@ -81,18 +108,22 @@ export function createIngestHandler(opts: HttpIngestOptions) {
         return sendJson(res, h.ok ? 200 : 503, bearerMatches(req.headers.authorization, opts.ingestToken) ? h.body : withoutErrorTexts(h.body));
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
-      if (path === '/v1/traces') return await handleTraces(req, res, opts);
+      if (path === '/v1/traces') {
+        otlp = otlpEncoding(req);
+        return await handleTraces(otlp, req, res, opts);
+      }
       const stream: BusinessStream = path === '/api/ingest/postings' ? 'postings' : 'inventory';
       return await handleBusiness(stream, req, res, opts);
     } catch (e) {
-      if (e instanceof HttpError) {
-        if (!res.headersSent) sendJson(res, e.status, { error: e.message });
-        // stop reading a body we refused
-        if (e.status === 413) req.destroy();
-        return;
+      const error = e instanceof HttpError ? e : new HttpError(500, 'internal error; the request was not stored, send it again');
+      if (!(e instanceof HttpError)) console.error(`[ingest] ${req.method} ${path} failed:`, e);
+      if (!res.headersSent) {
+        if (otlp) sendStatus(res, otlp, error);
+        else sendJson(res, error.status, { error: error.message }, error.headers);
       }
-      console.error(`[ingest] ${req.method} ${path} failed:`, e);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error; the request was not stored, send it again' });
+      // stop reading a body we refused for its size; one refused before it was read is read and dropped
+      if (error.status === 413) req.destroy();
+      else if (error.status === 503) req.resume();
     }
   };
 }
@@ -119,11 +150,21 @@ function requireToken(req: IncomingMessage, opts: HttpIngestOptions) {
   }
 }
 
+function sendStatus(res: ServerResponse, encoding: OtlpEncoding, error: HttpError) {
+  const body = Buffer.from(encodeErrorStatus(encoding, GRPC_CODE[error.status] ?? 2, error.message));
+  res.writeHead(error.status, {
+    'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
+    'content-length': body.length,
+    ...error.headers,
+  });
+  res.end(body);
+}
+
 async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions) {
   requireToken(req, opts);
+  await admit(opts);
   const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
-  await opts.pipeline.waitForCapacity();
   const items = decodeBody(stream, body, (line) => ({ source: 'http', position: `http:${requestId}:${line}` }));
   const rows: (PostingRow | InventoryRow)[] = [];
   const rejects: Reject[] = [];
@@ -152,12 +193,11 @@ function otlpEncoding(req: IncomingMessage): OtlpEncoding {
   throw new HttpError(415, `content-type ${type || '(none)'} is not OTLP/HTTP: use application/x-protobuf or application/json`);
 }
 
-async function handleTraces(req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions) {
+async function handleTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions) {
   if (opts.otlpRequiresToken || req.headers.authorization) requireToken(req, opts);
-  const encoding = otlpEncoding(req);
+  await admit(opts);
   const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
-  await opts.pipeline.waitForCapacity();
   let decoded;
   try {
     decoded = decodeValidSpans(body, encoding);

@@ -62,9 +62,10 @@ export type OtlpEncoding = 'protobuf' | 'json';
 
 const REQUEST = 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest';
 const RESPONSE = 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse';
+const STATUS = 'google.rpc.Status';
 const JSON_OPTIONS = { ignoreUnknownFields: true };
 
-type Schema = { request: protobuf.Type; response: protobuf.Type; jsonRequest: protobuf.Type };
+type Schema = { request: protobuf.Type; response: protobuf.Type; status: protobuf.Type; jsonRequest: protobuf.Type };
 let schema: Schema | undefined;
 
 function getSchema(): Schema {
@@ -74,7 +75,7 @@ function getSchema(): Schema {
   const jsonRoot = protobuf.Root.fromJSON(withHexIds(descriptor));
   jsonRoot.resolveAll();
   memoizeFullNames(jsonRoot);
-  schema = { request: root.lookupType(REQUEST), response: root.lookupType(RESPONSE), jsonRequest: jsonRoot.lookupType(REQUEST) };
+  schema = { request: root.lookupType(REQUEST), response: root.lookupType(RESPONSE), status: root.lookupType(STATUS), jsonRequest: jsonRoot.lookupType(REQUEST) };
   return schema;
 }
 
@@ -252,6 +253,17 @@ export function encodeTraceResponse(encoding: OtlpEncoding, partial?: { rejected
     return new TextEncoder().encode(protojson.toJsonString(s.response, message));
   }
   return s.response.encode(message).finish();
+}
+
+/**
+ * The body of an OTLP/HTTP 4xx or 5xx answer: a `google.rpc.Status` in the request's encoding (the
+ * specification's rule), with the gRPC code of the problem and its developer-facing message.
+ */
+export function encodeErrorStatus(encoding: OtlpEncoding, code: number, message: string): Uint8Array {
+  const s = getSchema();
+  const status = { code, message };
+  if (encoding === 'json') return new TextEncoder().encode(protojson.toJsonString(s.status, status));
+  return s.status.encode(status).finish();
 }
 
 /**

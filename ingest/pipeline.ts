@@ -196,9 +196,31 @@ export class IngestPipeline {
     return this.bufferedRows >= this.config.ingest.maxBufferedRows;
   }
 
-  /** Back-pressure: resolves once the writers hold fewer rows than the configured bound. */
-  async waitForCapacity(): Promise<void> {
-    while (this.saturated) await new Promise<void>((r) => this.capacityWaiters.push(r));
+  /**
+   * Back-pressure: resolves true once the writers hold fewer rows than the configured bound; with
+   * `timeoutMs`, false if they still hold that many after so long (HTTP ingest then answers 503).
+   */
+  async waitForCapacity(timeoutMs?: number): Promise<boolean> {
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    while (this.saturated) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((wake) => {
+        const woken = () => {
+          clearTimeout(timer);
+          wake();
+        };
+        // a caller that stops waiting leaves the list, so refused requests do not pile up in it
+        const timer = Number.isFinite(left)
+          ? setTimeout(() => {
+              this.capacityWaiters = this.capacityWaiters.filter((w) => w !== woken);
+              wake();
+            }, left)
+          : undefined;
+        this.capacityWaiters.push(woken);
+      });
+    }
+    return true;
   }
 
   private releaseCapacityWaiters() {

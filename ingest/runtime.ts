@@ -134,6 +134,7 @@ export async function startIngestRuntime(config: Config, opts: { kafka?: boolean
     pipeline,
     ingestToken,
     maxBodyBytes: config.ingest.maxBodyBytes,
+    busyWaitMs: config.ingest.httpBusyWaitMs,
     otlpRequiresToken: config.ingest.otlpRequiresToken,
     health,
   });

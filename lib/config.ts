@@ -26,6 +26,11 @@ export type Config = {
     maxBufferedRows: number;
     /** Largest HTTP ingest body accepted; larger bodies get 413 and nothing is written. */
     maxBodyBytes: number;
+    /**
+     * Longest an HTTP ingest request waits, before its body is read, for the writers to have room
+     * (maxBufferedRows); then it is answered 503 with Retry-After and its body is not kept.
+     */
+    httpBusyWaitMs: number;
     /** Store connections the writers insert through, so that batches insert side by side. */
     writeConnections: number;
     /** Require the ingest token on POST /v1/traces too (OTLP exporters often run without one). */
@@ -88,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       flushIntervalMs: intVar(env, 'PLANTLINE_FLUSH_MS', 1_000, 1),
       maxBufferedRows: intVar(env, 'PLANTLINE_MAX_BUFFERED_ROWS', 200_000, 1),
       maxBodyBytes: intVar(env, 'PLANTLINE_MAX_BODY_BYTES', 8 * 1024 * 1024, 1024),
+      httpBusyWaitMs: intVar(env, 'PLANTLINE_HTTP_BUSY_WAIT_MS', 5_000, 0),
       writeConnections: intVar(env, 'PLANTLINE_WRITE_CONNECTIONS', 1, 1),
       otlpRequiresToken: env.PLANTLINE_OTLP_REQUIRE_TOKEN === '1',
       rollupIntervalMs: intVar(env, 'PLANTLINE_ROLLUP_MS', 15_000, 0),

@@ -218,7 +218,7 @@ async function main() {
       const store = await freshStore(dataDir, 'bench_http');
       const extra = await Promise.all(Array.from({ length: WRITERS - 1 }, () => openStore(loadConfig({ PLANTLINE_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: 'bench_http' }), 'write')));
       const pipeline = new IngestPipeline([store, ...extra], { ingest: { batchRows: 20_000, flushIntervalMs: 1000, maxBufferedRows: 200_000 } });
-      const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+      const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, busyWaitMs: 600_000, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
       const server = http.createServer((req, res) => void handler(req, res));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest/postings`;

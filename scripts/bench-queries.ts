@@ -229,7 +229,7 @@ async function main() {
   const builder = new RollupBuilder(store, config.ingest.rollupIntervalMs);
   builder.start();
   const pipeline = new IngestPipeline(store, config);
-  const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const handler = createIngestHandler({ pipeline, ingestToken: 'bench', maxBodyBytes: 8 << 20, busyWaitMs: 600_000, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
   const server = http.createServer((req, res) => void handler(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest/postings`;

@@ -12,10 +12,16 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { startIngestRuntime, type IngestRuntime } from '../ingest/runtime';
-import { param, queryRows, sql } from '../clickhouse/client';
+import { insertRows, param, queryRows, sql } from '../clickhouse/client';
 import { testConfig, scalar } from './support/store';
 import { posting } from './support/fixtures';
-import { ERROR_TEXT_WITHHELD, withoutErrorTexts } from '../ingest/http';
+import { createIngestHandler, ERROR_TEXT_WITHHELD, withoutErrorTexts } from '../ingest/http';
+import { IngestPipeline } from '../ingest/pipeline';
+import { postingToRow } from '../lib/contract';
+import protobuf from 'protobufjs';
+
+// google.rpc.Status read from the .proto file itself, not from the descriptor ingest/otlp.ts encodes with
+const rpcStatus = protobuf.loadSync('ingest/proto/google/rpc/status.proto').lookupType('google.rpc.Status');
 
 let runtime: IngestRuntime;
 let server: http.Server;
@@ -172,11 +178,80 @@ test('an OTLP body that is not OTLP is rejected with a reason and kept', async (
   const garbage = new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]);
   const res = await fetch(`${base}/v1/traces`, { method: 'POST', body: garbage, headers: { 'content-type': 'application/x-protobuf' } });
   assert.equal(res.status, 400);
-  assert.match(((await res.json()) as { error: string }).error, /could not be decoded/);
+  // OTLP/HTTP's rule: a 4xx or 5xx carries a google.rpc.Status in the request's encoding
+  assert.equal(res.headers.get('content-type'), 'application/x-protobuf');
+  const status = rpcStatus.toObject(rpcStatus.decode(new Uint8Array(await res.arrayBuffer())));
+  assert.equal(status.code, 3); // INVALID_ARGUMENT
+  assert.match(status.message, /^OTLP protobuf request could not be decoded: /);
   await runtime.pipeline.flush();
   assert.equal(await count(`SELECT count() FROM rejects WHERE stream = 'spans' AND raw_bytes = 8`), 1);
+  const badJson = await fetch(`${base}/v1/traces`, { method: 'POST', body: '{"resourceSpans": [', headers: { 'content-type': 'application/json' } });
+  assert.equal(badJson.status, 400);
+  assert.equal(badJson.headers.get('content-type'), 'application/json');
+  const jsonStatus = (await badJson.json()) as { code: number; message: string };
+  assert.deepEqual(Object.keys(jsonStatus).sort(), ['code', 'message']);
+  assert.equal(jsonStatus.code, 3);
+  assert.match(jsonStatus.message, /^OTLP json request could not be decoded: OTLP\/JSON: invalid JSON: /);
+  const wrongToken = await fetch(`${base}/v1/traces`, { method: 'POST', body: new Uint8Array(0), headers: { 'content-type': 'application/x-protobuf', authorization: 'Bearer nope' } });
+  assert.equal(wrongToken.status, 401);
+  assert.deepEqual(rpcStatus.toObject(rpcStatus.decode(new Uint8Array(await wrongToken.arrayBuffer()))), {
+    code: 16, // UNAUTHENTICATED
+    message: 'missing or wrong ingest token: send Authorization: Bearer <PLANTLINE_INGEST_TOKEN>',
+  });
+  // without an OTLP content type the encoding is unknown: plain JSON
   const wrongType = await fetch(`${base}/v1/traces`, { method: 'POST', body: '{}', headers: { 'content-type': 'text/plain' } });
   assert.equal(wrongType.status, 415);
+  assert.match(((await wrongType.json()) as { error: string }).error, /^content-type text\/plain is not OTLP\/HTTP/);
+});
+
+test('while the writers are full, a sender waits, then gets 503 with Retry-After and nothing of its body is kept; its retry is stored', async () => {
+  // the store is held (an insert that does not return: the store is slow or down) for a pipeline of its own
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const pipeline = new IngestPipeline(
+    async (table, columns, chunks, token) => {
+      await held;
+      await insertRows(runtime.writeStore, table, columns, chunks, token);
+    },
+    { ingest: { batchRows: 2, flushIntervalMs: 5, maxBufferedRows: 2 } },
+    () => undefined,
+  );
+  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 64 * 1024, busyWaitMs: 300, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const busy = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}`;
+  try {
+    const row = (id: string) => postingToRow(posting({ event_id: id }) as never, { source: 'http', position: `busy/${id}` });
+    const first = pipeline.submitPostings([row('busy-held-1'), row('busy-held-2')], 'busy');
+    assert.equal(pipeline.saturated, true);
+    const body = [posting({ event_id: 'busy-1' }), posting({ event_id: 'busy-2' })].map((p) => JSON.stringify(p)).join('\n');
+    const send = () => fetch(`${url}/api/ingest/postings`, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' } });
+    const t0 = Date.now();
+    const refused = await send();
+    assert.equal(refused.status, 503);
+    assert.ok(Date.now() - t0 >= 300, 'it waited for room first');
+    assert.equal(refused.headers.get('retry-after'), '5');
+    assert.match(((await refused.json()) as { error: string }).error, /^ingest is behind .*nothing of this request was kept; send it again in 5 s$/);
+    const traces = await fetch(`${url}/v1/traces`, { method: 'POST', body: new Uint8Array(0), headers: { 'content-type': 'application/x-protobuf' } });
+    assert.equal(traces.status, 503);
+    assert.equal(traces.headers.get('retry-after'), '5');
+    assert.equal(rpcStatus.toObject(rpcStatus.decode(new Uint8Array(await traces.arrayBuffer()))).code, 14); // UNAVAILABLE
+    // only the two held rows are buffered: the refused bodies were not taken in
+    assert.equal(pipeline.bufferedRows, 2);
+    // a sender that arrives while the store is behind and is still waiting when it catches up is taken
+    const waiting = send();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await first;
+    const accepted = await waiting;
+    assert.equal(accepted.status, 200);
+    assert.equal(((await accepted.json()) as { accepted: number }).accepted, 2);
+    await pipeline.flush();
+    assert.equal(await count(`SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'busy-%'`), 4);
+    assert.equal(await count(`SELECT count() FROM postings WHERE event_id IN ('busy-1', 'busy-2') AND source_position LIKE 'http:%'`), 2);
+  } finally {
+    busy.close();
+  }
 });
 
 test('OTLP partial success: the valid spans of a request are stored, the invalid one is answered and kept in rejects', async () => {

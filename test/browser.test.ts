@@ -317,6 +317,31 @@ test('an admin creates an API token in the admin UI (shown once), it works, and 
   await page.goto(`${app.baseUrl}/admin/audit?action=token_revoked`, { waitUntil: 'networkidle' });
   assert.match(await page.getByTestId('audit').innerText(), /token_revoked/);
   await shot('admin-audit');
+  // a page at a time, the time range kept: the next page continues the list, and the filter keeps the range
+  await page.goto(`${app.baseUrl}/admin/audit?range=7d&limit=1`, { waitUntil: 'networkidle' });
+  const rows = () => page.getByTestId('audit').locator('tbody tr');
+  assert.equal(await rows().count(), 1);
+  const newest = await rows().first().innerText();
+  await page.getByRole('link', { name: 'Next →' }).click();
+  await page.waitForURL(/cursor=/);
+  const url = new URL(page.url());
+  assert.deepEqual([url.searchParams.get('range'), url.searchParams.get('limit')], ['7d', '1']);
+  assert.equal(await rows().count(), 1);
+  assert.notEqual(await rows().first().innerText(), newest);
+  const action = page.getByTestId('param-action');
+  await action.fill('token_revoked');
+  await action.press('Enter');
+  await page.waitForURL(/action=token_revoked/);
+  const filtered = new URL(page.url());
+  assert.deepEqual([filtered.searchParams.get('range'), filtered.searchParams.get('cursor')], ['7d', null]);
+  await rows().first().getByText('token_revoked').waitFor({ timeout: 15_000 });
+  const csv = new URL(String(await page.getByTestId('csv-link').getAttribute('href')), app.baseUrl);
+  assert.deepEqual([csv.pathname, csv.searchParams.get('action'), csv.searchParams.get('format')], ['/api/v1/admin/audit', 'token_revoked', 'csv']);
+  const exported = await page.request.get(csv.toString());
+  assert.equal(exported.status(), 200);
+  const lines = (await exported.text()).trim().split('\n');
+  assert.equal(lines.length, 2, 'a header and the one revocation');
+  assert.match(lines[1], /token_revoked/);
 });
 
 test('sign out; a wrong password is refused; sign in again', async () => {

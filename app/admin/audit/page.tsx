@@ -1,58 +1,61 @@
 // The audit log: sign-ins and failures, token and user changes, exception actions and replays —
-// newest first, filtered by actor and action over the page's time range.
-import { CsvLink } from '@/components/Card';
+// newest first, filtered by actor and action over the header's time range, a page at a time.
+import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
 import { DataTable } from '@/components/DataTable';
+import { ParamText } from '@/components/ParamControls';
+import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { getReadStore } from '@/clickhouse/shared';
 import { pagePrincipal } from '@/lib/auth/page';
 import { listAudit } from '@/queries/identity';
-import { parseFilters, BadRequest } from '@/queries/filters';
+import { nextCursor } from '@/queries/filters';
+import { fmtInt } from '@/components/format';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Audit log' };
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AuditPage({ searchParams }: { searchParams: Promise<PageSearchParams> }) {
   await pagePrincipal('admin', '/admin/audit');
   const sp = await searchParams;
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(sp)) for (const x of Array.isArray(v) ? v : v ? [v] : []) params.append(k, x);
-  let filters;
-  try {
-    filters = parseFilters(params);
-  } catch (e) {
-    return <p role="alert">{e instanceof BadRequest ? e.problems.join('; ') : 'bad filters'}</p>;
-  }
+  const view = resolveView(sp);
+  if (!view.ok) return <FilterProblems problems={view.problems} />;
+  const f = view.filters;
   const actor = typeof sp.actor === 'string' && sp.actor ? sp.actor : undefined;
   const action = typeof sp.action === 'string' && sp.action ? sp.action : undefined;
-  const entries = await listAudit(await getReadStore(), { from: filters.from, to: filters.to, actor, action, limit: filters.limit, offset: filters.offset });
+  // the same question as GET /api/v1/admin/audit, page for page
+  const entries = await listAudit(await getReadStore(), { from: f.from, to: f.to, actor, action, limit: f.limit, offset: f.offset });
+  const next = nextCursor(f.offset, f.limit, entries.length);
+  const pages = pageLinks(view, next);
   return (
     <>
       <div className="page-head">
         <div>
           <h1>Audit log</h1>
-          <p>Append-only. {filters.from.toISOString().slice(0, 16)} to {filters.to.toISOString().slice(0, 16)} UTC.</p>
+          <p>Append-only, newest first · {view.rangeLabel}.</p>
         </div>
-        <form className="admin-form inline" method="get">
-          <label>Actor <input name="actor" defaultValue={actor} /></label>
-          <label>Action <input name="action" defaultValue={action} placeholder="sign_in_failed" /></label>
-          <button className="btn" type="submit">Filter</button>
-        </form>
       </div>
-      <section className="card">
-        <div className="card-head">
-          <h2>Entries <span className="sub">{entries.length}</span></h2>
-          <div className="card-actions"><CsvLink href={`/api/v1/admin/audit?${new URLSearchParams([...params, ['format', 'csv']]).toString()}`} /></div>
+      <Card
+        title="Entries"
+        sub={`${fmtInt(f.offset + entries.length)}${next ? '+' : ''}`}
+        actions={<CsvLink href={view.csv('/api/v1/admin/audit', { limit: EXPORT_LIMIT, actor: actor ?? null, action: action ?? null })} />}
+        testId="audit-card"
+      >
+        <div className="toolbar">
+          <ParamText name="actor" label="Actor" placeholder="email or token name" />
+          <ParamText name="action" label="Action" placeholder="sign_in_failed" />
         </div>
         <DataTable
           testId="audit"
           columns={['At (UTC)', 'Actor', 'Action', 'Target', 'Plant', 'Outcome', 'From', 'Details']}
           rows={entries}
+          empty={<Empty title="Nothing audited">No entry in this time range{actor || action ? ' for these filters' : ''}.</Empty>}
           row={(e, i) => (
             <tr key={`${e.at}-${i}`} className={e.outcome !== 'ok' ? 'row-warn' : undefined}>
               <td>{e.at.slice(0, 19).replace('T', ' ')}</td><td>{e.actor}</td><td>{e.action}</td><td>{e.target}</td><td>{e.plant}</td><td>{e.outcome}</td><td>{e.ip}</td><td><code>{e.details}</code></td>
             </tr>
           )}
         />
-      </section>
+        <Pager offset={f.offset} shown={entries.length} prev={pages.prev} next={pages.next} />
+      </Card>
     </>
   );
 }

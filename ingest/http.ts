@@ -128,6 +128,30 @@ export function createIngestHandler(opts: HttpIngestOptions) {
   };
 }
 
+/** Where a start stands before the ingest runtime is up (server mode: ClickHouse may not answer yet). */
+export type StartingState = { backend: 'chdb' | 'server'; since: Date; waitingFor: string | null };
+
+/**
+ * What the listener answers until the runtime is up: health 503 `starting` (with why, to the ingest
+ * token's holder), ingest 503 with Retry-After (nothing is taken in), and a page that reloads itself.
+ */
+export function createStartingHandler(state: StartingState, ingestToken: string) {
+  return function starting(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '').split('?')[0];
+    const retry = { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) };
+    const why = state.waitingFor ? `waiting for ClickHouse: ${state.waitingFor}` : 'opening the store';
+    req.resume();
+    if (path === '/api/health') {
+      const body = { status: 'starting', backend: state.backend, since: state.since.toISOString(), store: { ok: false, latency_ms: null, error: why } };
+      return sendJson(res, 503, bearerMatches(req.headers.authorization, ingestToken) ? body : withoutErrorTexts(body), retry);
+    }
+    if (isIngestPath(req.url)) return sendJson(res, 503, { error: `Plantline is starting (${state.waitingFor ? 'waiting for ClickHouse' : 'opening the store'}): nothing was kept; send it again` }, retry);
+    const html = `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="${BUSY_RETRY_AFTER_SECONDS}"><title>Plantline is starting</title><p style="font:16px system-ui;margin:3rem">Plantline is starting${state.waitingFor ? ': waiting for its ClickHouse store to answer' : ''}. This page reloads itself.</p>`;
+    res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), ...retry });
+    res.end(html);
+  };
+}
+
 /** What health says instead of an error text to a caller without the ingest token. */
 export const ERROR_TEXT_WITHHELD = 'withheld: send Authorization: Bearer <ingest token> to read error texts';
 

@@ -1,23 +1,31 @@
 // `npm run ingest`: the ingest service alone (server mode: scale it by Kafka partitions). It consumes
-// Kafka when KAFKA_BROKERS is set and serves the HTTP ingest endpoints and /api/health on PORT.
+// Kafka when KAFKA_BROKERS is set and serves the HTTP ingest endpoints and /api/health on PORT. It
+// listens at once: until ClickHouse answers, health says `starting` and ingest answers 503.
 import http from 'node:http';
 import { loadConfig } from '../lib/config';
-import { onStopSignals, startIngestRuntime } from './runtime';
+import { createStartingHandler, type StartingState } from './http';
+import { onStopSignals, resolveIngestToken, startIngestRuntime, type IngestRuntime } from './runtime';
 
 async function main() {
   const config = loadConfig();
-  const runtime = await startIngestRuntime(config);
+  const starting: StartingState = { backend: config.store.kind === 'server' ? 'server' : 'chdb', since: new Date(), waitingFor: null };
+  const whileStarting = createStartingHandler(starting, resolveIngestToken(config));
+  let runtime: IngestRuntime | null = null;
   const server = http.createServer((req, res) => {
-    void runtime.handler(req, res);
+    if (runtime) void runtime.handler(req, res);
+    else whileStarting(req, res);
   });
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  console.log(`plantline ingest: listening on :${port}, opening the store`);
+  runtime = await startIngestRuntime(config, { onWaitingForStore: (error) => (starting.waitingFor = error) });
   console.log(`plantline ingest: ${runtime.writeStore.backend} store, kafka ${config.kafka ? 'on' : 'off'}, http on :${port}`);
 
+  const up = runtime;
   onStopSignals('plantline ingest', async () => {
     server.close();
-    await runtime.stop();
+    await up.stop();
   });
 }
 

@@ -57,16 +57,53 @@ export function resolveIngestToken(config: Config, dataDir = config.store.kind =
   return token;
 }
 
-export async function startIngestRuntime(config: Config, opts: { kafka?: boolean; log?: (m: string) => void } = {}): Promise<IngestRuntime> {
+/** Node's codes for a server that is not (yet) there: worth waiting for, unlike a wrong password. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+
+export function isUnreachable(e: unknown): boolean {
+  const err = e as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
+  const code = String(err?.code ?? err?.cause?.code ?? '');
+  return UNREACHABLE.has(code) || /socket hang up|Timeout error/i.test(String(err?.message ?? ''));
+}
+
+/**
+ * Server mode: ClickHouse may come up after Plantline (both started together, or restarted). `step` is
+ * tried again with a growing pause (1 s to 15 s) for as long as ClickHouse does not answer, each wait
+ * reported to `onWaiting`; any other error (a wrong password, a refused statement) ends the start.
+ */
+export async function untilStoreAnswers<T>(step: () => Promise<T>, onWaiting: (error: string, retryMs: number) => void): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (e) {
+      if (!isUnreachable(e)) throw e;
+      const retryMs = Math.min(15_000, 1_000 * 2 ** attempt);
+      onWaiting((e as Error).message || String((e as { code?: unknown }).code), retryMs);
+      await new Promise((r) => setTimeout(r, retryMs));
+    }
+  }
+}
+
+export async function startIngestRuntime(
+  config: Config,
+  opts: { kafka?: boolean; log?: (m: string) => void; onWaitingForStore?: (error: string, retryMs: number) => void } = {},
+): Promise<IngestRuntime> {
   const log = opts.log ?? ((m: string) => console.error(`[ingest] ${m}`));
   if (config.store.kind === 'server') {
+    const host = new URL(config.store.url).host;
+    const onWaiting = (error: string, retryMs: number) => {
+      log(`ClickHouse at ${host} does not answer (${error}); trying again in ${retryMs / 1000} s`);
+      opts.onWaitingForStore?.(error, retryMs);
+    };
     // the database may not exist yet: create it (and the tables) through a connection without one
-    const admin = await openStore(config, 'admin');
-    try {
-      await migrate(admin, renderOptions(config));
-    } finally {
-      await admin.close();
-    }
+    await untilStoreAnswers(async () => {
+      const admin = await openStore(config, 'admin');
+      try {
+        await migrate(admin, renderOptions(config));
+      } finally {
+        await admin.close();
+      }
+    }, onWaiting);
   }
   const writeStore = await openStore(config, 'write');
   if (config.store.kind === 'embedded') await migrate(writeStore, renderOptions(config));

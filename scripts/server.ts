@@ -4,8 +4,8 @@ import http from 'node:http';
 import next from 'next';
 import { loadConfig } from '../lib/config';
 import { registerReadStore } from '../clickhouse/shared';
-import { isIngestPath } from '../ingest/http';
-import { onStopSignals, startIngestRuntime } from '../ingest/runtime';
+import { createStartingHandler, isIngestPath, type StartingState } from '../ingest/http';
+import { onStopSignals, resolveIngestToken, startIngestRuntime } from '../ingest/runtime';
 import { bootstrapIdentity } from '../lib/auth/directory';
 import { publishReplayInProcess, registerReplayPublisher } from '../ingest/replay';
 import { TOPICS } from '../lib/contract';
@@ -14,7 +14,19 @@ import { listUomConversions, setUomConversion } from '../lib/masterConfig';
 
 export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
-  const runtime = await startIngestRuntime(config);
+  // listen at once: until the store answers and the app is ready, health says `starting`, ingest
+  // answers 503 and pages a notice that reloads itself (server mode: ClickHouse may come up later)
+  const starting: StartingState = { backend: config.store.kind === 'server' ? 'server' : 'chdb', since: new Date(), waitingFor: null };
+  const whileStarting = createStartingHandler(starting, resolveIngestToken(config));
+  let serve: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
+  const server = http.createServer((req, res) => (serve ? serve(req, res) : whileStarting(req, res)));
+  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // next-auth builds its callback URLs from this; behind a proxy, set it to the public URL
+  process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+
+  const runtime = await startIngestRuntime(config, { onWaitingForStore: (error) => (starting.waitingFor = error) });
   registerReadStore(runtime.readStore);
   await bootstrapIdentity(runtime.writeStore, { adminToken: config.adminToken, adminEmail: config.bootstrapAdmin.email, adminPassword: config.bootstrapAdmin.password });
   // replay requests: to the middleware over Kafka when it is on, else to in-process subscribers (the simulator)
@@ -31,15 +43,10 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  const server = http.createServer((req, res) => {
+  serve = (req, res) => {
     if (isIngestPath(req.url)) void runtime.handler(req, res);
     else void handle(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  // next-auth builds its callback URLs from this; behind a proxy, set it to the public URL
-  process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+  };
   // the built-in plant simulator (PLANTLINE_SIMULATOR, on by default in embedded mode) posts to this app
   // over HTTP like an edge agent; it returns at once and backfills the last 7 days in the background
   if (config.simulator && (await listUomConversions(runtime.writeStore)).length === 0) {

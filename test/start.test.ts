@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { ERROR_TEXT_WITHHELD } from '../ingest/http';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -90,4 +91,44 @@ test('a second SIGTERM while stopping waits for nothing more: the process ends a
   assert.equal(await exited, 1);
   assert.match(out, /t: SIGTERM, storing what was received and stopping \(SIGTERM again to stop at once\)/);
   assert.match(out, /t: second SIGTERM, stopping now; what is not stored yet was not acknowledged \(Kafka delivers it again, HTTP senders retry\)/);
+});
+
+test('server mode, ClickHouse not answering yet: npm run ingest listens, health says starting and why, ingest answers 503, and it keeps trying', { timeout: 60_000 }, async () => {
+  // a loopback port nobody listens on: ClickHouse is not up (yet)
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const closedPort = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const env = { ...process.env, CLICKHOUSE_URL: `http://127.0.0.1:${closedPort}`, PLANTLINE_INGEST_TOKEN: 'starting-token', PORT: '0', KAFKA_BROKERS: '', PLANTLINE_SIMULATOR: 'off' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    let m: RegExpMatchArray | null = null;
+    while (!(m = out.match(/plantline ingest: listening on :(\d+), opening the store/))) {
+      assert.equal(child.exitCode, null, out);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const base = `http://127.0.0.1:${m[1]}`;
+    // two tries, a second apart: it waits rather than exiting
+    while ((out.match(/does not answer/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 100));
+    assert.match(out, new RegExp(`\\[ingest\\] ClickHouse at 127\\.0\\.0\\.1:${closedPort} does not answer \\(.*ECONNREFUSED.*\\); trying again in 1 s`));
+    assert.match(out, /trying again in 2 s/);
+    assert.equal(child.exitCode, null);
+    const anonymous = await fetch(`${base}/api/health`);
+    assert.equal(anonymous.status, 503);
+    const h = (await anonymous.json()) as { status: string; backend: string; store: { ok: boolean; error: string } };
+    assert.deepEqual([h.status, h.backend, h.store.ok, h.store.error], ['starting', 'server', false, ERROR_TEXT_WITHHELD]);
+    const full = (await (await fetch(`${base}/api/health`, { headers: { authorization: 'Bearer starting-token' } })).json()) as typeof h;
+    assert.match(full.store.error, /^waiting for ClickHouse: .*ECONNREFUSED/);
+    const posted = await fetch(`${base}/api/ingest/postings`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer starting-token' } });
+    assert.equal(posted.status, 503);
+    assert.equal(posted.headers.get('retry-after'), '5');
+    assert.match(((await posted.json()) as { error: string }).error, /^Plantline is starting \(waiting for ClickHouse\): nothing was kept; send it again$/);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 });

@@ -1,6 +1,7 @@
 // How Plantline writes numbers, durations and times: always en-US digits and UTC (the contract's time
 // zone), so the server's and the browser's text agree and a screenshot reads the same anywhere.
 import { format } from 'date-fns';
+import { parseInstant } from '../lib/instant';
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const qty = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
@@ -56,8 +57,8 @@ export function fmtWhen(t: string | null | undefined, reference: Date): string {
 /** `datetime-local` input value (UTC) ⇄ ISO-8601 */
 export const toInputValue = (iso: string | null | undefined) => {
   // a time the URL got wrong (the page itself names the problem) leaves the input empty
-  const d = iso ? new Date(iso) : null;
-  return d && !Number.isNaN(d.getTime()) ? d.toISOString().slice(0, 16) : '';
+  const d = iso ? parseInstant(iso) : null;
+  return d instanceof Date ? d.toISOString().slice(0, 16) : '';
 };
 export const fromInputValue = (v: string) => (v ? new Date(`${v.length === 16 ? `${v}:00` : v}Z`).toISOString().replace('.000Z', 'Z') : '');
 

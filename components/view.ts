@@ -1,7 +1,8 @@
 // A page's view from its URL: the shared filters (time range preset or custom from/to, as-of `at`,
 // plants, flows) resolved to the same `Filters` the /api/v1 routes parse, plus the links that keep
 // them: to other pages, and to the matching /api/v1 CSV export computed for the same instant.
-import { BadRequest, nextCursor, parseFilters, type Filters } from '@/queries/filters';
+import { BadRequest, cursorFor, parseFilters, repeatedParams, type Filters } from '@/queries/filters';
+import { parseInstant } from '@/lib/instant';
 import { DEFAULT_RANGE, hrefWith, RANGE_PRESETS, type ParamValue } from './links';
 import { fmtUtc } from './format';
 
@@ -43,6 +44,8 @@ export function toSearchParams(sp: PageSearchParams): URLSearchParams {
  */
 export function resolveView(sp: PageSearchParams, opts: { defaultLookbackMs?: number; limit?: number } = {}): View | ViewProblem {
   const params = toSearchParams(sp);
+  const repeated = repeatedParams(params);
+  if (repeated.length) return { ok: false, problems: repeated, params };
   const now = new Date();
   const rangeKey = params.get('range');
   const preset = RANGE_PRESETS.find((p) => p.key === rangeKey);
@@ -52,8 +55,8 @@ export function resolveView(sp: PageSearchParams, opts: { defaultLookbackMs?: nu
   const q = new URLSearchParams();
   for (const k of ['plant', 'flow', 'limit', 'cursor']) for (const v of params.getAll(k)) q.append(k, v);
   // a malformed `at` is reported by parseFilters below, in the API's words
-  const given = params.get('at') ? new Date(params.get('at')!) : now;
-  const at = Number.isNaN(given.getTime()) ? now : given;
+  const given = params.get('at') ? parseInstant(params.get('at')!) : now;
+  const at = typeof given === 'string' ? now : given;
   q.set('at', params.get('at') ?? now.toISOString());
   if (custom) {
     if (params.get('from')) q.set('from', params.get('from')!);
@@ -110,7 +113,7 @@ export function pageLinks(view: View, nextCursorValue: string | null): { prev: s
   const here = view.params;
   const keep = [...here.keys()];
   const at = { at: view.filters.at.toISOString() };
-  const prev = offset > 0 ? hrefWith('', here, { ...at, cursor: prevOffset === 0 ? null : nextCursor(prevOffset - limit, limit, limit) }, keep) || '?' : null;
+  const prev = offset > 0 ? hrefWith('', here, { ...at, cursor: prevOffset === 0 ? null : cursorFor(prevOffset, view.filters.at) }, keep) || '?' : null;
   const next = nextCursorValue ? hrefWith('', here, { ...at, cursor: nextCursorValue }, keep) : null;
   return { prev, next };
 }

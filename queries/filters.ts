@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { FLOWS } from '../lib/contract';
 import { param, raw, sql, type Sql } from '../clickhouse/client';
+import { INSTANT_RANGE, parseInstant } from '../lib/instant';
+
+export { parseInstant };
 
 /** The plants a viewer may see: null for all. Applied in SQL, never only in the menu. */
 export type Scope = { plants: string[] | null };
@@ -28,12 +31,15 @@ const list = (name: string, item: z.ZodType<string, string>) =>
     .transform((values) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(item).max(100, `${name}: at most 100 values`));
 
-const instant = z
-  .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
-    message: 'expected an ISO-8601 time, e.g. 2026-11-03T14:05:00Z',
-  })
-  .transform((s) => new Date(s));
+/** A zod string parsed by parseInstant, its problem as the issue's message. */
+export const instant = z.string().transform((s, ctx) => {
+  const parsed = parseInstant(s);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: 'custom', message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
 
 const MAX_OFFSET = 10_000_000;
 
@@ -46,15 +52,18 @@ export const filtersSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected a cursor returned by a previous page')
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a cursor returned by a previous page')
     .transform((c, ctx) => {
-      const offset = Number(Buffer.from(c, 'base64url').toString('utf8').replace(/^o:/, ''));
+      // `o:<offset>` and, since the cursor holds it, `:a:<at in ms>`: the instant the list was computed for
+      const m = /^o:(\d{1,8})(?::a:(-?\d{1,15}))?$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+      const offset = m ? Number(m[1]) : NaN;
+      const at = m?.[2] === undefined ? null : new Date(Number(m[2]));
       // a cursor is an offset a previous page returned; beyond ten million rows nobody pages
-      if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
+      if (!m || offset > MAX_OFFSET || (at && (at.getTime() < INSTANT_RANGE.from || at.getTime() >= INSTANT_RANGE.to))) {
         ctx.addIssue({ code: 'custom', message: 'expected a cursor returned by a previous page' });
         return z.NEVER;
       }
-      return offset;
+      return { offset, at };
     })
     .optional(),
 });
@@ -70,8 +79,23 @@ export function problemsOf(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
 }
 
-/** Read the common filters from URL parameters; `extra` parses the endpoint's own ones. */
+/** Parameters that are lists (`plant=P01&plant=P02`); any other given twice is a problem, not a guess. */
+const LIST_PARAMS = new Set(['plant', 'flow']);
+
+/** The problems of parameters given more than once (other than the lists). */
+export function repeatedParams(params: URLSearchParams): string[] {
+  const seen = new Map<string, number>();
+  for (const k of params.keys()) seen.set(k, (seen.get(k) ?? 0) + 1);
+  return [...seen].filter(([k, n]) => n > 1 && !LIST_PARAMS.has(k)).map(([k, n]) => `${k}: given ${n} times; give it once`);
+}
+
+/**
+ * Read the common filters from URL parameters (the endpoint's own are parsed by its route). Every
+ * parameter but the lists must be given at most once.
+ */
 export function parseFilters(params: URLSearchParams, now = new Date()): Filters {
+  const repeated = repeatedParams(params);
+  if (repeated.length) throw new BadRequest(repeated);
   const input = {
     plant: params.getAll('plant'),
     flow: params.getAll('flow'),
@@ -84,16 +108,27 @@ export function parseFilters(params: URLSearchParams, now = new Date()): Filters
   const parsed = filtersSchema.safeParse(input);
   if (!parsed.success) throw new BadRequest(problemsOf(parsed.error));
   const f = parsed.data;
-  const at = f.at ?? now;
+  // the next page of a list is the same list: as of the instant its first page was computed for
+  const cursorAt = f.cursor?.at ?? null;
+  if (cursorAt && f.at && cursorAt.getTime() !== f.at.getTime()) {
+    throw new BadRequest([`cursor: it continues the list as of ${cursorAt.toISOString()}, not at=${f.at.toISOString()}; drop at or the cursor`]);
+  }
+  const at = f.at ?? cursorAt ?? now;
   const to = f.to ?? at;
   const from = f.from ?? new Date(to.getTime() - DAY_MS);
   if (from >= to) throw new BadRequest([`from: must be before to (${from.toISOString()} ≥ ${to.toISOString()})`]);
   if (to.getTime() - from.getTime() > 400 * DAY_MS) throw new BadRequest(['from: the range is limited to 400 days']);
-  return { plants: f.plant, flows: f.flow, from, to, at, limit: f.limit, offset: f.cursor ?? 0 };
+  return { plants: f.plant, flows: f.flow, from, to, at, limit: f.limit, offset: f.cursor?.offset ?? 0 };
 }
 
-export function nextCursor(offset: number, limit: number, returned: number): string | null {
-  return returned < limit ? null : Buffer.from(`o:${offset + limit}`).toString('base64url');
+/** A list's cursor: the offset of a page's first row and the instant the list is computed for. */
+export function cursorFor(offset: number, at: Date): string {
+  return Buffer.from(`o:${offset}:a:${at.getTime()}`).toString('base64url');
+}
+
+/** The next page's cursor, or null when this page is the last (it came back short). */
+export function nextCursor(f: Pick<Filters, 'offset' | 'limit' | 'at'>, returned: number): string | null {
+  return returned < f.limit ? null : cursorFor(f.offset + f.limit, f.at);
 }
 
 /** DateTime64(3, 'UTC') parameter text. */

@@ -64,7 +64,7 @@ export async function exceptionsSql(store: Store, f: Filters, scope: Scope, p: E
   if (p.recoverable) conditions.push(sql`recoverable = ${param('recoverable', 'Bool', p.recoverable === 'true')}`);
   const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
   const inner = sql`
-SELECT *, dateDiff('second', exception_since, ${at}) AS age_seconds, ${AGE_BUCKET_SQL} AS age_bucket
+SELECT *, intDiv(dateDiff('millisecond', exception_since, ${at}), 1000) AS age_seconds, ${AGE_BUCKET_SQL} AS age_bucket
 FROM (${await exceptionRowsSql(store, f, scope, opts)})
 WHERE ${where}`;
   return p.aging ? sql`SELECT * FROM (${inner}) WHERE age_bucket = ${param('aging', 'String', p.aging)}` : inner;
@@ -105,5 +105,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     state: r.state,
     assignee: r.assignee,
   }));
-  return { items, next_cursor: nextCursor(f.offset, f.limit, items.length) };
+  return { items, next_cursor: nextCursor(f, items.length) };
 }

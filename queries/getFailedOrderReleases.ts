@@ -33,5 +33,5 @@ ORDER BY exception_since ASC, correlation_id ASC
 LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
   );
   const items = rows.map((r) => ({ ...r, attempts: Number(r.attempts), age_seconds: Number(r.age_seconds), first_failed_at: isoFromCh(r.first_failed_at)! }));
-  return { items, next_cursor: nextCursor(f.offset, f.limit, items.length) };
+  return { items, next_cursor: nextCursor(f, items.length) };
 }

@@ -30,10 +30,11 @@ ORDER BY plant, flow`,
   const week = param('week_start', "DateTime64(3, 'UTC')", chTime(new Date(f.at.getTime() - 7 * 24 * 3600 * 1000)));
   const scopePlants = scope.plants ? sql` AND plant IN ${param('scope_plants', 'Array(String)', scope.plants)}` : sql``;
   const wanted = f.plants.length ? sql` AND plant IN ${param('plants', 'Array(String)', f.plants)}` : sql``;
-  const pulses = await queryRows<{ plant: string; last_reported: string; minutes_since: string }>(
+  const pulses = await queryRows<{ plant: string; last_reported: string; ms_since: string }>(
     store,
     'getFlowMatrix.pulse',
-    sql`SELECT plant, max(reported_at) AS last_reported, dateDiff('minute', last_reported, ${at}) AS minutes_since
+    // the time elapsed, not the minute boundaries crossed (dateDiff counts those)
+    sql`SELECT plant, max(reported_at) AS last_reported, dateDiff('millisecond', last_reported, ${at}) AS ms_since
         FROM postings WHERE reported_at <= ${at} AND reported_at > ${week}${scopePlants}${wanted}
         GROUP BY plant ORDER BY plant`,
   );
@@ -51,8 +52,8 @@ ORDER BY plant, flow`,
     plants: pulses.map((x) => ({
       plant: x.plant,
       last_reported_at: isoFromCh(x.last_reported),
-      minutes_since_last: Number(x.minutes_since),
-      silent: Number(x.minutes_since) > p.silent_after_minutes,
+      minutes_since_last: Math.floor(Number(x.ms_since) / 60_000),
+      silent: Number(x.ms_since) > p.silent_after_minutes * 60_000,
     })),
     next_cursor: null,
   };

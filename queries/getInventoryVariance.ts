@@ -8,16 +8,12 @@
 // (Decimal).
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Store } from '../clickhouse/client';
-import { BadRequest, chTime, keyConditions, nextCursor, type Filters, type Scope } from './filters';
+import { BadRequest, chTime, instant, keyConditions, nextCursor, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, inventoryKeyParts, inventoryTransactionsSql } from './inventory';
 import { planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
 
 export const varianceParams = z.object({
-  as_of: z
-    .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), { message: 'expected an ISO-8601 time, e.g. 2026-11-30T23:59:59Z' })
-    .transform((s) => new Date(s))
-    .optional(),
+  as_of: instant.optional(),
   material: z.string().max(128).optional(),
   only: z.enum(['all', 'unexplained']).default('all'),
   /** `key`: plant, storage location, material, lot; `attention`: flagged keys first, then the largest values */
@@ -218,7 +214,7 @@ ${p.only === 'unexplained' ? sql`WHERE notEmpty(flags)` : sql``}`,
   }
   return {
     items,
-    next_cursor: opts.everyKey || offset + items.length >= keys ? null : nextCursor(offset, limit, items.length),
+    next_cursor: opts.everyKey || offset + items.length >= keys ? null : nextCursor({ offset, limit, at: f.at }, items.length),
     as_of: cutoffDate.toISOString(),
     totals: { keys, flagged: Number(result.flagged), value: Number(result.total_value), unexplained_value: Number(result.unexplained_value) },
   };

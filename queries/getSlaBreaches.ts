@@ -76,5 +76,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     latency_seconds: Number(r.latency_ms) / 1000,
     state: (r.sla_state === 'closed_breach' ? 'closed' : 'open') as 'open' | 'closed',
   }));
-  return { items, next_cursor: nextCursor(f.offset, f.limit, items.length) };
+  return { items, next_cursor: nextCursor(f, items.length) };
 }

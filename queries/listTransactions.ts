@@ -79,5 +79,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     sla_state: String(r.sla_state),
     first_pass: r.status === 'pending' ? null : r.attempt1_status === 'posted',
   }));
-  return { items, total: rows.length ? Number(rows[0].total) : 0, next_cursor: nextCursor(f.offset, f.limit, items.length) };
+  return { items, total: rows.length ? Number(rows[0].total) : 0, next_cursor: nextCursor(f, items.length) };
 }

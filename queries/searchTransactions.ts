@@ -63,5 +63,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     trace_id: String(r.hit_trace_id),
     matched_on: r.matched_on as string[],
   }));
-  return { items, next_cursor: nextCursor(f.offset, f.limit, items.length) };
+  return { items, next_cursor: nextCursor(f, items.length) };
 }

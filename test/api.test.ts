@@ -110,6 +110,30 @@ test('bad parameters get 400 with the reason, never 500', async () => {
     assert.equal(status, 400, `${path}${query}`);
     assert.match(body.problems[0], reason, `${path}${query}`);
   }
+  // instants the store cannot hold (year 0: the default `from`, a day or 90 days before, was a negative
+  // year the engine refused with a 500), dates the calendar lacks, a parameter given twice
+  const asked: [(r: Request) => Promise<Response>, string, string][] = [
+    [overview.GET, '/api/v1/overview', 'at=0000-01-01T00:00:00Z'],
+    [search.GET, '/api/v1/search', 'q=4711&at=0000-03-01T00:00:00Z'],
+    [flows.GET, '/api/v1/flows', 'at=0000-01-01T00:00:00Z'],
+    [transactions.GET, '/api/v1/transactions', 'from=2026-02-30&to=2026-03-02'],
+    [variance.GET, '/api/v1/inventory/variance', `at=${AT}&as_of=2026-11-03T10:00:00Z&as_of=garbage`],
+    [exceptions.GET, '/api/v1/exceptions', `at=${AT}&limit=1&limit=5000`],
+  ];
+  const problems: string[] = [];
+  for (const [handler, path, query] of asked) {
+    const res = await handler(new Request(`http://plantline.test${path}?${query}`, { headers: { authorization: `Bearer ${token}` } }));
+    assert.equal(res.status, 400, `${path}?${query}`);
+    problems.push(((await res.json()) as { problems: string[] }).problems[0]);
+  }
+  assert.deepEqual(problems, [
+    'at: expected a time from 1900-01-01 to 2299-12-31',
+    'at: expected a time from 1900-01-01 to 2299-12-31',
+    'at: expected a time from 1900-01-01 to 2299-12-31',
+    'from: 2026-02-30 is not a time the calendar has',
+    'as_of: given 2 times; give it once',
+    'limit: given 2 times; give it once',
+  ]);
 });
 
 test('a CSV export holds exactly the rows of the JSON answer', async () => {

@@ -268,6 +268,84 @@ test('inventory variance: postings of one key in two units are converted and sum
   await own.close();
 });
 
+test('ages are the time elapsed, floored to the second (not second boundaries crossed); buckets and silent plants at their exact limits', async () => {
+  const { store: own } = await openTestStore();
+  const { IngestPipeline } = await import('../ingest/pipeline');
+  const { decodeMessage } = await import('../ingest/decode');
+  const { getFlowMatrix } = await import('../queries/getFlowMatrix');
+  const pipeline = new IngestPipeline(own, { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 1000 } }, () => undefined);
+  const failed = (id: string, plant: string, reported: string) => {
+    const r = decodeMessage('postings', JSON.stringify({
+      event_id: id, correlation_id: id, source_system: 'MES', target_system: 'ERP', flow: 'goods_receipt', plant, attempt: 1, status: 'failed',
+      occurred_at: '2026-11-03T06:00:00Z', reported_at: reported, error: { code: 'E1', category: 'validation', message: 'no' },
+    }), { source: 'file', position: id });
+    if (!r.ok) throw new Error(r.reason);
+    return r.row;
+  };
+  await pipeline.submitPostings([
+    // at 11:00:00.100: 3599.2 s after 10:00:00.900 (3,600 second boundaries crossed): 3599, '<1h'
+    failed('AG1', 'P01', '2026-11-03T10:00:00.900Z'),
+    // exactly 4 h: 14400, '4-24h'; 1 ms less: 14399, '1-4h'
+    failed('AG2', 'P01', '2026-11-03T07:00:00.100Z'),
+    failed('AG3', 'P01', '2026-11-03T07:00:00.101Z'),
+  ] as never, 'ages');
+  await pipeline.close();
+  const f = parseFilters(new URLSearchParams('at=2026-11-03T11:00:00.100Z&from=2026-11-03T00:00:00Z'));
+  const { items } = await getExceptions(own, f, ALL_PLANTS, { status: 'open' });
+  assert.deepEqual(items.map((i) => [i.correlation_id, i.age_seconds, i.age_bucket]), [['AG2', 14_400, '4-24h'], ['AG3', 14_399, '1-4h'], ['AG1', 3_599, '<1h']]);
+  assert.deepEqual((await getExceptionAging(own, f, ALL_PLANTS, { status: 'open' })).items, [
+    { plant: 'P01', bucket: '<1h', count: 1 },
+    { plant: 'P01', bucket: '1-4h', count: 1 },
+    { plant: 'P01', bucket: '4-24h', count: 1 },
+  ]);
+  // silent after 30 minutes: P01 last heard 10:00:00.900, at 10:31:00.100 is 30 min 59.2 s (30, silent);
+  // at 10:30:00.800, 29 min 59.9 s (29, not silent: 30 minute boundaries were crossed)
+  const pulse = async (at: string) => (await getFlowMatrix(own, parseFilters(new URLSearchParams(`at=${at}&from=2026-11-03T00:00:00Z`)), ALL_PLANTS, { silent_after_minutes: 30 })).plants;
+  assert.deepEqual(await pulse('2026-11-03T10:31:00.100Z'), [{ plant: 'P01', last_reported_at: '2026-11-03T10:00:00.900Z', minutes_since_last: 30, silent: true }]);
+  assert.deepEqual(await pulse('2026-11-03T10:30:00.800Z'), [{ plant: 'P01', last_reported_at: '2026-11-03T10:00:00.900Z', minutes_since_last: 29, silent: false }]);
+  await own.close();
+});
+
+test('instants: no offset is UTC whatever the server\'s time zone; dates the calendar lacks and years outside 1900–2299 are refused', () => {
+  const tz = process.env.TZ;
+  process.env.TZ = 'America/New_York';
+  try {
+    const f = parseFilters(new URLSearchParams('from=2026-11-03T09:00&to=2026-11-03T11:00:30.5&at=2026-11-03 12:00'));
+    assert.deepEqual([f.from, f.to, f.at].map((d) => d.toISOString()), ['2026-11-03T09:00:00.000Z', '2026-11-03T11:00:30.500Z', '2026-11-03T12:00:00.000Z']);
+    assert.equal(parseFilters(new URLSearchParams('at=2026-11-03T12:00:00%2B01:30')).at.toISOString(), '2026-11-03T10:30:00.000Z');
+    assert.equal(parseFilters(new URLSearchParams('at=2026-03-29T02:30:00')).at.toISOString(), '2026-03-29T02:30:00.000Z');
+  } finally {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  }
+  const refused = (q: string, message: string) =>
+    assert.throws(() => parseFilters(new URLSearchParams(q)), (e: unknown) => e instanceof BadRequest && e.message === message, q);
+  refused('from=2026-02-30&to=2026-03-05', 'from: 2026-02-30 is not a time the calendar has');
+  refused('at=2026-11-31T10:00:00Z', 'at: 2026-11-31T10:00:00Z is not a time the calendar has');
+  refused('at=2026-11-03T24:00:00Z', 'at: 2026-11-03T24:00:00Z is not a time the calendar has');
+  refused('at=0000-01-01T00:00:00Z', 'at: expected a time from 1900-01-01 to 2299-12-31');
+  refused('at=9999-01-01T00:00:00Z', 'at: expected a time from 1900-01-01 to 2299-12-31');
+  refused('at=2026-11-03T12:00:00%2B24:00', 'at: +24:00 is not a UTC offset');
+  refused('at=2026-11-03T12:00:00Z&at=2027-01-01T00:00:00Z', 'at: given 2 times; give it once');
+  refused('limit=1&limit=5000', 'limit: given 2 times; give it once');
+  // lists may repeat
+  assert.deepEqual(parseFilters(new URLSearchParams('plant=P01&plant=P02&flow=scrap&flow=shipment')).plants, ['P01', 'P02']);
+});
+
+test('a cursor continues the same list: as of the instant its first page was computed for, also when the request names no `at`', async () => {
+  const first = await getExceptions(store, filters('limit=2'), ALL_PLANTS, { status: 'open' });
+  assert.deepEqual(Buffer.from(first.next_cursor!, 'base64url').toString(), `o:2:a:${Date.parse(AT)}`);
+  const next = parseFilters(new URLSearchParams(`limit=2&cursor=${first.next_cursor}`));
+  assert.equal(next.at.toISOString(), AT);
+  assert.deepEqual((await getExceptions(store, next, ALL_PLANTS, { status: 'open' })).items.map((i) => i.correlation_id), ['T11']);
+  // the same instant given again is fine; another one is refused
+  assert.equal(parseFilters(new URLSearchParams(`limit=2&at=${AT}&cursor=${first.next_cursor}`)).offset, 2);
+  assert.throws(
+    () => parseFilters(new URLSearchParams(`limit=2&at=2026-11-03T13:00:00Z&cursor=${first.next_cursor}`)),
+    (e: unknown) => e instanceof BadRequest && e.message === `cursor: it continues the list as of ${AT}, not at=2026-11-03T13:00:00.000Z; drop at or the cursor`,
+  );
+});
+
 test('bad filters are refused with the reason, naming the parameter', () => {
   assert.throws(() => parseFilters(new URLSearchParams('flow=teleport')), (e: unknown) => e instanceof BadRequest && /^flow\.0: Invalid option/.test(e.message));
   assert.throws(() => parseFilters(new URLSearchParams('at=yesterday')), (e: unknown) => e instanceof BadRequest && /^at: expected an ISO-8601 time/.test(e.message));

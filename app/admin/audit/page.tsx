@@ -23,7 +23,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const action = typeof sp.action === 'string' && sp.action ? sp.action : undefined;
   // the same question as GET /api/v1/admin/audit, page for page
   const entries = await listAudit(await getReadStore(), { from: f.from, to: f.to, actor, action, limit: f.limit, offset: f.offset });
-  const next = nextCursor(f.offset, f.limit, entries.length);
+  const next = nextCursor(f, entries.length);
   const pages = pageLinks(view, next);
   return (
     <>

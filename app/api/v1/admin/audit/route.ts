@@ -14,6 +14,6 @@ export const GET = readRoute({
   params: auditParams,
   run: async ({ store, filters, params }) => {
     const items = await listAudit(store, { from: filters.from, to: filters.to, actor: params.actor, action: params.action, limit: filters.limit, offset: filters.offset });
-    return { items, next_cursor: nextCursor(filters.offset, filters.limit, items.length) };
+    return { items, next_cursor: nextCursor(filters, items.length) };
   },
 });

@@ -62,7 +62,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <FilterBar plants={plants} renderedAt={new Date().toISOString()} />
           </Suspense>
         )}
-        <div className="page">{children}</div>
+        <main className="page">{children}</main>
       </body>
     </html>
   );

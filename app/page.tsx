@@ -1,7 +1,6 @@
 // Overview, for executives: the KPIs of the selected range with their trend against the previous
 // period of the same length (computed as it stood at the end of that period), and per plant which one
 // is red and why. Every number links to the rows behind it.
-import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import type { Filters } from '@/queries/filters';
 import { getOverview, type OverviewFigures } from '@/queries/getOverview';
@@ -10,11 +9,11 @@ import { getFlowMatrix } from '@/queries/getFlowMatrix';
 import { AGING_BUCKETS } from '@/lib/sla';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, MaybeLink } from '@/components/Card';
 import { DataTable, num } from '@/components/DataTable';
 import { KpiTile, Trend, type Tone } from '@/components/KpiTile';
 import { fmtDuration, fmtInt, fmtPct, fmtUtc } from '@/components/format';
-import { HEALTH_TARGETS, plantHealth, postingSuccess } from '@/components/plantHealth';
+import { HEALTH_TARGETS, healthyText, plantHealth, postingSuccess } from '@/components/plantHealth';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Overview' };
@@ -83,12 +82,12 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           id="transactions"
           label="Transactions"
           value={fmtInt(now.transactions)}
-          href={view.href('/transactions')}
+          href={access.open(view.href('/transactions'))}
           detail={
             <>
-              <Link href={view.href('/transactions', { status: 'posted' })} className="num-posted" data-testid="kpi-posted">{fmtInt(now.posted)} posted</Link>
-              <Link href={view.href('/transactions', { status: 'pending' })} className="num-pending" data-testid="kpi-pending">{fmtInt(now.pending)} pending</Link>
-              <Link href={view.href('/exceptions', { status: 'all' })} className="num-failed" data-testid="kpi-failed">{fmtInt(now.failed)} failed</Link>
+              <MaybeLink href={access.open(view.href('/transactions', { status: 'posted' }))} className="num-posted" data-testid="kpi-posted">{fmtInt(now.posted)} posted</MaybeLink>
+              <MaybeLink href={access.open(view.href('/transactions', { status: 'pending' }))} className="num-pending" data-testid="kpi-pending">{fmtInt(now.pending)} pending</MaybeLink>
+              <MaybeLink href={access.open(view.href('/exceptions', { status: 'all' }))} className="num-failed" data-testid="kpi-failed">{fmtInt(now.failed)} failed</MaybeLink>
             </>
           }
           trend={<Trend current={now.transactions} previous={before.transactions} kind="count" better="none" period={period} />}
@@ -98,7 +97,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="Posting success"
           value={fmtPct(success)}
           tone={ratioTone(success, HEALTH_TARGETS.successRed, HEALTH_TARGETS.successAmber)}
-          href={view.href('/exceptions', { status: 'all' })}
+          href={access.open(view.href('/exceptions', { status: 'all' }))}
           detail={<span>posted / (posted + failed) = {fmtInt(now.posted)} / {fmtInt(now.posted + now.failed)}</span>}
           trend={<Trend current={success} previous={prevSuccess} kind="ratio" better="up" period={period} />}
         />
@@ -107,8 +106,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="First-pass yield"
           value={fmtPct(now.first_pass_yield)}
           tone={ratioTone(now.first_pass_yield, 0.9, 0.97)}
-          href={view.href('/transactions', { first_pass: 'false' })}
-          detail={<Link href={view.href('/transactions', { first_pass: 'false' })}>posted on attempt 1, of posted + failed</Link>}
+          href={access.open(view.href('/transactions', { first_pass: 'false' }))}
+          detail={<MaybeLink href={access.open(view.href('/transactions', { first_pass: 'false' }))}>posted on attempt 1, of posted + failed</MaybeLink>}
           trend={<Trend current={now.first_pass_yield} previous={before.first_pass_yield} kind="ratio" better="up" period={period} />}
         />
         <KpiTile
@@ -116,7 +115,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="SLA compliance"
           value={fmtPct(now.sla_compliance)}
           tone={ratioTone(now.sla_compliance, HEALTH_TARGETS.slaRed, HEALTH_TARGETS.slaAmber)}
-          href={view.href('/sla')}
+          href={access.open(view.href('/sla'))}
           detail={<span>posted within threshold / (posted + open breaches)</span>}
           trend={<Trend current={now.sla_compliance} previous={before.sla_compliance} kind="ratio" better="up" period={period} />}
         />
@@ -126,15 +125,15 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="Open exceptions"
           value={fmtInt(now.open_exceptions)}
           tone={countTone(now.open_exceptions)}
-          href={view.href('/exceptions')}
+          href={access.open(view.href('/exceptions'))}
           detail={
             <div className="aging-bar" style={{ width: '100%' }} aria-label="Open exceptions by age">
               {agingTotals.map((b, i) =>
                 b.count > 0 ? (
-                  <Link key={b.bucket} className={`age-${i + 1} has`} href={view.href('/exceptions', { aging: b.bucket })} title={`${b.count} open for ${b.bucket}`} data-testid={`kpi-aging-${b.bucket}`}>
+                  <MaybeLink key={b.bucket} className={`age-${i + 1} has`} href={access.open(view.href('/exceptions', { aging: b.bucket }))} title={`${b.count} open for ${b.bucket}`} data-testid={`kpi-aging-${b.bucket}`}>
                     <b>{fmtInt(b.count)}</b>
                     {b.bucket}
-                  </Link>
+                  </MaybeLink>
                 ) : (
                   <span key={b.bucket} className={`age-${i + 1}`} title={`none open for ${b.bucket}`} data-testid={`kpi-aging-${b.bucket}`}>
                     <b>0</b>
@@ -151,7 +150,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="Open SLA breaches"
           value={fmtInt(now.open_sla_breaches)}
           tone={countTone(now.open_sla_breaches)}
-          href={view.href('/sla', { state: 'open' })}
+          href={access.open(view.href('/sla', { state: 'open' }))}
           detail={<span>not posted, older than their flow&apos;s threshold</span>}
           trend={<Trend current={now.open_sla_breaches} previous={before.open_sla_breaches} kind="count" better="down" period={period} />}
         />
@@ -171,7 +170,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               </span>
             </>
           }
-          href={view.href('/latency')}
+          href={access.open(view.href('/latency'))}
           detail={<span>occurred → first posted, {fmtInt(now.posted)} posted</span>}
           trend={<Trend current={now.latency_p95_ms} previous={before.latency_p95_ms} kind="duration" better="down" period={period} />}
         />
@@ -211,23 +210,23 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                     <div className={`health health-${r.health.level}`}>
                       <span className="health-dot" aria-label={r.health.level} />
                       <div>
-                        <Link className="health-name" href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link>
+                        <MaybeLink className="health-name" href={access.open(view.href(`/flows/${encodeURIComponent(r.plant)}`))}>{r.plant}</MaybeLink>
                         <ul className="health-reasons">
-                          {r.health.reasons.length === 0 ? <li>all postings on time</li> : r.health.reasons.map((x) => <li key={x.text} className={x.level}>{x.text}</li>)}
+                          {r.health.reasons.length === 0 ? <li>{healthyText(r)}</li> : r.health.reasons.map((x) => <li key={x.text} className={x.level}>{x.text}</li>)}
                         </ul>
                       </div>
                     </div>
                   </td>
-                  <td className="num"><Link href={view.href('/transactions', only)}>{fmtInt(r.transactions)}</Link></td>
-                  <td className="num"><Link className="num-posted" href={view.href('/transactions', { ...only, status: 'posted' })}>{fmtInt(r.posted)}</Link></td>
-                  <td className="num"><Link className={r.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...only, status: 'pending' })}>{fmtInt(r.pending)}</Link></td>
-                  <td className="num"><Link className={r.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtInt(r.failed)}</Link></td>
-                  <td className="num"><Link href={view.href('/exceptions', { ...only, status: 'all' })}>{fmtPct(postingSuccess(r))}</Link></td>
-                  <td className="num"><Link href={view.href('/transactions', { ...only, first_pass: 'false' })}>{fmtPct(r.first_pass_yield)}</Link></td>
-                  <td className="num"><Link href={view.href('/sla', only)}>{fmtPct(r.sla_compliance)}</Link></td>
-                  <td className="num"><Link className={r.open_exceptions ? 'num-failed' : 'zero'} href={view.href('/exceptions', only)}>{fmtInt(r.open_exceptions)}</Link></td>
-                  <td className="num"><Link className={r.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'open' })}>{fmtInt(r.open_sla_breaches)}</Link></td>
-                  <td className="num"><Link href={view.href('/latency', only)}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</Link></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', only))}>{fmtInt(r.transactions)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className="num-posted" href={access.open(view.href('/transactions', { ...only, status: 'posted' }))}>{fmtInt(r.posted)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className={r.pending ? 'num-pending' : 'zero'} href={access.open(view.href('/transactions', { ...only, status: 'pending' }))}>{fmtInt(r.pending)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className={r.failed ? 'num-failed' : 'zero'} href={access.open(view.href('/exceptions', { ...only, status: 'all' }))}>{fmtInt(r.failed)}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/exceptions', { ...only, status: 'all' }))}>{fmtPct(postingSuccess(r))}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, first_pass: 'false' }))}>{fmtPct(r.first_pass_yield)}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/sla', only))}>{fmtPct(r.sla_compliance)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className={r.open_exceptions ? 'num-failed' : 'zero'} href={access.open(view.href('/exceptions', only))}>{fmtInt(r.open_exceptions)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className={r.open_sla_breaches ? 'num-failed' : 'zero'} href={access.open(view.href('/sla', { ...only, state: 'open' }))}>{fmtInt(r.open_sla_breaches)}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/latency', only))}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</MaybeLink></td>
                   <td className="nowrap">
                     {pulse?.silent ? <span className="badge badge-silent plain">silent</span> : null} {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : <span className="zero">not in the last 7 days</span>}
                   </td>

@@ -3,19 +3,33 @@
 // reopen an exception, and replay a failed posting. Each call goes to /api/v1/transactions/{id}/…,
 // is appended with who and why, and shows in the timeline after the refresh.
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
-type Props = { correlationId: string; status: string; state: string; canAct: boolean; canReplay: boolean };
+type Props = {
+  correlationId: string;
+  status: string;
+  state: string;
+  canAct: boolean;
+  canReplay: boolean;
+  /** a replay still waiting for its outcome (the server refuses another meanwhile), in words */
+  replayWaiting: string | null;
+};
 
-export function ActionPanel({ correlationId, status, state, canAct, canReplay }: Props) {
+export function ActionPanel({ correlationId, status, state, canAct, canReplay, replayWaiting }: Props) {
   const router = useRouter();
   const [text, setText] = useState('');
   const [assignee, setAssignee] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  // requested from this page: not offered again before the refresh shows it waiting
+  const [replayed, setReplayed] = useState(false);
+  // once the server shows it waiting, its word governs (and the outcome re-enables Replay)
+  useEffect(() => {
+    if (replayWaiting) setReplayed(false);
+  }, [replayWaiting]);
   const base = `/api/v1/transactions/${encodeURIComponent(correlationId)}`;
 
-  async function send(path: string, body: Record<string, unknown>, done: string) {
+  async function send(path: string, body: Record<string, unknown>, done: string): Promise<boolean> {
     setBusy(true);
     setMessage(null);
     const res = await fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -23,11 +37,12 @@ export function ActionPanel({ correlationId, status, state, canAct, canReplay }:
     setBusy(false);
     if (!res.ok) {
       setMessage({ ok: false, text: data.problems?.join('; ') ?? data.error ?? `failed (${res.status})` });
-      return;
+      return false;
     }
     setMessage({ ok: true, text: done });
     setText('');
     router.refresh();
+    return true;
   }
 
   const exception = status === 'failed';
@@ -66,9 +81,20 @@ export function ActionPanel({ correlationId, status, state, canAct, canReplay }:
         </button>
       )}
       {canReplay && exception && (
-        <button className="btn btn-primary" disabled={busy || text.trim().length < 3} title="Post the failed attempt again, with its original idempotency key; give the reason" onClick={() => send('replay', { reason: text }, 'Replay requested: the middleware posts it again with the original idempotency key.')}>
+        <button
+          className="btn btn-primary"
+          disabled={busy || replayed || replayWaiting !== null || text.trim().length < 3}
+          title={replayWaiting ?? 'Post the failed attempt again, with its original idempotency key; give the reason'}
+          data-testid="replay-button"
+          onClick={async () => setReplayed(await send('replay', { reason: text }, 'Replay requested: the middleware posts it again with the original idempotency key.'))}
+        >
           Replay
         </button>
+      )}
+      {canReplay && exception && replayWaiting && (
+        <p className="fb-meta" style={{ flexBasis: '100%', margin: 0 }} data-testid="replay-waiting">
+          {replayWaiting}
+        </p>
       )}
       {message && (
         <p role={message.ok ? 'status' : 'alert'} className={message.ok ? undefined : 'form-error'} style={{ flexBasis: '100%', margin: 0 }}>

@@ -18,6 +18,12 @@ export function Card({ title, sub, actions, children, testId, id }: { title: Rea
   );
 }
 
+/** A link where the viewer may follow it (Access.open gave an href), plain text where not. */
+export function MaybeLink({ href, children, className, title, ...rest }: { href: string | null; children: ReactNode; className?: string; title?: string; 'data-testid'?: string }) {
+  if (href === null) return <span className={className} title={title} data-testid={rest['data-testid']}>{children}</span>;
+  return <Link href={href} className={className} title={title} data-testid={rest['data-testid']}>{children}</Link>;
+}
+
 export function CsvLink({ href, label = 'CSV' }: { href: string; label?: string }) {
   return (
     <a className="csv-link" href={href} download data-testid="csv-link" title="Export these rows as CSV (same filters, same instant)">

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState, useTransition, type ReactNode } from 'reac
 import { FLOWS } from '@/lib/contract';
 import { DEFAULT_RANGE, RANGE_PRESETS, listParam } from './links';
 import { flowLabel, fmtUtc, fromInputValue, toInputValue } from './format';
+import { parseInstant } from '@/lib/instant';
 
 const REFRESH_MS = 30_000;
 const PAUSE_KEY = 'plantline.autorefresh.paused';
@@ -32,6 +33,19 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
   const at = params.get('at');
   const selectedPlants = listParam(params, 'plant');
   const selectedFlows = listParam(params, 'flow');
+  // when this page's numbers were read: the layout's render time on a refresh, else when a navigation
+  // (to another page, or other filters: the layout is kept and not rendered again) arrived
+  const [readAt, setReadAt] = useState(renderedAt);
+  const query = params.toString();
+  const firstRender = useRef(true);
+  useEffect(() => setReadAt(renderedAt), [renderedAt]);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    setReadAt(new Date().toISOString());
+  }, [pathname, query]);
 
   return (
     <div className="filter-bar" data-testid="filter-bar" aria-busy={navigating}>
@@ -100,7 +114,7 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
       </div>
 
       <div className="fb-spacer" />
-      <AutoRefresh live={!at} renderedAt={renderedAt} onRefresh={() => startTransition(() => router.refresh())} busy={navigating} />
+      <AutoRefresh live={!at} renderedAt={readAt} onRefresh={() => startTransition(() => router.refresh())} busy={navigating} />
     </div>
   );
 }
@@ -208,11 +222,16 @@ function AsOf({ at, onChange }: { at: string | null; onChange: (v: string | null
   const ref = useRef<HTMLDetailsElement>(null);
   useDismiss(ref);
   useEffect(() => setValue(toInputValue(at)), [at]);
+  const pinned = at ? parseInstant(at) : null;
+  // said after hydration (the server's and the browser's clocks need not agree on the edge)
+  const [future, setFuture] = useState(false);
+  useEffect(() => setFuture(pinned instanceof Date && pinned.getTime() > Date.now() + 60_000), [pinned instanceof Date ? pinned.getTime() : null]);
   return (
     <>
       {at ? (
         <span className="pinned" data-testid="as-of" title="The view as it stood at this instant: later events do not exist yet">
-          {fmtUtc(at, 'MMM d, yyyy HH:mm:ss')} UTC
+          {fmtUtc(pinned instanceof Date ? pinned.toISOString() : at, 'MMM d, yyyy HH:mm:ss')} UTC
+          {future && <strong className="num-pending" data-testid="as-of-future"> · in the future: nothing after now is known yet</strong>}
         </span>
       ) : (
         <span className="fb-meta" data-testid="as-of">now</span>

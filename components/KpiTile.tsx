@@ -1,19 +1,19 @@
 // One executive number: its value (a link to the rows behind it), a line of detail, and its trend
 // against the previous period of the same length, coloured by whether the change is good or bad.
-import Link from 'next/link';
+import { MaybeLink } from './Card';
 import type { ReactNode } from 'react';
 import { fmtDuration, fmtInt } from './format';
 
 export type Tone = 'good' | 'warn' | 'bad' | 'neutral';
 type Kind = 'count' | 'ratio' | 'duration';
 
-export function KpiTile(props: { id: string; label: string; value: ReactNode; href: string; tone?: Tone; detail?: ReactNode; trend?: ReactNode; wide?: boolean; pair?: boolean }) {
+export function KpiTile(props: { id: string; label: string; value: ReactNode; href: string | null; tone?: Tone; detail?: ReactNode; trend?: ReactNode; wide?: boolean; pair?: boolean }) {
   return (
     <div className={`card kpi tone-${props.tone ?? 'neutral'}${props.wide ? ' kpi-wide' : ''}`} data-testid={`kpi-${props.id}`}>
       <div className="kpi-label">{props.label}</div>
-      <Link className={`kpi-value${props.pair ? ' pair' : ''}`} href={props.href} data-testid={`kpi-${props.id}-value`}>
+      <MaybeLink className={`kpi-value${props.pair ? ' pair' : ''}`} href={props.href} data-testid={`kpi-${props.id}-value`}>
         {props.value}
-      </Link>
+      </MaybeLink>
       {props.detail && <div className="kpi-detail">{props.detail}</div>}
       {props.trend}
     </div>

@@ -25,6 +25,14 @@ export const PAGES = [
   { path: '/search', label: 'Search', permission: 'view:transactions' },
 ] as const;
 
+/** The permission the page at `href` needs (the header's pages, plant pages, transactions), or null. */
+export function pagePermission(href: string): (typeof PAGES)[number]['permission'] | 'view:transactions' | null {
+  const path = href.split(/[?#]/)[0];
+  if (path === '/tx' || path.startsWith('/tx/') || path === '/transactions') return 'view:transactions';
+  const page = PAGES.find((p) => (p.path === '/' ? path === '/' : path === p.path || path.startsWith(`${p.path}/`)));
+  return page?.permission ?? null;
+}
+
 export type ParamValue = string | readonly string[] | null | undefined;
 
 /**

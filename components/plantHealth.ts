@@ -35,6 +35,15 @@ export function plantHealth(f: OverviewFigures, aging: AgingRow[], pulse?: Plant
   const young = f.open_exceptions - old;
   if (young > 0) reasons.push({ level: 'amber', text: `${young} open exception${young > 1 ? 's' : ''} under 4 h` });
   if (f.open_sla_breaches > 0) reasons.push({ level: 'amber', text: `${f.open_sla_breaches} open SLA breach${f.open_sla_breaches > 1 ? 'es' : ''}` });
+  // a plant code with nothing at all (a typo in the URL, a plant not live yet) is not a healthy plant
+  if (f.transactions === 0 && !pulse?.last_reported_at) reasons.push({ level: 'amber', text: 'nothing received in this range, nor in the 7 days before now' });
   const level: HealthLevel = reasons.some((r) => r.level === 'red') ? 'red' : reasons.length ? 'amber' : 'green';
   return { level, reasons };
+}
+
+/** What a green plant is told: on time only when every posting was, else within the targets, with the figures. */
+export function healthyText(f: OverviewFigures): string {
+  const success = postingSuccess(f);
+  if ((success === null || success === 1) && (f.sla_compliance === null || f.sla_compliance === 1)) return 'all postings on time';
+  return `within targets: posting success ${success === null ? '—' : fmtPct(success)} · SLA compliance ${f.sla_compliance === null ? '—' : fmtPct(f.sla_compliance)}`;
 }

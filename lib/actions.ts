@@ -4,7 +4,7 @@
 // idempotency key so the middleware cannot post twice.
 import { randomUUID } from 'node:crypto';
 import { insertRows, type Store } from '../clickhouse/client';
-import { getTransaction } from '../queries/getTransaction';
+import { getTransaction, type TransactionDetail } from '../queries/getTransaction';
 import { parseFilters, type Scope } from '../queries/filters';
 import { publishReplay, type ReplayRequest } from '../ingest/replay';
 import { actorOf, audit } from './auth/directory';
@@ -54,17 +54,72 @@ export async function actOnException(
   return { status: 201, body: { ...saved, correlation_id: correlationId, action: input.action } };
 }
 
+/** How long a replay without an outcome blocks another one (the middleware may have lost it). */
+export const REPLAY_OUTCOME_WAIT_MS = 10 * 60_000;
+
+/**
+ * The replay of this transaction still waiting for its outcome, if any: a replay action whose attempt
+ * number no event has reached yet (the middleware reports the replay's outcome as that attempt),
+ * requested less than REPLAY_OUTCOME_WAIT_MS before `now`. Clock-free: attempts, not times, decide.
+ */
+export function outstandingReplay(tx: Pick<TransactionDetail, 'events' | 'actions'>, now: Date): { at: string; actor: string; attempt: number } | null {
+  const reached = Math.max(0, ...tx.events.map((e) => e.attempt));
+  const notSent = new Set(tx.actions.map((a) => (a.details as { replay_not_sent?: unknown } | null)?.replay_not_sent).filter(Boolean));
+  for (const a of [...tx.actions].reverse()) {
+    if (a.action !== 'replay' || notSent.has((a.details as { replay_id?: unknown } | null)?.replay_id)) continue;
+    const attempt = Number((a.details as { attempt?: unknown } | null)?.attempt);
+    if (Number.isInteger(attempt) && attempt > reached && now.getTime() - Date.parse(a.at) < REPLAY_OUTCOME_WAIT_MS) return { at: a.at, actor: a.actor, attempt };
+  }
+  return null;
+}
+
+/** One replay decision at a time per transaction in this process (two clicks, two tabs). */
+const replayLocks = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
+  const before = replayLocks.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(run);
+  replayLocks.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (replayLocks.get(key) === mine) replayLocks.delete(key);
+  }
+}
+
+/**
+ * Replay the latest failed attempt, with a new attempt number and the transaction's idempotency key.
+ * Refused (409) when it is posted, when nothing failed, and while an earlier replay waits for its
+ * outcome: two replays would be two calls into the ERP and would report the same attempt twice.
+ */
 export async function requestReplay(store: Store, principal: Principal, correlationId: string, reason: string, ip: string): Promise<ActionOutcome> {
+  return oneAtATime(correlationId, () => replayOnce(store, principal, correlationId, reason, ip));
+}
+
+async function replayOnce(store: Store, principal: Principal, correlationId: string, reason: string, ip: string): Promise<ActionOutcome> {
   const scope: Scope = { plants: principal.plants };
+  const now = new Date();
   const tx = await getTransaction(store, correlationId, parseFilters(new URLSearchParams()), scope, { payloads: true });
   if (!tx) return { status: 404, body: { error: `no transaction ${correlationId}` } };
   const { actor } = actorOf(principal);
+  const refuse = async (why: string, error: string) => {
+    await audit(store, { ...actorOf(principal), action: 'replay_refused', target: correlationId, plant: tx.summary.plant, outcome: 'denied', ip, details: { reason: why } });
+    return { status: 409, body: { error } };
+  };
   if (tx.events.some((e) => e.status === 'posted') || tx.status === 'posted') {
-    await audit(store, { ...actorOf(principal), action: 'replay_refused', target: correlationId, plant: tx.summary.plant, outcome: 'denied', ip, details: { reason: 'already posted' } });
-    return { status: 409, body: { error: `${correlationId} is already posted: replaying it could post it twice` } };
+    return refuse('already posted', `${correlationId} is already posted: replaying it could post it twice`);
+  }
+  const waiting = outstandingReplay(tx, now);
+  if (waiting) {
+    return refuse(
+      'replay waiting for its outcome',
+      `a replay of ${correlationId} (attempt ${waiting.attempt}) was requested at ${waiting.at} by ${waiting.actor} and has no outcome yet: wait for it (another replay is refused until it reports, or for ${REPLAY_OUTCOME_WAIT_MS / 60_000} minutes)`,
+    );
   }
   const failed = [...tx.events].reverse().find((e) => e.status === 'failed');
   if (!failed) return { status: 409, body: { error: `${correlationId} has no failed attempt to replay (it is ${tx.status})` } };
+  // past every attempt reported and every replay requested (one that never reported keeps its number)
+  const requested = tx.actions.filter((a) => a.action === 'replay').map((a) => Number((a.details as { attempt?: unknown } | null)?.attempt)).filter(Number.isInteger);
   const request: ReplayRequest = {
     replay_id: randomUUID(),
     correlation_id: correlationId,
@@ -72,14 +127,24 @@ export async function requestReplay(store: Store, principal: Principal, correlat
     idempotency_key: correlationId,
     flow: tx.summary.flow,
     plant: tx.summary.plant,
-    attempt: Math.max(...tx.events.map((e) => e.attempt)) + 1,
+    attempt: Math.max(...tx.events.map((e) => e.attempt), ...requested) + 1,
     payload: failed.payload === null ? '' : JSON.stringify(failed.payload),
     requested_by: actor,
-    requested_at: new Date().toISOString(),
+    requested_at: now.toISOString(),
     reason,
   };
-  const via = await publishReplay(request);
-  const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'replay', actor, comment: reason, details: { ...request, payload: undefined, via } });
+  // recorded before it is sent: a second request (this process or another) sees it waiting
+  const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'replay', actor, comment: reason, details: { ...request, payload: undefined } });
+  let via: string;
+  try {
+    via = await publishReplay(request);
+  } catch (e) {
+    // not sent: said on the timeline, and it does not hold back the next replay
+    const error = (e as Error).message;
+    await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'comment', actor, comment: `Replay not sent: ${error}`, details: { replay_not_sent: request.replay_id } });
+    await audit(store, { ...actorOf(principal), action: 'replay_failed', target: correlationId, plant: tx.summary.plant, outcome: 'failed', ip, details: { replay_id: request.replay_id, error } });
+    return { status: 503, body: { error: `the replay could not be sent (${error}); nothing was replayed, try again` } };
+  }
   await audit(store, { ...actorOf(principal), action: 'replay_requested', target: correlationId, plant: tx.summary.plant, outcome: 'ok', ip, details: { replay_id: request.replay_id, replay_of: request.replay_of, via } });
   return { status: 202, body: { ...saved, replay_id: request.replay_id, replay_of: request.replay_of, attempt: request.attempt, via } };
 }

@@ -39,7 +39,12 @@ export type VarianceRow = {
 };
 
 /** Over every key selected (all pages): how many, how many flagged, their value, and the value of their unexplained residuals. */
-export type VarianceTotals = { keys: number; flagged: number; value: number; unexplained_value: number };
+/**
+ * Over every key selected: `value` and `unexplained_value` net the keys' signs (what the books are off by
+ * in all); `value_abs` and `unexplained_value_abs` add them up unsigned (how much is wrong, an excess in one
+ * place and a shortage in another not cancelling out).
+ */
+export type VarianceTotals = { keys: number; flagged: number; value: number; value_abs: number; unexplained_value: number; unexplained_value_abs: number };
 
 // the columns of a variance row, in the order the page's tuples carry them
 const ROW_COLUMNS = ['plant', 'storage_location', 'material', 'lot', 'uom', 'mes_qty', 'erp_qty', 'variance', 'value', 'explained_pending', 'explained_failed', 'explained_duplicate', 'residual', 'flags'] as const;
@@ -107,7 +112,7 @@ WHERE 1${materialFilter}`;
   const limit = opts.everyKey ? EXPORT_MAX_KEYS : f.limit;
   // the page is the keys' first offset + limit tuples in sort order (groupArraySorted keeps only those),
   // taken in the same pass as the totals over every key; the key parts make the order total
-  const [result] = await queryRows<{ keys: string; flagged: string; total_value: string | number; unexplained_value: string | number; page: unknown[][] }>(
+  const [result] = await queryRows<{ keys: string; flagged: string; total_value: string | number; unexplained_value: string | number; value_abs: string | number; unexplained_value_abs: string | number; page: unknown[][] }>(
     store,
     'getInventoryVariance',
     sql`
@@ -183,6 +188,7 @@ FROM per_key
 )
 SELECT count() AS keys, countIf(notEmpty(flags)) AS flagged, sum(value) AS total_value,
        sumIf(residual * erp_unit_cost, has(flags, 'unexplained')) AS unexplained_value,
+       sum(abs(value)) AS value_abs, sumIf(abs(residual * erp_unit_cost), has(flags, 'unexplained')) AS unexplained_value_abs,
        arraySlice(groupArraySorted(${param('take', 'UInt32', offset + limit)})((${raw([...prefix, ...ROW_COLUMNS].join(', '))})),
                   ${param('offset', 'UInt32', offset)} + 1) AS page
 FROM keyed
@@ -216,6 +222,13 @@ ${p.only === 'unexplained' ? sql`WHERE notEmpty(flags)` : sql``}`,
     items,
     next_cursor: opts.everyKey || offset + items.length >= keys ? null : nextCursor({ offset, limit, at: f.at }, items.length),
     as_of: cutoffDate.toISOString(),
-    totals: { keys, flagged: Number(result.flagged), value: Number(result.total_value), unexplained_value: Number(result.unexplained_value) },
+    totals: {
+      keys,
+      flagged: Number(result.flagged),
+      value: Number(result.total_value),
+      value_abs: Number(result.value_abs),
+      unexplained_value: Number(result.unexplained_value),
+      unexplained_value_abs: Number(result.unexplained_value_abs),
+    },
   };
 }

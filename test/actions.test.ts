@@ -118,3 +118,56 @@ test('replay: the failed attempt goes back to the middleware with the original i
   const audit = await queryRows<{ action: string; outcome: string }>(store, 'test', sql`SELECT action, outcome FROM audit_log WHERE target IN ${param('ids', 'Array(String)', ['T2', 'T3'])} AND action LIKE 'replay%' ORDER BY action`);
   assert.deepEqual(audit.map((a) => [a.action, a.outcome]), [['replay_refused', 'denied'], ['replay_requested', 'ok']]);
 });
+
+test('replay: two requests at once send one; another waits for its outcome, then goes as the next attempt; one not sent holds nothing back', async () => {
+  const sent = () => replays.filter((r) => r.correlation_id === 'T11');
+  // two clicks (or two tabs) at the same moment: one replay goes out, the other is refused
+  const both = await Promise.all([post(replay, 'T11', 'support', { reason: 'lot QL-7 created' }), post(replay, 'T11', 'support', { reason: 'lot QL-7 created, again' })]);
+  assert.deepEqual(both.map((r) => r.status).sort(), [202, 409]);
+  const refused = both.find((r) => r.status === 409)!;
+  assert.match(refused.body.error, /^a replay of T11 \(attempt 2\) was requested at \S+ by token:t-support and has no outcome yet: wait for it/);
+  assert.deepEqual(sent().map((r) => [r.attempt, r.replay_of]), [[2, 'e17']]);
+  // still no outcome: still refused, nothing sent
+  assert.equal((await post(replay, 'T11', 'support', { reason: 'third time' })).status, 409);
+  assert.equal(sent().length, 1);
+  // the middleware reports the replay's outcome: attempt 2 failed again
+  const { IngestPipeline } = await import('../ingest/pipeline');
+  const { decodeMessage } = await import('../ingest/decode');
+  const outcome = decodeMessage('postings', JSON.stringify({
+    event_id: 'e17-r2', correlation_id: 'T11', plant: 'P02', flow: 'quality_hold', source_system: 'QMS', target_system: 'ERP', status: 'failed', attempt: 2, replay_of: 'e17',
+    occurred_at: '2026-11-03T11:58:00Z', reported_at: new Date().toISOString(), lot: 'QL-7', error: { code: 'QM-12', category: 'validation', message: 'Inspection lot QL-7 unknown' },
+  }), { source: 'file', position: 'replay-outcome' });
+  assert.ok(outcome.ok);
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 10, flushIntervalMs: 5, maxBufferedRows: 100 } }, () => undefined);
+  await pipeline.submitPostings([outcome.row] as never, 'replay-outcome');
+  await pipeline.close();
+  const next = await post(replay, 'T11', 'support', { reason: 'lot QL-7 released' });
+  assert.equal(next.status, 202);
+  assert.deepEqual(sent().map((r) => [r.attempt, r.replay_of]), [[2, 'e17'], [3, 'e17-r2']]);
+  // a replay the publisher could not send: 503, said on the timeline, and it holds back nothing
+  const { registerReplayPublisher, publishReplayInProcess } = await import('../ingest/replay');
+  registerReplayPublisher(async () => {
+    throw new Error('broker unreachable');
+  });
+  try {
+    const second = decodeMessage('postings', JSON.stringify({ event_id: 'e17-r3', correlation_id: 'T11', plant: 'P02', flow: 'quality_hold', source_system: 'QMS', target_system: 'ERP', status: 'failed', attempt: 3, replay_of: 'e17-r2', occurred_at: '2026-11-03T11:58:00Z', reported_at: new Date().toISOString(), lot: 'QL-7', error: { code: 'QM-12', category: 'validation', message: 'still unknown' } }), { source: 'file', position: 'replay-outcome-3' });
+    assert.ok(second.ok);
+    const p2 = new IngestPipeline(store, { ingest: { batchRows: 10, flushIntervalMs: 5, maxBufferedRows: 100 } }, () => undefined);
+    await p2.submitPostings([second.row] as never, 'replay-outcome-3');
+    await p2.close();
+    const unsent = await post(replay, 'T11', 'support', { reason: 'once more' });
+    assert.equal(unsent.status, 503);
+    assert.equal(unsent.body.error, 'the replay could not be sent (broker unreachable); nothing was replayed, try again');
+  } finally {
+    registerReplayPublisher(async (r) => {
+      publishReplayInProcess(r);
+      return 'in-process';
+    });
+  }
+  const tx = await getTransaction(store, 'T11', window(), ALL_PLANTS);
+  assert.match(tx!.actions.at(-1)!.comment, /^Replay not sent: broker unreachable$/);
+  const again = await post(replay, 'T11', 'support', { reason: 'broker back' });
+  assert.equal(again.status, 202);
+  // the unsent request kept its number: this one is attempt 5
+  assert.deepEqual(sent().map((r) => r.attempt), [2, 3, 5]);
+});

@@ -160,7 +160,7 @@ test('a CSV export holds exactly the rows of the JSON answer', async () => {
   // JSON a page at a time with the totals over every key; the export keeps every key whatever the page size
   const page = await call(variance.GET, '/api/v1/inventory/variance', '&limit=2&sort=attention');
   assert.deepEqual(page.body.items.map((i: { material: string }) => i.material), ['M-300', 'M-400']);
-  assert.deepEqual(page.body.totals, { keys: 5, flagged: 3, value: 1, unexplained_value: -14 });
+  assert.deepEqual(page.body.totals, { keys: 5, flagged: 3, value: 1, value_abs: 29, unexplained_value: -14, unexplained_value_abs: 14 });
   const next = await call(variance.GET, '/api/v1/inventory/variance', `&limit=2&sort=attention&cursor=${page.body.next_cursor}`);
   assert.deepEqual(next.body.items.map((i: { material: string }) => i.material), ['M-500', 'M-100']);
   const everyKey = parse((await call(variance.GET, '/api/v1/inventory/variance', '&format=csv&limit=2&sort=attention')).text, { columns: true }) as Record<string, string>[];

@@ -284,6 +284,49 @@ test('ERP support resolves an exception from its transaction page; the timeline 
   assert.equal(await page.locator('a[href*="/tx/T11"]').count(), 0, 'T11 is no longer an open exception');
 });
 
+test('an executive (viewer) sees the overview\'s numbers as text where the rows behind them are not theirs to open, and links where they are', async () => {
+  const viewer = { email: 'exec@plantline.local', password: 'exec-password-12' };
+  const created = await page.request.post(`${app.baseUrl}/api/v1/admin/users`, { data: { ...viewer, name: 'Exec', role: 'viewer' }, headers: { origin: app.baseUrl } });
+  assert.equal(created.status(), 201);
+  const own = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const p = await own.newPage();
+    await signIn(p, app.baseUrl, viewer);
+    await p.goto(url('/'), { waitUntil: 'networkidle' });
+    assert.equal(await p.getByTestId('kpi-transactions-value').innerText().then((t) => t.trim().length > 0), true);
+    const hrefs = await p.locator('main a[href]').evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    const denied = hrefs.filter((h) => ['/transactions', '/exceptions', '/flows', '/failed-releases', '/search', '/inventory'].some((x) => h === x || h.startsWith(`${x}/`)) || h.startsWith('/tx/'));
+    assert.deepEqual(denied, [], 'no link the viewer would be refused');
+    // the pages a viewer may open are still linked
+    assert.ok(hrefs.includes('/sla') && hrefs.includes('/latency'), hrefs.join(' '));
+    assert.equal(await p.getByTestId('kpi-transactions-value').evaluate((e) => e.tagName), 'SPAN');
+    await shot('overview-viewer', p);
+  } finally {
+    await own.close();
+  }
+});
+
+test('a replay from the transaction page is sent once, then shows waiting for its outcome; a past view offers no action', async () => {
+  await page.goto(`${app.baseUrl}/tx/T6`, { waitUntil: 'networkidle' });
+  const panel = page.getByTestId('tx-actions');
+  await panel.locator('textarea').fill('ERP timeout cleared; post it again');
+  await page.getByTestId('replay-button').click();
+  await page.getByText('Replay requested: the middleware posts it again').waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('replay-button').isDisabled(), true, 'not offered twice');
+  // after the refresh the server says why: T6 had 2 attempts, so the replay is attempt 3
+  await page.getByTestId('replay-waiting').getByText(/^A replay \(attempt 3\) was requested at \d\d:\d\d:\d\d UTC by browser-test@plantline\.local: waiting for its outcome\.$/).waitFor({ timeout: 15_000 });
+  await panel.locator('textarea').fill('and once more');
+  assert.equal(await page.getByTestId('replay-button').isDisabled(), true, 'still waiting');
+  const again = await page.request.post(`${app.baseUrl}/api/v1/transactions/T6/replay`, { data: { reason: 'once more' }, headers: { origin: app.baseUrl } });
+  assert.equal(again.status(), 409);
+  assert.match(((await again.json()) as { error: string }).error, /has no outcome yet/);
+  await shot('transaction-T6-replay-waiting');
+  // the transaction as it stood at AT: nothing to act on from there
+  await page.goto(`${app.baseUrl}/tx/T6?at=${AT}`, { waitUntil: 'networkidle' });
+  await page.getByTestId('tx-act-pinned').waitFor();
+  assert.equal(await page.getByTestId('tx-actions').count(), 0);
+});
+
 test('an admin creates an API token in the admin UI (shown once), it works, and is revoked; the audit log shows both', async () => {
   await page.goto(`${app.baseUrl}/admin/tokens`, { waitUntil: 'networkidle' });
   const form = page.getByRole('form', { name: 'Create API token' });

@@ -184,9 +184,9 @@ test('search by order, material, document and correlation id', async () => {
 
 test('inventory variance at the cut-off: pending, failed and duplicate postings explain it; the rest is flagged', async () => {
   const { items, totals, next_cursor } = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'all' });
-  // over every key: 3 flagged; value 10 + 5 − 14 (the keys without both balances have none); the
-  // unexplained residual −2 EA of M-300 at its ERP unit cost 7 (−14 ÷ −2)
-  assert.deepEqual(totals, { keys: 5, flagged: 3, value: 1, unexplained_value: -14 });
+  // over every key: 3 flagged; value 10 + 5 − 14 (the keys without both balances have none), unsigned
+  // 10 + 5 + 14 = 29; the unexplained residual −2 EA of M-300 at its ERP unit cost 7 (−14 ÷ −2)
+  assert.deepEqual(totals, { keys: 5, flagged: 3, value: 1, value_abs: 29, unexplained_value: -14, unexplained_value_abs: 14 });
   assert.equal(next_cursor, null);
   assert.deepEqual(items, [
     { plant: 'P01', storage_location: '0001', material: 'M-100', lot: 'L1', uom: 'EA', mes_qty: 120, erp_qty: 116, variance: 4, value: 10, explained_pending: 7, explained_failed: -3, explained_duplicate: 0, residual: 0, flags: [] },
@@ -203,7 +203,7 @@ test('inventory variance a page at a time: flagged keys first, then the largest 
   let cursor: string | null = '';
   while (cursor !== null) {
     const page = await getInventoryVariance(store, filters(`limit=2${cursor ? `&cursor=${cursor}` : ''}`), ALL_PLANTS, { only: 'all', sort: 'attention' });
-    assert.deepEqual(page.totals, { keys: 5, flagged: 3, value: 1, unexplained_value: -14 });
+    assert.deepEqual(page.totals, { keys: 5, flagged: 3, value: 1, value_abs: 29, unexplained_value: -14, unexplained_value_abs: 14 });
     pages.push(page.items.map((i) => i.material));
     cursor = page.next_cursor;
   }
@@ -211,7 +211,7 @@ test('inventory variance a page at a time: flagged keys first, then the largest 
   // only the flagged keys: the totals are theirs
   const flagged = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'unexplained' });
   assert.deepEqual(flagged.items.map((i) => i.material), ['M-400', 'M-500', 'M-300']);
-  assert.deepEqual(flagged.totals, { keys: 3, flagged: 3, value: -14, unexplained_value: -14 });
+  assert.deepEqual(flagged.totals, { keys: 3, flagged: 3, value: -14, value_abs: 14, unexplained_value: -14, unexplained_value_abs: 14 });
   // the export's whole list, whatever the page size
   const every = await getInventoryVariance(store, filters('limit=1'), ALL_PLANTS, { only: 'all' }, { everyKey: true });
   assert.equal(every.items.length, 5);
@@ -255,7 +255,7 @@ test('inventory variance: postings of one key in two units are converted and sum
   }];
   const raw = await getInventoryVariance(own, f, ALL_PLANTS, { only: 'all' }, { rollups: false });
   assert.deepEqual(raw.items, expected);
-  assert.deepEqual(raw.totals, { keys: 1, flagged: 0, value: 16, unexplained_value: 0 });
+  assert.deepEqual(raw.totals, { keys: 1, flagged: 0, value: 16, value_abs: 16, unexplained_value: 0, unexplained_value_abs: 0 });
   // the same from the rollup, whose rows hold the effects per unit
   const { buildStaleRollups } = await import('../ingest/rollups');
   await buildStaleRollups(own, Infinity, 0);

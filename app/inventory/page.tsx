@@ -72,8 +72,8 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
 
       <section className="kpis" aria-label="Totals" style={{ marginBottom: '1.25rem' }}>
         <div className="card kpi" data-testid="variance-keys"><div className="kpi-label">Keys</div><div className="kpi-value">{fmtInt(totals.keys)}</div></div>
-        <div className={`card kpi ${totals.value !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value"><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(totals.value)}</div></div>
-        <div className={`card kpi ${totals.flagged ? 'tone-bad' : 'tone-good'}`} data-testid="variance-flagged"><div className="kpi-label">Flagged keys</div><div className="kpi-value">{fmtInt(totals.flagged)}</div><div className="kpi-detail">unexplained value {fmtMoney(totals.unexplained_value)}</div></div>
+        <div className={`card kpi ${totals.value !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value"><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(totals.value_abs)}</div><div className="kpi-detail">unsigned; net {fmtMoney(totals.value)}</div></div>
+        <div className={`card kpi ${totals.flagged ? 'tone-bad' : 'tone-good'}`} data-testid="variance-flagged"><div className="kpi-label">Flagged keys</div><div className="kpi-value">{fmtInt(totals.flagged)}</div><div className="kpi-detail" data-testid="variance-unexplained">unexplained value {fmtMoney(totals.unexplained_value_abs)} (net {fmtMoney(totals.unexplained_value)})</div></div>
       </section>
 
       <Card title="Variance per key" sub={`${fmtInt(totals.keys)} key${totals.keys === 1 ? '' : 's'} · flagged first, then the largest values${next_cursor || f.offset ? ' · every key in the CSV' : ''}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table">

@@ -1,6 +1,5 @@
 // Posting latency (occurred → first posted): a plant × flow heatmap of p95 coloured against the flow's
 // SLA threshold in force, the percentiles over time, and the table behind both (exact quantiles).
-import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import { getLatency } from '@/queries/getLatency';
 import { getLatencyOverTime } from '@/queries/getLatencyOverTime';
@@ -8,7 +7,7 @@ import { getSlaThresholds } from '@/queries/getSlaThresholds';
 import { FLOWS } from '@/lib/contract';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, MaybeLink } from '@/components/Card';
 import { DataTable, num } from '@/components/DataTable';
 import { LatencyChart } from '@/components/Charts';
 import { flowLabel, fmtDuration, fmtInt } from '@/components/format';
@@ -68,17 +67,17 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
           empty={<Empty title="Nothing posted in this range">Latency counts posted transactions only.</Empty>}
           row={(plant) => (
             <tr key={plant}>
-              <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link></td>
+              <td><MaybeLink className="strong" href={access.open(view.href(`/flows/${encodeURIComponent(plant)}`))}>{plant}</MaybeLink></td>
               {flows.map((fl) => {
                 const r = latency.items.find((x) => x.plant === plant && x.flow === fl);
                 if (!r) return <td key={fl} className="cell-empty">·</td>;
                 const t = thresholdOf(plant, fl);
                 return (
                   <td key={fl} className={`heat heat-${heat(r.p95_ms, t)}`} title={`p50 ${fmtDuration(r.p50_ms)} · p95 ${fmtDuration(r.p95_ms)} · p99 ${fmtDuration(r.p99_ms)} · ${r.count} posted · threshold ${t} min`} data-testid={`heat-${plant}-${fl}`}>
-                    <Link href={view.href('/transactions', { plant, flow: fl, status: 'posted' })}>
+                    <MaybeLink href={access.open(view.href('/transactions', { plant, flow: fl, status: 'posted' }))}>
                       {fmtDuration(r.p95_ms)}
                       <span className="sub">{fmtInt(r.count)} posted · SLA {t} min</span>
-                    </Link>
+                    </MaybeLink>
                   </td>
                 );
               })}
@@ -111,7 +110,7 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
               <tr key={`${r.plant}/${r.flow}`}>
                 <td>{r.plant}</td>
                 <td>{flowLabel(r.flow)}</td>
-                <td className="num"><Link href={view.href('/transactions', { plant: r.plant, flow: r.flow, status: 'posted' })}>{fmtInt(r.count)}</Link></td>
+                <td className="num"><MaybeLink href={access.open(view.href('/transactions', { plant: r.plant, flow: r.flow, status: 'posted' }))}>{fmtInt(r.count)}</MaybeLink></td>
                 <td className="num">{fmtDuration(r.p50_ms)}</td>
                 <td className="num">{fmtDuration(r.p95_ms)}</td>
                 <td className="num">{fmtDuration(r.p99_ms)}</td>

@@ -7,7 +7,7 @@ import { getReadStore } from '@/clickhouse/shared';
 import { searchTransactions } from '@/queries/searchTransactions';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, Pager, MaybeLink } from '@/components/Card';
 import { DataTable } from '@/components/DataTable';
 import { StatusBadge } from '@/components/StatusBadge';
 import { flowLabel, fmtWhen } from '@/components/format';
@@ -61,7 +61,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
               <tr key={h.correlation_id} data-testid={`hit-${h.correlation_id}`}>
                 <td><Link className="strong mono" href={txHref(h.correlation_id, view.params)}>{h.correlation_id}</Link></td>
                 <td><StatusBadge status={h.status} /></td>
-                <td><Link href={view.href(`/flows/${encodeURIComponent(h.plant)}`, { q: null })}>{h.plant}</Link><span className="sub">{flowLabel(h.flow)}</span></td>
+                <td><MaybeLink href={access.open(view.href(`/flows/${encodeURIComponent(h.plant)}`, { q: null }))}>{h.plant}</MaybeLink><span className="sub">{flowLabel(h.flow)}</span></td>
                 <td className="nowrap">{fmtWhen(h.occurred_at, f.at)}</td>
                 <td className="mono">{h.order_no || <span className="zero">—</span>}</td>
                 <td>{[h.material, h.lot].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>

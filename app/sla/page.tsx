@@ -9,7 +9,7 @@ import { getSlaThresholds } from '@/queries/getSlaThresholds';
 import { problemsOf } from '@/queries/filters';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, MaybeLink, Pager } from '@/components/Card';
 import { DataTable, num } from '@/components/DataTable';
 import { StatusBadge } from '@/components/StatusBadge';
 import { flowLabel, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
@@ -75,13 +75,13 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
               const only = { plant: r.plant, flow: r.flow };
               return (
                 <tr key={`${r.plant}/${r.flow}`}>
-                  <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(r.plant)}`)}>{r.plant}</Link></td>
+                  <td><MaybeLink className="strong" href={access.open(view.href(`/flows/${encodeURIComponent(r.plant)}`))}>{r.plant}</MaybeLink></td>
                   <td>{flowLabel(r.flow)}</td>
                   <td className="num">{r.threshold_minutes} min</td>
-                  <td className="num"><Link href={view.href('/transactions', { ...only, status: 'posted' })}>{fmtInt(r.posted)}</Link></td>
-                  <td className="num"><Link className={r.met ? 'num-posted' : 'zero'} href={view.href('/transactions', { ...only, sla: 'met' })}>{fmtInt(r.met)}</Link></td>
-                  <td className="num"><Link className={r.closed_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'closed' })}>{fmtInt(r.closed_breaches)}</Link></td>
-                  <td className="num"><Link className={r.open_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...only, state: 'open' })}>{fmtInt(r.open_breaches)}</Link></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, status: 'posted' }))}>{fmtInt(r.posted)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className={r.met ? 'num-posted' : 'zero'} href={access.open(view.href('/transactions', { ...only, sla: 'met' }))}>{fmtInt(r.met)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className={r.closed_breaches ? 'num-failed' : 'zero'} href={access.open(view.href('/sla', { ...only, state: 'closed' }))}>{fmtInt(r.closed_breaches)}</MaybeLink></td>
+                  <td className="num"><MaybeLink className={r.open_breaches ? 'num-failed' : 'zero'} href={access.open(view.href('/sla', { ...only, state: 'open' }))}>{fmtInt(r.open_breaches)}</MaybeLink></td>
                   <td className={`num ${complianceClass(r.compliance)}`}>{fmtPct(r.compliance)}</td>
                 </tr>
               );
@@ -112,7 +112,7 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
                 </tr>
                 {[...new Set(thresholds.overrides.map((o) => o.plant))].map((plant) => (
                   <tr key={plant}>
-                    <td><Link className="strong" href={view.href(`/flows/${encodeURIComponent(plant)}`)}>{plant}</Link></td>
+                    <td><MaybeLink className="strong" href={access.open(view.href(`/flows/${encodeURIComponent(plant)}`))}>{plant}</MaybeLink></td>
                     {thresholds.defaults.map((d) => {
                       const o = thresholds.overrides.find((x) => x.plant === plant && x.flow === d.flow);
                       return (
@@ -137,9 +137,9 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
             actions={
               <>
                 <div className="seg" role="group" aria-label="Breach state">
-                  <Link href={view.href('/sla', { state: null })} aria-current={!state ? 'true' : undefined}>All</Link>
-                  <Link href={view.href('/sla', { state: 'open' })} aria-current={state === 'open' ? 'true' : undefined}>Open</Link>
-                  <Link href={view.href('/sla', { state: 'closed' })} aria-current={state === 'closed' ? 'true' : undefined}>Closed</Link>
+                  <MaybeLink href={access.open(view.href('/sla', { state: null }))} aria-current={!state ? 'true' : undefined}>All</MaybeLink>
+                  <MaybeLink href={access.open(view.href('/sla', { state: 'open' }))} aria-current={state === 'open' ? 'true' : undefined}>Open</MaybeLink>
+                  <MaybeLink href={access.open(view.href('/sla', { state: 'closed' }))} aria-current={state === 'closed' ? 'true' : undefined}>Closed</MaybeLink>
                 </div>
                 <CsvLink href={view.csv('/api/v1/sla/breaches', { ...(state ? { state } : {}), limit: EXPORT_LIMIT })} />
               </>
@@ -163,7 +163,7 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
                 <tr key={b.correlation_id} data-testid={`breach-${b.correlation_id}`}>
                   <td><Link className="strong mono" href={txHref(b.correlation_id, view.params)}>{b.correlation_id}</Link></td>
                   <td><StatusBadge status={b.state === 'open' ? 'open_breach' : 'closed_breach'} /></td>
-                  <td><Link href={view.href(`/flows/${encodeURIComponent(b.plant)}`)}>{b.plant}</Link><span className="sub">{flowLabel(b.flow)}</span></td>
+                  <td><MaybeLink href={access.open(view.href(`/flows/${encodeURIComponent(b.plant)}`))}>{b.plant}</MaybeLink><span className="sub">{flowLabel(b.flow)}</span></td>
                   <td className="mono">{b.order_no || <span className="zero">—</span>}</td>
                   <td className="nowrap">{fmtWhen(b.occurred_at, f.at)}</td>
                   <td className="num">{b.threshold_minutes} min</td>

@@ -7,7 +7,7 @@ import { problemsOf } from '@/queries/filters';
 import { listTransactions, transactionListParams } from '@/queries/listTransactions';
 import { EXPORT_LIMIT, resolveView, pageLinks, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, Pager, MaybeLink } from '@/components/Card';
 import { DataTable, num } from '@/components/DataTable';
 import { ParamSelect, ParamText } from '@/components/ParamControls';
 import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
@@ -74,7 +74,7 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
                 <StatusBadge status={t.status} />
                 {t.error_category && <span className="sub">{categoryLabel(t.error_category)}</span>}
               </td>
-              <td><Link href={view.href(`/flows/${encodeURIComponent(t.plant)}`)}>{t.plant}</Link></td>
+              <td><MaybeLink href={access.open(view.href(`/flows/${encodeURIComponent(t.plant)}`))}>{t.plant}</MaybeLink></td>
               <td>{flowLabel(t.flow)}</td>
               <td className="nowrap">{fmtWhen(t.occurred_at, f.at)}</td>
               <td>{[t.order_no, t.material, t.lot].filter(Boolean).join(' · ') || <span className="zero">—</span>}</td>

@@ -280,10 +280,10 @@ export async function launchChromium() {
 }
 
 /** Sign in through the sign-in page, as a person would. */
-export async function signIn(page: import('playwright-core').Page, baseUrl: string): Promise<void> {
+export async function signIn(page: import('playwright-core').Page, baseUrl: string, user: { email: string; password: string } = TEST_USER): Promise<void> {
   await page.goto(`${baseUrl}/signin?callbackUrl=%2F`);
-  await page.fill('input[name=email]', TEST_USER.email);
-  await page.fill('input[name=password]', TEST_USER.password);
+  await page.fill('input[name=email]', user.email);
+  await page.fill('input[name=password]', user.password);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: 20_000 }), page.click('button[type=submit]')]);
 }
 

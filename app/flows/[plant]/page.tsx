@@ -16,7 +16,7 @@ import { VolumeChart } from '@/components/Charts';
 import { AgeBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtAge, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
-import { plantHealth, postingSuccess } from '@/components/plantHealth';
+import { healthyText, plantHealth, postingSuccess } from '@/components/plantHealth';
 
 export const dynamic = 'force-dynamic';
 
@@ -57,7 +57,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
           </h1>
           <p>
             {view.rangeLabel} · last posting result {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm:ss')} UTC` : 'none in the last 7 days'}
-            {health.reasons.length ? ` · ${health.reasons.map((r) => r.text).join(' · ')}` : ' · all postings on time'}
+            {health.reasons.length ? ` · ${health.reasons.map((r) => r.text).join(' · ')}` : ` · ${healthyText(overview)}`}
           </p>
         </div>
         <CsvLink href={view.csv('/api/v1/overview')} label="KPIs as CSV" />

@@ -6,9 +6,10 @@ import { getReadStore } from '@/clickhouse/shared';
 import { getTransaction, type TransactionAction, type TransactionEvent } from '@/queries/getTransaction';
 import { resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
-import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
+import { Card, CsvLink, Empty, FilterProblems, MaybeLink } from '@/components/Card';
 import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
 import { ActionPanel } from '@/components/ActionPanel';
+import { outstandingReplay } from '@/lib/actions';
 import { Waterfall } from '@/components/Waterfall';
 import { categoryLabel, flowLabel, fmtDuration, fmtQty, fmtSigned, fmtUtc } from '@/components/format';
 
@@ -51,6 +52,10 @@ export default async function TransactionPage({ params, searchParams }: { params
     );
   }
   const s = tx.summary;
+  // a replay still waiting for its outcome (live view only: `at` is now)
+  const waiting = view.live ? outstandingReplay(tx, f.at) : null;
+  // posted more than once: the target took the transaction twice (a duplicate document)
+  const postedEvents = tx.events.filter((e) => e.status === 'posted');
   const first = tx.events[0];
   const latest = tx.events[tx.events.length - 1];
   const keys = (k: keyof TransactionEvent) => [...new Set(tx.events.map((e) => String(e[k] ?? '')).filter(Boolean))];
@@ -68,7 +73,7 @@ export default async function TransactionPage({ params, searchParams }: { params
       <div className="page-head">
         <div>
           <div className="crumbs">
-            <Link href={view.href(`/flows/${encodeURIComponent(s.plant)}`)}>Plant {s.plant}</Link> / {flowLabel(s.flow)} / transaction
+            <MaybeLink href={access.open(view.href(`/flows/${encodeURIComponent(s.plant)}`))}>Plant {s.plant}</MaybeLink> / {flowLabel(s.flow)} / transaction
           </div>
           <h1 style={{ display: 'flex', alignItems: 'center', gap: '0.6rem', flexWrap: 'wrap' }}>
             <span className="mono" data-testid="tx-id">{id}</span>
@@ -102,6 +107,13 @@ export default async function TransactionPage({ params, searchParams }: { params
             <div><dt>ERP document</dt><dd className="mono" data-testid="tx-documents">{documents.join(', ') || '—'}</dd></div>
             <div><dt>Trace</dt><dd className="mono" title={traceIds.join('\n')}>{traceIds.map((t) => `${t.slice(0, 8)}…${t.slice(-4)}`).join(', ') || '—'}</dd></div>
           </dl>
+          {postedEvents.length > 1 && (
+            <div className="tl-error" style={{ marginTop: '1rem' }} data-testid="tx-posted-twice">
+              <strong>Posted {postedEvents.length} times</strong> into {first.target_system}
+              {documents.length ? ` (documents ${documents.join(', ')})` : ''}: the target took this transaction more than once. Check for a duplicate
+              document; the inventory variance counts the extra postings as duplicates.
+            </div>
+          )}
           {latest.status === 'failed' && latest.error_message && (
             <div className="tl-error" style={{ marginTop: '1rem' }}>
               <span className="code">{latest.error_code}</span>
@@ -114,11 +126,27 @@ export default async function TransactionPage({ params, searchParams }: { params
 
       {(access.can('act:exceptions') || access.can('act:replay')) && (
         <div className="section">
-          <Card title="Act" sub={s.status === 'failed' ? 'on this exception' : 'comments only: it is not an exception'} testId="tx-act">
-            <div className="card-body">
-              <ActionPanel correlationId={id} status={s.status} state={s.state} canAct={access.can('act:exceptions')} canReplay={access.can('act:replay')} />
-            </div>
-          </Card>
+          {view.live ? (
+            <Card title="Act" sub={s.status === 'failed' ? 'on this exception' : 'comments only: it is not an exception'} testId="tx-act">
+              <div className="card-body">
+                <ActionPanel
+                  correlationId={id}
+                  status={s.status}
+                  state={s.state}
+                  canAct={access.can('act:exceptions')}
+                  canReplay={access.can('act:replay')}
+                  replayWaiting={waiting ? `A replay (attempt ${waiting.attempt}) was requested at ${fmtUtc(waiting.at, 'HH:mm:ss')} UTC by ${waiting.actor}: waiting for its outcome.` : null}
+                />
+              </div>
+            </Card>
+          ) : (
+            <Card title="Act" sub="not on a past view" testId="tx-act">
+              <p className="card-body" data-testid="tx-act-pinned">
+                This is the transaction as of {fmtUtc(f.at, 'MMM d, yyyy HH:mm:ss')} UTC. Actions and replay act on it as it is now:{' '}
+                <Link href={view.href(`/tx/${encodeURIComponent(id)}`, { at: null })}>open it now</Link>.
+              </p>
+            </Card>
+          )}
         </div>
       )}
 

@@ -1,0 +1,40 @@
+// "Which plant is red, and why" (components/plantHealth.ts), the words a plant row and a plant page
+// show, on figures worked out by hand; and the latency chart's log axis.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { healthyText, plantHealth } from '../components/plantHealth';
+import { latencyAxis } from '../components/Charts';
+import type { OverviewFigures } from '../queries/getOverview';
+
+const figures = (o: Partial<OverviewFigures>): OverviewFigures => ({
+  transactions: 200, posted: 200, failed: 0, pending: 0, first_pass_yield: 1, sla_compliance: 1, open_exceptions: 0, open_sla_breaches: 0,
+  latency_p50_ms: 1_000, latency_p95_ms: 5_000, ...o,
+} as OverviewFigures);
+const pulse = { plant: 'P01', last_reported_at: '2026-11-03T11:59:00.000Z', silent: false, minutes_since_last: 1 };
+
+test('a green plant is "on time" only when every posting was; otherwise within targets, with the figures', () => {
+  const onTime = figures({});
+  assert.deepEqual(plantHealth(onTime, [], pulse), { level: 'green', reasons: [] });
+  assert.equal(healthyText(onTime), 'all postings on time');
+  // 197 of 200 within the threshold: 98.5 %, above the 98 % amber line, yet 3 were late
+  const late = figures({ sla_compliance: 197 / 200 });
+  assert.equal(plantHealth(late, [], pulse).level, 'green');
+  assert.equal(healthyText(late), 'within targets: posting success 100.0% · SLA compliance 98.5%');
+});
+
+test('a plant with nothing at all (a typo, a plant not live) is not shown healthy; a silent one is red', () => {
+  const none = figures({ transactions: 0, posted: 0, first_pass_yield: null, sla_compliance: null, latency_p50_ms: null, latency_p95_ms: null });
+  assert.deepEqual(plantHealth(none, [], undefined), { level: 'amber', reasons: [{ level: 'amber', text: 'nothing received in this range, nor in the 7 days before now' }] });
+  // heard from this week, nothing in the range: no such reason
+  assert.deepEqual(plantHealth(none, [], pulse), { level: 'green', reasons: [] });
+  assert.deepEqual(plantHealth(figures({}), [], { ...pulse, silent: true, minutes_since_last: 65 }).reasons, [{ level: 'red', text: 'silent for 1 h 5 min' }]);
+});
+
+test('the latency axis runs from the round duration below the smallest percentile to the one above the largest', () => {
+  // p50 850 ms … p99 3 h 10 min: 100 ms to 6 h
+  assert.deepEqual(latencyAxis([850, 4_000, 11_400_000]), { domain: [100, 21_600_000], ticks: [100, 1_000, 10_000, 60_000, 600_000, 3_600_000, 21_600_000] });
+  assert.deepEqual(latencyAxis([2_000, 2_500]), { domain: [1_000, 10_000], ticks: [1_000, 10_000] });
+  // a narrow span keeps the in-between round durations: 10 min, 30 min, 1 h
+  assert.deepEqual(latencyAxis([600_000, 2_400_000]), { domain: [600_000, 3_600_000], ticks: [600_000, 1_800_000, 3_600_000] });
+  assert.deepEqual(latencyAxis([]), { domain: [1_000, 60_000], ticks: [1_000, 10_000, 30_000, 60_000] });
+});

@@ -8,7 +8,7 @@
 // (Decimal).
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Store } from '../clickhouse/client';
-import { BadRequest, chTime, instant, keyConditions, nextCursor, type Filters, type Scope } from './filters';
+import { BadRequest, chTime, instant, isoFromCh, keyConditions, nextCursor, type Filters, type Scope } from './filters';
 import { EXPLAINED_SUMS, inventoryKeyParts, inventoryTransactionsSql } from './inventory';
 import { planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
 
@@ -57,6 +57,24 @@ export const EXPORT_MAX_KEYS = 1_000_000;
  * One page of keys (`f.limit` from `f.offset`, in `p.sort` order) and the totals over every key selected.
  * `everyKey`: the whole list from the start (the CSV export), up to EXPORT_MAX_KEYS.
  */
+/**
+ * The latest stock count at or before `at`: the newest instant at which both MES and ERP balances were
+ * taken (of the plants in scope and filter, and the material when given), or null. A cut-off there
+ * compares balances and postings of one moment; a later one counts postings the balances do not hold yet.
+ */
+export async function latestStockCount(store: Store, f: Filters, scope: Scope, material?: string): Promise<string | null> {
+  const materialFilter = material ? sql` AND material = ${param('material', 'String', material)}` : sql``;
+  const plantFilter = [...keyConditions({ ...f, flows: [] }, scope)].reduce((a, c) => sql`${a} AND ${c}`, materialFilter);
+  const rows = await queryRows<{ as_of: string }>(
+    store,
+    'getInventoryVariance.latestStockCount',
+    sql`SELECT as_of FROM inventory_snapshots
+        WHERE as_of <= ${param('at', "DateTime64(3, 'UTC')", chTime(f.at))} AND system IN ('MES', 'ERP')${plantFilter}
+        GROUP BY as_of HAVING uniqExact(system) = 2 ORDER BY as_of DESC LIMIT 1`,
+  );
+  return rows.length ? isoFromCh(rows[0].as_of) : null;
+}
+
 export async function getInventoryVariance(
   store: Store,
   f: Filters,

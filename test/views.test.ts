@@ -197,6 +197,16 @@ test('inventory variance at the cut-off: pending, failed and duplicate postings 
   ]);
 });
 
+test('the latest stock count: the newest instant both MES and ERP balances were taken, up to `at`', async () => {
+  const { latestStockCount } = await import('../queries/getInventoryVariance');
+  // 11:30 (M-200, M-300, M-400 on both sides); the 12:30 MES balance is after AT and has no ERP partner
+  assert.equal(await latestStockCount(store, filters(), ALL_PLANTS), '2026-11-03T11:30:00.000Z');
+  // M-100: both at 11:00 (its ERP 10:00 balance has no MES partner)
+  assert.equal(await latestStockCount(store, filters(), ALL_PLANTS, 'M-100'), '2026-11-03T11:00:00.000Z');
+  assert.equal(await latestStockCount(store, filters('at=2026-11-03T10:59:00Z'), ALL_PLANTS), null);
+  assert.equal(await latestStockCount(store, filters(), { plants: ['P09'] }), null);
+});
+
 test('inventory variance a page at a time: flagged keys first, then the largest values; the totals cover every key', async () => {
   // flagged: M-300 (|value| 14), then M-400 and M-500 (no value) in key order; then M-100 (10), M-200 (5)
   const pages: string[][] = [];

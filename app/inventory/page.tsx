@@ -4,7 +4,7 @@
 import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import { BadRequest, problemsOf } from '@/queries/filters';
-import { getInventoryVariance, varianceParams } from '@/queries/getInventoryVariance';
+import { getInventoryVariance, latestStockCount, varianceParams } from '@/queries/getInventoryVariance';
 import { pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager } from '@/components/Card';
@@ -35,8 +35,13 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   // what needs attention first: flagged keys, then the largest values, a page at a time; the totals
   // are over every key, and the export has every key
   let variance: Awaited<ReturnType<typeof getInventoryVariance>>;
+  let stockCount: string | null = null;
   try {
-    variance = await getInventoryVariance(await getReadStore(), f, access.scope, { ...p, sort: 'attention' });
+    const store = await getReadStore();
+    [variance, stockCount] = await Promise.all([
+      getInventoryVariance(store, f, access.scope, { ...p, sort: 'attention' }),
+      p.as_of ? Promise.resolve(null) : latestStockCount(store, f, access.scope, p.material),
+    ]);
   } catch (e) {
     // a cut-off after the view's as-of instant: the same reason the API gives
     if (e instanceof BadRequest) return <FilterProblems problems={e.problems} />;
@@ -69,6 +74,15 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           </p>
         </div>
       </div>
+      {stockCount && stockCount !== as_of && (
+        <div className="callout callout-amber" data-testid="stock-count">
+          <div>
+            Balances come from the latest stock count, at <strong>{fmtUtc(stockCount, 'MMM d, HH:mm:ss')} UTC</strong>: postings after it can show as an
+            unexplained residual until the next count.{' '}
+            <Link href={view.href('/inventory', { as_of: stockCount, cursor: null })} data-testid="stock-count-link">Reconcile as of that count</Link>
+          </div>
+        </div>
+      )}
 
       <section className="kpis" aria-label="Totals" style={{ marginBottom: '1.25rem' }}>
         <div className="card kpi" data-testid="variance-keys"><div className="kpi-label">Keys</div><div className="kpi-value">{fmtInt(totals.keys)}</div></div>

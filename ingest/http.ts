@@ -11,6 +11,8 @@ import type { InventoryRow, PostingRow } from '../lib/contract';
 
 export type HttpIngestOptions = {
   pipeline: IngestPipeline;
+  /** false: a web-only process (PLANTLINE_INGEST=off) answers ingest with 404 and where to send it; health stays */
+  enabled?: boolean;
   ingestToken: string;
   maxBodyBytes: number;
   /**
@@ -40,7 +42,7 @@ class HttpError extends Error {
 export const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /** gRPC's code for an HTTP status, for the google.rpc.Status of an OTLP/HTTP error answer. */
-const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 405: 12, 413: 3, 415: 3, 500: 13, 503: 14 };
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 404: 12, 405: 12, 413: 3, 415: 3, 500: 13, 503: 14 };
 
 /**
  * Back-pressure for HTTP senders: waits (at most busyWaitMs) for the writers to have room, before the
@@ -106,6 +108,10 @@ export function createIngestHandler(opts: HttpIngestOptions) {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET');
         const h = await opts.health();
         return sendJson(res, h.ok ? 200 : 503, bearerMatches(req.headers.authorization, opts.ingestToken) ? h.body : withoutErrorTexts(h.body));
+      }
+      if (opts.enabled === false) {
+        req.resume();
+        throw new HttpError(404, `this process serves the web app only (PLANTLINE_INGEST=off): send ${path} to a process that ingests (npm run ingest)`);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
       if (path === '/v1/traces') {

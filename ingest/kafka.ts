@@ -35,7 +35,7 @@ type PartitionState = {
 };
 
 export type KafkaSourceState = {
-  state: 'starting' | 'running' | 'paused' | 'stopped' | 'error';
+  state: 'starting' | 'running' | 'paused' | 'stopped' | 'error' | 'send-only';
   lag: number;
   partitions: { topic: string; partition: number; committed: string | null; highWatermark: string; lag: number }[];
   lastError: string | null;
@@ -81,10 +81,15 @@ export class KafkaSource implements DeadLetterSink {
     });
   }
 
-  async start(): Promise<void> {
+  /** `consume: false`: the producer alone (replay requests from a web-only process), no consumer group. */
+  async start(opts: { consume?: boolean } = {}): Promise<void> {
     await ensureTopics(this.kafka, this.opts.partitions ?? 6);
     this.producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
     await this.producer.connect();
+    if (opts.consume === false) {
+      this.status = 'send-only';
+      return;
+    }
     this.pipeline.setDeadLetterSink(this);
 
     this.consumer = this.kafka.consumer({

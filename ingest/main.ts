@@ -8,6 +8,7 @@ import { onStopSignals, resolveIngestToken, startIngestRuntime, type IngestRunti
 
 async function main() {
   const config = loadConfig();
+  if (!config.ingest.enabled) throw new Error('PLANTLINE_INGEST=off: npm run ingest would have nothing to do (that setting is for web-only npm start processes)');
   const starting: StartingState = { backend: config.store.kind === 'server' ? 'server' : 'chdb', since: new Date(), waitingFor: null };
   const whileStarting = createStartingHandler(starting, resolveIngestToken(config));
   let runtime: IngestRuntime | null = null;

@@ -114,13 +114,14 @@ export async function startIngestRuntime(
   const ingestToken = resolveIngestToken(config);
   // the KPI rollup builder runs its INSERT … SELECTs on a connection of its own, beside the writers
   const rollupStore = await openStore(config, 'write');
-  const rollups = new RollupBuilder(rollupStore, config.ingest.rollupIntervalMs, log);
+  const ingesting = config.ingest.enabled;
+  const rollups = new RollupBuilder(rollupStore, ingesting ? config.ingest.rollupIntervalMs : 0, log);
   rollups.start();
 
   let kafka: KafkaSource | null = null;
   if (config.kafka && opts.kafka !== false) {
     kafka = new KafkaSource(pipeline, { ...config.kafka, log: (m) => console.error(`[kafka] ${m}`) });
-    await kafka.start();
+    await kafka.start({ consume: ingesting });
   }
 
   async function health(): Promise<{ ok: boolean; body: HealthReport }> {
@@ -151,7 +152,7 @@ export async function startIngestRuntime(
         store: { ok: storeOk, latency_ms: storeOk ? latency : null, error: storeError },
         ingest: {
           sources: {
-            http: { state: 'running' },
+            http: ingesting ? { state: 'running' } : { state: 'off', reason: 'PLANTLINE_INGEST=off: this process serves the web app only' },
             kafka: kafkaState ?? { state: 'off', reason: 'KAFKA_BROKERS is not set' },
           },
           accepted: stats.accepted,
@@ -169,6 +170,7 @@ export async function startIngestRuntime(
 
   const handler = createIngestHandler({
     pipeline,
+    enabled: ingesting,
     ingestToken,
     maxBodyBytes: config.ingest.maxBodyBytes,
     busyWaitMs: config.ingest.httpBusyWaitMs,

@@ -18,6 +18,11 @@ export type Config = {
   /** First start with no users: the admin's email, and its password (else a random one, printed once). */
   bootstrapAdmin: { email: string; password: string | undefined };
   ingest: {
+    /**
+     * false (`PLANTLINE_INGEST=off`): a web process only, beside `npm run ingest` in server mode: no HTTP
+     * ingest, no Kafka consumer (a producer for replays), no rollup builder.
+     */
+    enabled: boolean;
     /** Rows that make a batch flush at once. */
     batchRows: number;
     /** Longest a row waits in a batch before it is flushed. */
@@ -49,6 +54,14 @@ function intVar(env: Record<string, string | undefined>, name: string, fallback:
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name}=${raw}: expected a whole number ≥ ${min}`);
   return n;
+}
+
+function onOff(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === '1') return true;
+  if (raw === 'off' || raw === '0') return false;
+  throw new ConfigError(`${name}=${raw}: expected on or off`);
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -89,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: env.PLANTLINE_ADMIN_TOKEN || undefined,
     bootstrapAdmin: { email: env.PLANTLINE_ADMIN_EMAIL || 'admin@plantline.local', password: env.PLANTLINE_ADMIN_PASSWORD || undefined },
     ingest: {
+      enabled: onOff(env, 'PLANTLINE_INGEST', true),
       batchRows: intVar(env, 'PLANTLINE_BATCH_ROWS', 20_000, 1),
       flushIntervalMs: intVar(env, 'PLANTLINE_FLUSH_MS', 1_000, 1),
       maxBufferedRows: intVar(env, 'PLANTLINE_MAX_BUFFERED_ROWS', 200_000, 1),

@@ -49,15 +49,16 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   };
   // the built-in plant simulator (PLANTLINE_SIMULATOR, on by default in embedded mode) posts to this app
   // over HTTP like an edge agent; it returns at once and backfills the last 7 days in the background
-  if (config.simulator && (await listUomConversions(runtime.writeStore)).length === 0) {
+  if (config.simulator && config.ingest.enabled && (await listUomConversions(runtime.writeStore)).length === 0) {
     // the simulated group's material master: what an admin would configure for a real one
     for (const c of worldUomConversions()) await setUomConversion(runtime.writeStore, c, '2000-01-01 00:00:00.000');
   }
-  const simulator = config.simulator
+  // the simulator posts to this process's ingest endpoints: not on a web-only process
+  const simulator = config.simulator && config.ingest.enabled
     ? await startEmbeddedSimulator({ url: `http://127.0.0.1:${port}`, token: runtime.ingestToken, kafkaBrokers: config.kafka?.brokers })
     : null;
   const where = config.store.kind === 'embedded' ? `embedded chDB in ${config.store.dataDir}` : `ClickHouse at ${new URL(config.store.url).host}`;
-  console.log(`Plantline is up: open http://localhost:${port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'})`);
+  console.log(`Plantline is up: open http://localhost:${port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'}${config.ingest.enabled ? '' : '; web only: PLANTLINE_INGEST=off'})`);
 
   onStopSignals('Plantline', async () => {
     await simulator?.stop();

@@ -40,7 +40,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 async function call(mod: RouteModule, method: string, url: string, params: string[], init: { headers?: Record<string, string>; body?: unknown } = {}) {
   const handler = mod[method] as Handler;
   const concrete = params.reduce((u, p) => u.replace(`[${p}]`, p === 'correlation_id' ? 'T3' : 'x'), url);
-  const request = new Request(`http://plantline.test${concrete}${concrete.includes('?') ? '&' : '?'}at=${AT}`, {
+  // the seeded day as it stood at AT, unless the call names its own instant (a parameter given twice is refused)
+  const withAt = /[?&]at=/.test(concrete) ? concrete : `${concrete}${concrete.includes('?') ? '&' : '?'}at=${AT}`;
+  const request = new Request(`http://plantline.test${withAt}`, {
     method,
     headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),

@@ -21,41 +21,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('npm start on an empty folder: up with the simulator, its material master seeded, healthy, and stops on SIGTERM', { timeout: 600_000 }, async () => {
+/** `npm start` in its own process group on an empty data folder and a free port, until it says it is up. */
+async function npmStart(env: Record<string, string>): Promise<{ port: number; output: () => string; stop: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-start-'));
   const port = await freePort();
-  const adminToken = 'start-test-admin-token-0123456789abcdef';
   // detached: npm runs the script in a shell; the whole group is signalled
   const child = spawn('npm', ['start'], {
     cwd: process.cwd(),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PLANTLINE_DATA_DIR: dataDir, PORT: String(port), PLANTLINE_ADMIN_TOKEN: adminToken, PLANTLINE_INGEST_TOKEN: 'start-test-ingest' },
+    env: { ...process.env, PLANTLINE_DATA_DIR: dataDir, PORT: String(port), ...env },
   });
   let output = '';
   child.stdout!.on('data', (b) => (output += b));
   child.stderr!.on('data', (b) => (output += b));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  try {
-    let check: NodeJS.Timeout | undefined;
-    const up = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        check = setInterval(() => output.includes('Plantline is up') && resolve(true), 100);
-      }),
-      exited.then(() => false),
-    ]).finally(() => clearInterval(check));
-    assert.ok(up, `npm start did not come up:\n${output.slice(-3000)}`);
-    assert.match(output, new RegExp(`open http://localhost:${port}`));
-
-    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
-    assert.equal(health.status, 200);
-    assert.equal((await health.json()).backend, 'chdb');
-
-    const uom = await fetch(`http://127.0.0.1:${port}/api/v1/admin/uom-conversions`, { headers: { authorization: `Bearer ${adminToken}` } });
-    assert.equal(uom.status, 200);
-    const key = (c: { material: string; from_uom: string; to_uom: string; factor: number }) => `${c.material} ${c.from_uom}→${c.to_uom} ×${c.factor}`;
-    assert.deepEqual(((await uom.json()).items as Parameters<typeof key>[0][]).map(key).sort(), worldUomConversions().map(key).sort());
-  } finally {
+  const stop = async () => {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
     const timer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 30_000);
     await exited;
@@ -70,6 +51,62 @@ test('npm start on an empty folder: up with the simulator, its material master s
     }
     clearTimeout(timer);
     fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  };
+  let check: NodeJS.Timeout | undefined;
+  const up = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      check = setInterval(() => output.includes('Plantline is up') && resolve(true), 100);
+    }),
+    exited.then(() => false),
+  ]).finally(() => clearInterval(check));
+  if (!up) {
+    await stop();
+    assert.fail(`npm start did not come up:\n${output.slice(-3000)}`);
+  }
+  return { port, output: () => output, stop };
+}
+
+test('npm start on an empty folder: up with the simulator, its material master seeded, healthy, and stops on SIGTERM', { timeout: 600_000 }, async () => {
+  const adminToken = 'start-test-admin-token-0123456789abcdef';
+  const app = await npmStart({ PLANTLINE_ADMIN_TOKEN: adminToken, PLANTLINE_INGEST_TOKEN: 'start-test-ingest' });
+  try {
+    assert.match(app.output(), new RegExp(`open http://localhost:${app.port}`));
+    const health = await fetch(`http://127.0.0.1:${app.port}/api/health`);
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).backend, 'chdb');
+
+    const uom = await fetch(`http://127.0.0.1:${app.port}/api/v1/admin/uom-conversions`, { headers: { authorization: `Bearer ${adminToken}` } });
+    assert.equal(uom.status, 200);
+    const key = (c: { material: string; from_uom: string; to_uom: string; factor: number }) => `${c.material} ${c.from_uom}→${c.to_uom} ×${c.factor}`;
+    assert.deepEqual(((await uom.json()).items as Parameters<typeof key>[0][]).map(key).sort(), worldUomConversions().map(key).sort());
+  } finally {
+    await app.stop();
+  }
+});
+
+test('PLANTLINE_INGEST=off: a web-only process serves pages, the API and health, and refuses ingest saying where to send it', { timeout: 600_000 }, async () => {
+  const adminToken = 'start-test-admin-token-web-only-0123456789';
+  const app = await npmStart({ PLANTLINE_ADMIN_TOKEN: adminToken, PLANTLINE_INGEST_TOKEN: 'web-only-ingest', PLANTLINE_INGEST: 'off' });
+  const base = `http://127.0.0.1:${app.port}`;
+  try {
+    assert.match(app.output(), /Plantline is up: open http:\/\/localhost:\d+ +\(embedded chDB in .*; Kafka off; web only: PLANTLINE_INGEST=off\)/);
+    const posted = await fetch(`${base}/api/ingest/postings`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer web-only-ingest' } });
+    assert.equal(posted.status, 404);
+    assert.deepEqual(await posted.json(), { error: 'this process serves the web app only (PLANTLINE_INGEST=off): send /api/ingest/postings to a process that ingests (npm run ingest)' });
+    const health = await fetch(`${base}/api/health`);
+    assert.equal(health.status, 200);
+    const h = (await health.json()) as { ingest: { sources: { http: { state: string } } }; rollups: { cycles: number } };
+    assert.equal(h.ingest.sources.http.state, 'off');
+    // no simulator on a process that does not ingest: nothing was posted
+    const overview = await fetch(`${base}/api/v1/overview`, { headers: { authorization: `Bearer ${adminToken}` } });
+    assert.equal(overview.status, 200);
+    assert.equal(((await overview.json()) as { transactions: number }).transactions, 0);
+    assert.equal((await fetch(`${base}/signin`)).status, 200);
+    // the rollup builder does not run here (it would have passed once within 2 s)
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(((await (await fetch(`${base}/api/health`)).json()) as { rollups: { cycles: number } }).rollups.cycles, 0);
+  } finally {
+    await app.stop();
   }
 });
 

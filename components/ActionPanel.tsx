@@ -3,7 +3,7 @@
 // reopen an exception, and replay a failed posting. Each call goes to /api/v1/transactions/{id}/…,
 // is appended with who and why, and shows in the timeline after the refresh.
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
 type Props = {
   correlationId: string;
@@ -21,12 +21,9 @@ export function ActionPanel({ correlationId, status, state, canAct, canReplay, r
   const [assignee, setAssignee] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
-  // requested from this page: not offered again before the refresh shows it waiting
+  // requested from this page: not offered again before the refresh shows it waiting (the page gives the
+  // panel a new key when the status, the attempts or the waiting replay change, which starts it afresh)
   const [replayed, setReplayed] = useState(false);
-  // once the server shows it waiting, its word governs (and the outcome re-enables Replay)
-  useEffect(() => {
-    if (replayWaiting) setReplayed(false);
-  }, [replayWaiting]);
   const base = `/api/v1/transactions/${encodeURIComponent(correlationId)}`;
 
   async function send(path: string, body: Record<string, unknown>, done: string): Promise<boolean> {

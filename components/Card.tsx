@@ -1,7 +1,7 @@
 // The frame every table and chart sits in: a title with its count, the CSV export of exactly those
 // rows (/api/v1/…&format=csv with the page's filters), and the empty state when there is nothing.
 import Link from 'next/link';
-import type { ReactNode } from 'react';
+import type { AnchorHTMLAttributes, HTMLAttributes, ReactNode } from 'react';
 
 export function Card({ title, sub, actions, children, testId, id }: { title: ReactNode; sub?: ReactNode; actions?: ReactNode; children: ReactNode; testId?: string; id?: string }) {
   return (
@@ -19,9 +19,9 @@ export function Card({ title, sub, actions, children, testId, id }: { title: Rea
 }
 
 /** A link where the viewer may follow it (Access.open gave an href), plain text where not. */
-export function MaybeLink({ href, children, className, title, ...rest }: { href: string | null; children: ReactNode; className?: string; title?: string; 'data-testid'?: string }) {
-  if (href === null) return <span className={className} title={title} data-testid={rest['data-testid']}>{children}</span>;
-  return <Link href={href} className={className} title={title} data-testid={rest['data-testid']}>{children}</Link>;
+export function MaybeLink({ href, children, ...rest }: { href: string | null; children: ReactNode } & Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { 'data-testid'?: string }) {
+  if (href === null) return <span {...(rest as HTMLAttributes<HTMLSpanElement>)}>{children}</span>;
+  return <Link href={href} {...rest}>{children}</Link>;
 }
 
 export function CsvLink({ href, label = 'CSV' }: { href: string; label?: string }) {

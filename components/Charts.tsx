@@ -32,8 +32,9 @@ export function latencyAxis(values: number[]): { domain: [number, number]; ticks
 }
 
 export function LatencyChart({ points, bucketSeconds, thresholdMs }: { points: LatencyPoint[]; bucketSeconds: number; thresholdMs?: number }) {
-  // a log scale has no 0: a bucket whose percentile is 0 ms is drawn at 1 ms
-  const data = points.map((p) => ({ ...p, p50_ms: p.p50_ms === null ? null : Math.max(1, p.p50_ms), p95_ms: p.p95_ms === null ? null : Math.max(1, p.p95_ms), p99_ms: p.p99_ms === null ? null : Math.max(1, p.p99_ms) }));
+  // a log scale has no 0: a bucket whose percentile is under 10 ms is drawn at 10 ms, the axis's floor
+  const floor = (v: number | null) => (v === null ? null : Math.max(DURATION_TICKS[0], v));
+  const data = points.map((p) => ({ ...p, p50_ms: floor(p.p50_ms), p95_ms: floor(p.p95_ms), p99_ms: floor(p.p99_ms) }));
   const axis = latencyAxis([...data.flatMap((p) => [p.p50_ms, p.p95_ms, p.p99_ms]).filter((v): v is number => v !== null), ...(thresholdMs ? [thresholdMs] : [])]);
   return (
     <div className="chart chart-tall" data-testid="latency-chart">

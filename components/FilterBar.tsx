@@ -7,7 +7,7 @@ import { useEffect, useRef, useState, useTransition, type ReactNode } from 'reac
 import { FLOWS } from '@/lib/contract';
 import { DEFAULT_RANGE, RANGE_PRESETS, listParam } from './links';
 import { flowLabel, fmtUtc, fromInputValue, toInputValue } from './format';
-import { parseInstant } from '@/lib/instant';
+import { cursorInstant, parseInstant } from '@/lib/instant';
 
 const REFRESH_MS = 30_000;
 const PAUSE_KEY = 'plantline.autorefresh.paused';
@@ -30,7 +30,8 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
   // search looks back 90 days unless a range is picked: there, no preset is the default
   const defaultRange = pathname === '/search' ? null : DEFAULT_RANGE;
   const range = custom ? 'custom' : (params.get('range') ?? defaultRange);
-  const at = params.get('at');
+  // pinned by `at`, or by a later page's cursor (the list as its first page read it)
+  const at = params.get('at') ?? cursorInstant(params.get('cursor'))?.toISOString() ?? null;
   const selectedPlants = listParam(params, 'plant');
   const selectedFlows = listParam(params, 'flow');
   // when this page's numbers were read: the layout's render time on a refresh, else when a navigation

@@ -36,7 +36,7 @@ export function plantHealth(f: OverviewFigures, aging: AgingRow[], pulse?: Plant
   if (young > 0) reasons.push({ level: 'amber', text: `${young} open exception${young > 1 ? 's' : ''} under 4 h` });
   if (f.open_sla_breaches > 0) reasons.push({ level: 'amber', text: `${f.open_sla_breaches} open SLA breach${f.open_sla_breaches > 1 ? 'es' : ''}` });
   // a plant code with nothing at all (a typo in the URL, a plant not live yet) is not a healthy plant
-  if (f.transactions === 0 && !pulse?.last_reported_at) reasons.push({ level: 'amber', text: 'nothing received in this range, nor in the 7 days before now' });
+  if (f.transactions === 0 && !pulse?.last_reported_at) reasons.push({ level: 'amber', text: 'nothing received in this range, nor in the 7 days before the view’s instant' });
   const level: HealthLevel = reasons.some((r) => r.level === 'red') ? 'red' : reasons.length ? 'amber' : 'green';
   return { level, reasons };
 }

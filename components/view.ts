@@ -2,7 +2,7 @@
 // plants, flows) resolved to the same `Filters` the /api/v1 routes parse, plus the links that keep
 // them: to other pages, and to the matching /api/v1 CSV export computed for the same instant.
 import { BadRequest, cursorFor, parseFilters, repeatedParams, type Filters } from '@/queries/filters';
-import { parseInstant } from '@/lib/instant';
+import { cursorInstant, parseInstant } from '@/lib/instant';
 import { DEFAULT_RANGE, hrefWith, RANGE_PRESETS, type ParamValue } from './links';
 import { fmtUtc } from './format';
 
@@ -55,9 +55,12 @@ export function resolveView(sp: PageSearchParams, opts: { defaultLookbackMs?: nu
   const q = new URLSearchParams();
   for (const k of ['plant', 'flow', 'limit', 'cursor']) for (const v of params.getAll(k)) q.append(k, v);
   // a malformed `at` is reported by parseFilters below, in the API's words
-  const given = params.get('at') ? parseInstant(params.get('at')!) : now;
+  // a later page of a list continues it as of the instant its cursor carries (no `at` needed)
+  const cursorAt = params.get('at') ? null : cursorInstant(params.get('cursor'));
+  const given = params.get('at') ? parseInstant(params.get('at')!) : (cursorAt ?? now);
   const at = typeof given === 'string' ? now : given;
-  q.set('at', params.get('at') ?? now.toISOString());
+  if (params.get('at')) q.set('at', params.get('at')!);
+  else if (!cursorAt) q.set('at', now.toISOString());
   if (custom) {
     if (params.get('from')) q.set('from', params.get('from')!);
     if (params.get('to')) q.set('to', params.get('to')!);
@@ -93,7 +96,7 @@ export function resolveView(sp: PageSearchParams, opts: { defaultLookbackMs?: nu
     ok: true,
     filters,
     params,
-    live: !params.get('at'),
+    live: !params.get('at') && !cursorAt,
     rangeKey: custom ? null : (preset?.key ?? (opts.defaultLookbackMs ? null : DEFAULT_RANGE)),
     rangeLabel,
     href: (path, overrides = {}) => hrefWith(path, params, overrides),
@@ -103,17 +106,19 @@ export function resolveView(sp: PageSearchParams, opts: { defaultLookbackMs?: nu
 }
 
 /**
- * Previous/next page links of a list, from the API's cursor (the cursor encodes an offset). A live view's
- * links carry the instant this page was computed for, so the next page continues the same list rather
- * than one recomputed (and shifted) at a later now.
+ * Previous/next page links of a list, from the API's cursor (which holds the offset and the instant the
+ * list was computed for). A live view's later pages carry no `at`: the cursor keeps them on the list as
+ * first read, while links from them (a transaction, another page) stay live; a pinned view keeps its `at`.
  */
 export function pageLinks(view: View, nextCursorValue: string | null): { prev: string | null; next: string | null } {
   const { offset, limit } = view.filters;
   const prevOffset = Math.max(0, offset - limit);
   const here = view.params;
   const keep = [...here.keys()];
-  const at = { at: view.filters.at.toISOString() };
-  const prev = offset > 0 ? hrefWith('', here, { ...at, cursor: prevOffset === 0 ? null : cursorFor(prevOffset, view.filters.at) }, keep) || '?' : null;
-  const next = nextCursorValue ? hrefWith('', here, { ...at, cursor: nextCursorValue }, keep) : null;
+  const pinned = here.get('at') !== null;
+  // back to the first page: without a cursor when `at` pins the view, else offset 0 at the list's instant
+  const prevCursor = prevOffset === 0 && pinned ? null : cursorFor(prevOffset, view.filters.at);
+  const prev = offset > 0 ? hrefWith('', here, { cursor: prevCursor }, keep) || '?' : null;
+  const next = nextCursorValue ? hrefWith('', here, { cursor: nextCursorValue }, keep) : null;
   return { prev, next };
 }

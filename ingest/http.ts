@@ -44,18 +44,65 @@ export const BUSY_RETRY_AFTER_SECONDS = 5;
 /** gRPC's code for an HTTP status, for the google.rpc.Status of an OTLP/HTTP error answer. */
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 404: 12, 405: 12, 413: 3, 415: 3, 500: 13, 503: 14 };
 
+/** Request bodies read at once, at most: with the writers' bound, what HTTP ingest holds in memory. */
+export const HTTP_BODIES_IN_FLIGHT = 8;
+
+const busy = () =>
+  new HttpError(503, `ingest is behind (the store is slow or down): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`, {
+    'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
+    connection: 'close',
+  });
+
 /**
- * Back-pressure for HTTP senders: waits (at most busyWaitMs) for the writers to have room, before the
- * body is read; when they do not, 503 with Retry-After. Bodies are then held only by requests the
- * writers have room for, not by every sender while the store is behind.
+ * Back-pressure for HTTP senders, before a body is read: a request waits (at most busyWaitMs) until the
+ * writers have room and fewer than HTTP_BODIES_IN_FLIGHT bodies are being read and decoded, else 503
+ * with Retry-After. What HTTP ingest holds is then bounded: the writers' rows, plus at most that many
+ * bodies on their way in; a sender that waits holds none. `admit` gives the slot's release, to call once
+ * the rows are handed to the writers (or the request failed).
  */
-async function admit(opts: HttpIngestOptions): Promise<void> {
-  if (await opts.pipeline.waitForCapacity(opts.busyWaitMs)) return;
-  throw new HttpError(
-    503,
-    `ingest is behind (the store is slow or down): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`,
-    { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) },
-  );
+function admissionGate(opts: HttpIngestOptions) {
+  let inFlight = 0;
+  // one waiter woken per slot freed (the writers' own wake-up wakes all, and each checks again)
+  let slotWaiters: (() => void)[] = [];
+  const slotFreed = (ms: number) =>
+    new Promise<void>((wake) => {
+      const woken = () => {
+        clearTimeout(timer);
+        wake();
+      };
+      const timer = setTimeout(() => {
+        slotWaiters = slotWaiters.filter((w) => w !== woken);
+        wake();
+      }, ms);
+      slotWaiters.push(woken);
+    });
+  return async function admit(): Promise<() => void> {
+    const deadline = Date.now() + opts.busyWaitMs;
+    for (;;) {
+      if (!opts.pipeline.saturated && inFlight < HTTP_BODIES_IN_FLIGHT) {
+        inFlight++;
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          inFlight--;
+          slotWaiters.shift()?.();
+        };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw busy();
+      if (opts.pipeline.saturated) await opts.pipeline.waitForCapacity(left);
+      else await slotFreed(left);
+    }
+  };
+}
+
+/** 413 from the declared length alone, before anything waits or is read. */
+function refuseDeclaredOverLimit(req: IncomingMessage, limit: number) {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new HttpError(413, `body of ${declared} bytes is over the ${limit}-byte limit; split it into smaller requests`);
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -74,10 +121,7 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 
 /** Read the whole body, refusing (413) as soon as it passes the limit, before anything is written. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(413, `body of ${declared} bytes is over the ${limit}-byte limit; split it into smaller requests`);
-  }
+  refuseDeclaredOverLimit(req, limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -99,6 +143,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 export function createIngestHandler(opts: HttpIngestOptions) {
+  const admit = admissionGate(opts);
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
     // OTLP/HTTP answers errors with a google.rpc.Status in the request's encoding, once that is known
@@ -116,10 +161,10 @@ export function createIngestHandler(opts: HttpIngestOptions) {
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
       if (path === '/v1/traces') {
         otlp = otlpEncoding(req);
-        return await handleTraces(otlp, req, res, opts);
+        return await handleTraces(otlp, req, res, opts, admit);
       }
       const stream: BusinessStream = path === '/api/ingest/postings' ? 'postings' : 'inventory';
-      return await handleBusiness(stream, req, res, opts);
+      return await handleBusiness(stream, req, res, opts, admit);
     } catch (e) {
       const error = e instanceof HttpError ? e : new HttpError(500, 'internal error; the request was not stored, send it again');
       if (!(e instanceof HttpError)) console.error(`[ingest] ${req.method} ${path} failed:`, e);
@@ -127,9 +172,10 @@ export function createIngestHandler(opts: HttpIngestOptions) {
         if (otlp) sendStatus(res, otlp, error);
         else sendJson(res, error.status, { error: error.message }, error.headers);
       }
-      // stop reading a body we refused for its size; one refused before it was read is read and dropped
+      // a body refused for its size, or before it was read, is not read: the connection closes once the
+      // answer is out (the 503 says `connection: close`)
       if (error.status === 413) req.destroy();
-      else if (error.status === 503) req.resume();
+      else if (error.status === 503) res.once('finish', () => req.destroy());
     }
   };
 }
@@ -151,7 +197,14 @@ export function createStartingHandler(state: StartingState, ingestToken: string)
       const body = { status: 'starting', backend: state.backend, since: state.since.toISOString(), store: { ok: false, latency_ms: null, error: why } };
       return sendJson(res, 503, bearerMatches(req.headers.authorization, ingestToken) ? body : withoutErrorTexts(body), retry);
     }
-    if (isIngestPath(req.url)) return sendJson(res, 503, { error: `Plantline is starting (${state.waitingFor ? 'waiting for ClickHouse' : 'opening the store'}): nothing was kept; send it again` }, retry);
+    const error = `Plantline is starting (${state.waitingFor ? 'waiting for ClickHouse' : 'opening the store'}): nothing was kept; send it again`;
+    if (path === '/v1/traces') {
+      // OTLP's error body in the request's encoding, when it names one
+      const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      const encoding: OtlpEncoding | null = type === 'application/json' ? 'json' : type.endsWith('protobuf') ? 'protobuf' : null;
+      if (encoding) return sendStatus(res, encoding, new HttpError(503, error, retry));
+    }
+    if (isIngestPath(req.url) || path.startsWith('/api/')) return sendJson(res, 503, { error }, retry);
     const html = `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="${BUSY_RETRY_AFTER_SECONDS}"><title>Plantline is starting</title><p style="font:16px system-ui;margin:3rem">Plantline is starting${state.waitingFor ? ': waiting for its ClickHouse store to answer' : ''}. This page reloads itself.</p>`;
     res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), ...retry });
     res.end(html);
@@ -190,9 +243,20 @@ function sendStatus(res: ServerResponse, encoding: OtlpEncoding, error: HttpErro
   res.end(body);
 }
 
-async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions) {
+type Admit = ReturnType<typeof admissionGate>;
+
+async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
   requireToken(req, opts);
-  await admit(opts);
+  refuseDeclaredOverLimit(req, opts.maxBodyBytes);
+  const release = await admit();
+  try {
+    await storeBusiness(stream, req, res, opts, release);
+  } finally {
+    release();
+  }
+}
+
+async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, handedOver: () => void) {
   const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
   const items = decodeBody(stream, body, (line) => ({ source: 'http', position: `http:${requestId}:${line}` }));
@@ -203,12 +267,15 @@ async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res:
     else rejects.push({ stream, source: 'http', position: `http:${requestId}:${item.line}`, line: item.line, reason: item.result.reason, raw: item.raw });
   }
   const position = `http:${requestId}`;
-  await Promise.all([
+  const stored = Promise.all([
     stream === 'postings'
       ? opts.pipeline.submitPostings(rows as PostingRow[], position)
       : opts.pipeline.submitInventory(rows as InventoryRow[], position),
     opts.pipeline.reject(rejects),
   ]);
+  // the rows are the writers' now (counted in their bound): the slot goes to the next body
+  handedOver();
+  await stored;
   sendJson(res, 200, {
     request_id: requestId,
     accepted: rows.length,
@@ -223,9 +290,18 @@ function otlpEncoding(req: IncomingMessage): OtlpEncoding {
   throw new HttpError(415, `content-type ${type || '(none)'} is not OTLP/HTTP: use application/x-protobuf or application/json`);
 }
 
-async function handleTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions) {
+async function handleTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
   if (opts.otlpRequiresToken || req.headers.authorization) requireToken(req, opts);
-  await admit(opts);
+  refuseDeclaredOverLimit(req, opts.maxBodyBytes);
+  const release = await admit();
+  try {
+    await storeTraces(encoding, req, res, opts, release);
+  } finally {
+    release();
+  }
+}
+
+async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, handedOver: () => void) {
   const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
   let decoded;
@@ -239,10 +315,12 @@ async function handleTraces(encoding: OtlpEncoding, req: IncomingMessage, res: S
   // the spans that are fine are kept; the others are answered as OTLP's partial success, and the request
   // is kept in rejects with their reasons
   const { rows: spans, partial } = decoded;
-  await Promise.all([
+  const stored = Promise.all([
     opts.pipeline.submitSpans(spans, `http:${requestId}`),
     partial ? opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason: partial.errorMessage, raw: body }]) : undefined,
   ]);
+  handedOver();
+  await stored;
   const answer = Buffer.from(encodeTraceResponse(encoding, partial ?? undefined));
   res.writeHead(200, {
     'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',

@@ -21,6 +21,8 @@ async function main() {
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   console.log(`plantline ingest: listening on :${port}, opening the store`);
   runtime = await startIngestRuntime(config, { onWaitingForStore: (error) => (starting.waitingFor = error) });
+  // the store answers: what is left of the start is not waiting for ClickHouse
+  starting.waitingFor = null;
   console.log(`plantline ingest: ${runtime.writeStore.backend} store, kafka ${config.kafka ? 'on' : 'off'}, http on :${port}`);
 
   const up = runtime;

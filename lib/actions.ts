@@ -60,7 +60,8 @@ export const REPLAY_OUTCOME_WAIT_MS = 10 * 60_000;
 /**
  * The replay of this transaction still waiting for its outcome, if any: a replay action whose attempt
  * number no event has reached yet (the middleware reports the replay's outcome as that attempt),
- * requested less than REPLAY_OUTCOME_WAIT_MS before `now`. Clock-free: attempts, not times, decide.
+ * requested less than REPLAY_OUTCOME_WAIT_MS before `now`. Whether the outcome arrived is told by
+ * attempt numbers, not by comparing the middleware's clock with ours; the clock only ends the wait.
  */
 export function outstandingReplay(tx: Pick<TransactionDetail, 'events' | 'actions'>, now: Date): { at: string; actor: string; attempt: number } | null {
   const reached = Math.max(0, ...tx.events.map((e) => e.attempt));

@@ -36,3 +36,21 @@ export function parseInstant(s: string): Date | string {
   if (t < INSTANT_RANGE.from || t >= INSTANT_RANGE.to) return outOfRange;
   return new Date(t);
 }
+
+/**
+ * The instant a list's cursor was issued for (queries/filters.ts cursorFor: base64url of
+ * `o:<offset>:a:<ms>`), or null for an older cursor without one or a text that is not a cursor.
+ */
+export function cursorInstant(cursor: string | null | undefined): Date | null {
+  if (!cursor || !/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return null;
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
+  const m = /^o:\d{1,8}:a:(-?\d{1,15})$/.exec(text);
+  if (!m) return null;
+  const t = Number(m[1]);
+  return t >= INSTANT_RANGE.from && t < INSTANT_RANGE.to ? new Date(t) : null;
+}

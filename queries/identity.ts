@@ -81,7 +81,7 @@ export async function listAudit(store: Store, opts: { from: Date; to: Date; acto
     store,
     'identity.listAudit',
     sql`SELECT at, actor, actor_kind, action, target, plant, outcome, ip, details FROM audit_log WHERE ${where}
-        ORDER BY at DESC, actor, action, target, details LIMIT ${param('limit', 'UInt32', opts.limit)} OFFSET ${param('offset', 'UInt32', opts.offset)}`,
+        ORDER BY at DESC, actor, action, target, details, plant, outcome, ip, actor_kind LIMIT ${param('limit', 'UInt32', opts.limit)} OFFSET ${param('offset', 'UInt32', opts.offset)}`,
   );
   return rows.map((r) => ({ ...r, at: isoFromCh(r.at)! }));
 }

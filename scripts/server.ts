@@ -27,6 +27,8 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
   const runtime = await startIngestRuntime(config, { onWaitingForStore: (error) => (starting.waitingFor = error) });
+  // the store answers: what is left of the start is not waiting for ClickHouse
+  starting.waitingFor = null;
   registerReadStore(runtime.readStore);
   await bootstrapIdentity(runtime.writeStore, { adminToken: config.adminToken, adminEmail: config.bootstrapAdmin.email, adminPassword: config.bootstrapAdmin.password });
   // replay requests: to the middleware over Kafka when it is on, else to in-process subscribers (the simulator)

@@ -15,7 +15,7 @@ import { startIngestRuntime, type IngestRuntime } from '../ingest/runtime';
 import { insertRows, param, queryRows, sql } from '../clickhouse/client';
 import { testConfig, scalar } from './support/store';
 import { posting } from './support/fixtures';
-import { createIngestHandler, ERROR_TEXT_WITHHELD, withoutErrorTexts } from '../ingest/http';
+import { createIngestHandler, ERROR_TEXT_WITHHELD, HTTP_BODIES_IN_FLIGHT, withoutErrorTexts } from '../ingest/http';
 import { IngestPipeline } from '../ingest/pipeline';
 import { postingToRow } from '../lib/contract';
 import protobuf from 'protobufjs';
@@ -229,7 +229,8 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
     const t0 = Date.now();
     const refused = await send();
     assert.equal(refused.status, 503);
-    assert.ok(Date.now() - t0 >= 300, 'it waited for room first');
+    assert.ok(Date.now() - t0 >= 250, 'it waited for room first');
+    assert.equal(refused.headers.get('connection'), 'close');
     assert.equal(refused.headers.get('retry-after'), '5');
     assert.match(((await refused.json()) as { error: string }).error, /^ingest is behind .*nothing of this request was kept; send it again in 5 s$/);
     const traces = await fetch(`${url}/v1/traces`, { method: 'POST', body: new Uint8Array(0), headers: { 'content-type': 'application/x-protobuf' } });
@@ -238,6 +239,11 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
     assert.equal(rpcStatus.toObject(rpcStatus.decode(new Uint8Array(await traces.arrayBuffer()))).code, 14); // UNAVAILABLE
     // only the two held rows are buffered: the refused bodies were not taken in
     assert.equal(pipeline.bufferedRows, 2);
+    // a body declared over the limit is refused for its size at once, not made to wait
+    const t1 = Date.now();
+    const big = await fetch(`${url}/api/ingest/postings`, { method: 'POST', body: 'x'.repeat(70 * 1024), headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(big.status, 413);
+    assert.ok(Date.now() - t1 < 250, 'no wait for room');
     // a sender that arrives while the store is behind and is still waiting when it catches up is taken
     const waiting = send();
     await new Promise((r) => setTimeout(r, 50));
@@ -251,6 +257,45 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
     assert.equal(await count(`SELECT count() FROM postings WHERE event_id IN ('busy-1', 'busy-2') AND source_position LIKE 'http:%'`), 2);
   } finally {
     busy.close();
+  }
+});
+
+test('many senders waiting for room: when it comes they are let in a few bodies at a time, so the writers stay near their bound', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const pipeline = new IngestPipeline(
+    async (table, columns, chunks, token) => {
+      await held;
+      await insertRows(runtime.writeStore, table, columns, chunks, token);
+    },
+    { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 100 } },
+    () => undefined,
+  );
+  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 1024 * 1024, busyWaitMs: 20_000, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const server = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, pipeline.bufferedRows)), 1);
+  try {
+    const row = (id: string) => postingToRow(posting({ event_id: id }) as never, { source: 'http', position: `herd/${id}` });
+    const first = pipeline.submitPostings(Array.from({ length: 100 }, (_, i) => row(`herd-held-${i}`)), 'herd');
+    const body = (n: number) => Array.from({ length: 100 }, (_, i) => JSON.stringify(posting({ event_id: `herd-${n}-${i}` }))).join('\n');
+    const answers = Array.from({ length: 20 }, (_, n) => fetch(`${url}/api/ingest/postings`, { method: 'POST', body: body(n), headers: { authorization: `Bearer ${TOKEN}` } }));
+    await new Promise((r) => setTimeout(r, 200));
+    // all 20 wait, none has been read
+    assert.equal(pipeline.bufferedRows, 100);
+    release();
+    await first;
+    const statuses = await Promise.all(answers.map(async (a) => (await a).status));
+    assert.deepEqual(statuses, Array(20).fill(200));
+    await pipeline.flush();
+    assert.equal(await count(`SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'herd-%'`), 2_100);
+    // the bound (100 rows) plus at most HTTP_BODIES_IN_FLIGHT (8) bodies of 100 rows let in at once
+    assert.ok(peak <= 100 + HTTP_BODIES_IN_FLIGHT * 100, `peak ${peak} buffered rows`);
+  } finally {
+    clearInterval(sampler);
+    server.close();
   }
 });
 

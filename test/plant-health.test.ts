@@ -24,7 +24,7 @@ test('a green plant is "on time" only when every posting was; otherwise within t
 
 test('a plant with nothing at all (a typo, a plant not live) is not shown healthy; a silent one is red', () => {
   const none = figures({ transactions: 0, posted: 0, first_pass_yield: null, sla_compliance: null, latency_p50_ms: null, latency_p95_ms: null });
-  assert.deepEqual(plantHealth(none, [], undefined), { level: 'amber', reasons: [{ level: 'amber', text: 'nothing received in this range, nor in the 7 days before now' }] });
+  assert.deepEqual(plantHealth(none, [], undefined), { level: 'amber', reasons: [{ level: 'amber', text: 'nothing received in this range, nor in the 7 days before the view’s instant' }] });
   // heard from this week, nothing in the range: no such reason
   assert.deepEqual(plantHealth(none, [], pulse), { level: 'green', reasons: [] });
   assert.deepEqual(plantHealth(figures({}), [], { ...pulse, silent: true, minutes_since_last: 65 }).reasons, [{ level: 'red', text: 'silent for 1 h 5 min' }]);

@@ -403,19 +403,34 @@ test('the spans of a transaction: the traces its events name and those linked to
   }
 });
 
-test('a live list\'s page links carry the instant the page was computed for; a pinned one keeps its own', async () => {
+test('a live list\'s later pages continue it as of its first page\'s instant, through the cursor, without pinning the view; a pinned one keeps its `at`', async () => {
   const { resolveView, pageLinks } = await import('../components/view');
+  const { cursorFor } = await import('../queries/filters');
   const live = resolveView({ range: '7d', plant: 'P01', limit: '2' });
   assert.ok(live.ok);
-  const links = pageLinks(live, 'bzoy');
+  // the next cursor, as the list's query module returns it: offset 2 at the instant of page 1
+  const links = pageLinks(live, cursorFor(2, live.filters.at));
   const next = new URLSearchParams(links.next!.slice(1));
-  assert.deepEqual([next.get('range'), next.get('plant'), next.get('limit'), next.get('cursor'), next.get('at')], ['7d', 'P01', '2', 'bzoy', live.filters.at.toISOString()]);
+  assert.deepEqual([next.get('range'), next.get('plant'), next.get('limit'), next.get('at')], ['7d', 'P01', '2', null]);
   assert.equal(links.prev, null);
-  // page 2 of that view: the previous page keeps the same instant
+  // page 2: the same instant and range, and no `at` (so its transaction links stay live) ...
   const second = resolveView(Object.fromEntries(next));
   assert.ok(second.ok);
   assert.equal(second.filters.at.toISOString(), live.filters.at.toISOString());
   assert.equal(second.filters.from.toISOString(), live.filters.from.toISOString());
+  assert.equal(second.filters.offset, 2);
+  // ... but not live: its numbers are those of that instant, not of now
+  assert.equal(second.live, false);
+  // back to page 1: offset 0 at the same instant
   const back = new URLSearchParams(pageLinks(second, null).prev!.slice(1));
-  assert.deepEqual([back.get('at'), back.get('cursor')], [live.filters.at.toISOString(), null]);
+  assert.equal(back.get('at'), null);
+  assert.equal(Buffer.from(back.get('cursor')!, 'base64url').toString(), `o:0:a:${live.filters.at.getTime()}`);
+  const first = resolveView(Object.fromEntries(back));
+  assert.ok(first.ok);
+  assert.deepEqual([first.filters.offset, first.filters.at.toISOString()], [0, live.filters.at.toISOString()]);
+  // a view pinned by `at` keeps it, and its first page needs no cursor
+  const pinned = resolveView({ at: AT, limit: '2', cursor: cursorFor(2, new Date(AT)) });
+  assert.ok(pinned.ok);
+  const pinnedBack = new URLSearchParams(pageLinks(pinned, null).prev!.slice(1));
+  assert.deepEqual([pinnedBack.get('at'), pinnedBack.get('cursor')], [AT, null]);
 });

@@ -79,14 +79,14 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           <div>
             Balances come from the latest stock count, at <strong>{fmtUtc(stockCount, 'MMM d, HH:mm:ss')} UTC</strong>: postings after it can show as an
             unexplained residual until the next count.{' '}
-            <Link href={view.href('/inventory', { as_of: stockCount, cursor: null })} data-testid="stock-count-link">Reconcile as of that count</Link>
+            <Link href={view.href('/inventory', { as_of: stockCount, material: p.material ?? null, only: p.only !== 'all' ? p.only : null })} data-testid="stock-count-link">Reconcile as of that count</Link>
           </div>
         </div>
       )}
 
       <section className="kpis" aria-label="Totals" style={{ marginBottom: '1.25rem' }}>
         <div className="card kpi" data-testid="variance-keys"><div className="kpi-label">Keys</div><div className="kpi-value">{fmtInt(totals.keys)}</div></div>
-        <div className={`card kpi ${totals.value !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value"><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(totals.value_abs)}</div><div className="kpi-detail">unsigned; net {fmtMoney(totals.value)}</div></div>
+        <div className={`card kpi ${totals.value_abs !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value"><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(totals.value_abs)}</div><div className="kpi-detail">unsigned; net {fmtMoney(totals.value)}</div></div>
         <div className={`card kpi ${totals.flagged ? 'tone-bad' : 'tone-good'}`} data-testid="variance-flagged"><div className="kpi-label">Flagged keys</div><div className="kpi-value">{fmtInt(totals.flagged)}</div><div className="kpi-detail" data-testid="variance-unexplained">unexplained value {fmtMoney(totals.unexplained_value_abs)} (net {fmtMoney(totals.unexplained_value)})</div></div>
       </section>
 

@@ -130,6 +130,8 @@ export default async function TransactionPage({ params, searchParams }: { params
             <Card title="Act" sub={s.status === 'failed' ? 'on this exception' : 'comments only: it is not an exception'} testId="tx-act">
               <div className="card-body">
                 <ActionPanel
+                  // a new status, attempt or waiting replay starts the panel afresh (Replay offered again once the outcome is in)
+                  key={`${s.status}-${s.attempts}-${waiting?.attempt ?? ''}`}
                   correlationId={id}
                   status={s.status}
                   state={s.state}

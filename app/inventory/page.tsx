@@ -77,8 +77,8 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
       {stockCount && stockCount !== as_of && (
         <div className="callout callout-amber" data-testid="stock-count">
           <div>
-            Balances come from the latest stock count, at <strong>{fmtUtc(stockCount, 'MMM d, HH:mm:ss')} UTC</strong>: postings after it can show as an
-            unexplained residual until the next count.{' '}
+            <strong>Balances come from the latest stock count, at {fmtUtc(stockCount, 'MMM d, HH:mm:ss')} UTC</strong>
+            Postings after it can show as an unexplained residual until the next count.{' '}
             <Link href={view.href('/inventory', { as_of: stockCount, material: p.material ?? null, only: p.only !== 'all' ? p.only : null })} data-testid="stock-count-link">Reconcile as of that count</Link>
           </div>
         </div>

@@ -59,8 +59,9 @@ function intVar(env: Record<string, string | undefined>, name: string, fallback:
 function onOff(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (raw === 'on' || raw === '1') return true;
-  if (raw === 'off' || raw === '0') return false;
+  const v = raw.toLowerCase();
+  if (v === 'on' || v === '1') return true;
+  if (v === 'off' || v === '0') return false;
   throw new ConfigError(`${name}=${raw}: expected on or off`);
 }
 
@@ -80,8 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!url && cluster) throw new ConfigError('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded store is a single node');
 
   const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-  const sim = (env.PLANTLINE_SIMULATOR ?? (store.kind === 'embedded' ? 'on' : 'off')).toLowerCase();
-  if (sim !== 'on' && sim !== 'off') throw new ConfigError(`PLANTLINE_SIMULATOR=${sim}: expected on or off`);
+  const simulator = onOff(env, 'PLANTLINE_SIMULATOR', store.kind === 'embedded');
 
   return {
     port: intVar(env, 'PORT', 3000, 0),
@@ -97,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           partitions: intVar(env, 'PLANTLINE_KAFKA_PARTITIONS', 6, 1),
         }
       : null,
-    simulator: sim === 'on',
+    simulator,
     ingestToken: env.PLANTLINE_INGEST_TOKEN || undefined,
     adminToken: env.PLANTLINE_ADMIN_TOKEN || undefined,
     bootstrapAdmin: { email: env.PLANTLINE_ADMIN_EMAIL || 'admin@plantline.local', password: env.PLANTLINE_ADMIN_PASSWORD || undefined },

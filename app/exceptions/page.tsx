@@ -38,6 +38,9 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
   const plants = [...new Set(aging.items.map((a) => a.plant))].sort();
   const count = (plant: string | null, bucket: string | null) =>
     aging.items.filter((a) => (plant === null || a.plant === plant) && (bucket === null || a.bucket === bucket)).reduce((n, a) => n + a.count, 0);
+  // the list's rows in all: the aging table counts the same exceptions (same filters), and the list also
+  // narrows to one age bucket when one is picked
+  const listTotal = count(null, p.aging ?? null);
   const own4 = { status: p.status === 'all' ? 'all' : null, category: p.category ?? null, recoverable: p.recoverable ?? null };
   const exportParams = { status: p.status, ...(p.category ? { category: p.category } : {}), ...(p.recoverable ? { recoverable: p.recoverable } : {}) };
   const which = p.status === 'all' ? 'Exceptions (open and resolved)' : 'Open exceptions';
@@ -89,7 +92,7 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
       </Card>
 
       <div className="section">
-        <Card title={which} sub={`${fmtInt(list.items.length)}${list.next_cursor ? '+' : ''}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/exceptions', { ...exportParams, ...(p.aging ? { aging: p.aging } : {}), limit: EXPORT_LIMIT })} />} testId="exception-list">
+        <Card title={which} sub={`${fmtInt(listTotal)}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/exceptions', { ...exportParams, ...(p.aging ? { aging: p.aging } : {}), limit: EXPORT_LIMIT })} />} testId="exception-list">
           <div className="toolbar">
             <ParamSelect name="status" label="Show" allLabel="Open" options={[{ value: 'all', label: 'Open and resolved' }]} />
             <ParamSelect name="category" label="Error category" options={ERROR_CATEGORIES.map((c) => ({ value: c, label: categoryLabel(c) }))} />
@@ -126,7 +129,7 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
               </tr>
             )}
           />
-          <Pager offset={f.offset} shown={list.items.length} prev={pages.prev} next={pages.next} />
+          <Pager offset={f.offset} shown={list.items.length} total={listTotal} prev={pages.prev} next={pages.next} />
         </Card>
       </div>
     </>

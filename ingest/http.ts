@@ -54,15 +54,16 @@ const busy = () =>
   });
 
 /**
- * Back-pressure for HTTP senders, before a body is read: a request waits (at most busyWaitMs) until the
- * writers have room and fewer than HTTP_BODIES_IN_FLIGHT bodies are being read and decoded, else 503
- * with Retry-After. What HTTP ingest holds is then bounded: the writers' rows, plus at most that many
- * bodies on their way in; a sender that waits holds none. `admit` gives the slot's release, to call once
- * the rows are handed to the writers (or the request failed).
+ * Back-pressure for HTTP senders. A request waits for one of HTTP_BODIES_IN_FLIGHT slots before its body
+ * is read, and then, body in hand, for the writers to have room before it hands its rows over: at most
+ * busyWaitMs in all, else 503 with Retry-After and nothing kept. What HTTP ingest holds is bounded (the
+ * writers' rows plus at most that many bodies) while reading the next bodies still overlaps the store's
+ * inserts; a sender waiting for a slot holds nothing. `admit` gives the slot's release (to call once the
+ * rows are the writers', or the request failed) and `room`, the wait for the writers.
  */
 function admissionGate(opts: HttpIngestOptions) {
   let inFlight = 0;
-  // one waiter woken per slot freed (the writers' own wake-up wakes all, and each checks again)
+  // one waiter woken per slot freed
   let slotWaiters: (() => void)[] = [];
   const slotFreed = (ms: number) =>
     new Promise<void>((wake) => {
@@ -76,24 +77,26 @@ function admissionGate(opts: HttpIngestOptions) {
       }, ms);
       slotWaiters.push(woken);
     });
-  return async function admit(): Promise<() => void> {
+  return async function admit(): Promise<{ release: () => void; room: () => Promise<void> }> {
     const deadline = Date.now() + opts.busyWaitMs;
-    for (;;) {
-      if (!opts.pipeline.saturated && inFlight < HTTP_BODIES_IN_FLIGHT) {
-        inFlight++;
-        let released = false;
-        return () => {
-          if (released) return;
-          released = true;
-          inFlight--;
-          slotWaiters.shift()?.();
-        };
-      }
+    while (inFlight >= HTTP_BODIES_IN_FLIGHT) {
       const left = deadline - Date.now();
       if (left <= 0) throw busy();
-      if (opts.pipeline.saturated) await opts.pipeline.waitForCapacity(left);
-      else await slotFreed(left);
+      await slotFreed(left);
     }
+    inFlight++;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        inFlight--;
+        slotWaiters.shift()?.();
+      },
+      room: async () => {
+        if (!(await opts.pipeline.waitForCapacity(Math.max(0, deadline - Date.now())))) throw busy();
+      },
+    };
   };
 }
 
@@ -248,15 +251,17 @@ type Admit = ReturnType<typeof admissionGate>;
 async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
   requireToken(req, opts);
   refuseDeclaredOverLimit(req, opts.maxBodyBytes);
-  const release = await admit();
+  const slot = await admit();
   try {
-    await storeBusiness(stream, req, res, opts, release);
+    await storeBusiness(stream, req, res, opts, slot);
   } finally {
-    release();
+    slot.release();
   }
 }
 
-async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, handedOver: () => void) {
+type Slot = Awaited<ReturnType<Admit>>;
+
+async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, slot: Slot) {
   const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
   const items = decodeBody(stream, body, (line) => ({ source: 'http', position: `http:${requestId}:${line}` }));
@@ -267,6 +272,7 @@ async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: 
     else rejects.push({ stream, source: 'http', position: `http:${requestId}:${item.line}`, line: item.line, reason: item.result.reason, raw: item.raw });
   }
   const position = `http:${requestId}`;
+  await slot.room();
   const stored = Promise.all([
     stream === 'postings'
       ? opts.pipeline.submitPostings(rows as PostingRow[], position)
@@ -274,7 +280,7 @@ async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: 
     opts.pipeline.reject(rejects),
   ]);
   // the rows are the writers' now (counted in their bound): the slot goes to the next body
-  handedOver();
+  slot.release();
   await stored;
   sendJson(res, 200, {
     request_id: requestId,
@@ -293,15 +299,15 @@ function otlpEncoding(req: IncomingMessage): OtlpEncoding {
 async function handleTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
   if (opts.otlpRequiresToken || req.headers.authorization) requireToken(req, opts);
   refuseDeclaredOverLimit(req, opts.maxBodyBytes);
-  const release = await admit();
+  const slot = await admit();
   try {
-    await storeTraces(encoding, req, res, opts, release);
+    await storeTraces(encoding, req, res, opts, slot);
   } finally {
-    release();
+    slot.release();
   }
 }
 
-async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, handedOver: () => void) {
+async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, slot: Slot) {
   const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
   let decoded;
@@ -315,11 +321,12 @@ async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: Se
   // the spans that are fine are kept; the others are answered as OTLP's partial success, and the request
   // is kept in rejects with their reasons
   const { rows: spans, partial } = decoded;
+  await slot.room();
   const stored = Promise.all([
     opts.pipeline.submitSpans(spans, `http:${requestId}`),
     partial ? opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason: partial.errorMessage, raw: body }]) : undefined,
   ]);
-  handedOver();
+  slot.release();
   await stored;
   const answer = Buffer.from(encodeTraceResponse(encoding, partial ?? undefined));
   res.writeHead(200, {

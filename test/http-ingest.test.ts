@@ -204,7 +204,7 @@ test('an OTLP body that is not OTLP is rejected with a reason and kept', async (
   assert.match(((await wrongType.json()) as { error: string }).error, /^content-type text\/plain is not OTLP\/HTTP/);
 });
 
-test('while the writers are full, a sender waits, then gets 503 with Retry-After and nothing of its body is kept; its retry is stored', async () => {
+test('while the writers are full, a sender waits, then gets 503 with Retry-After and nothing of its request is kept; its retry is stored', async () => {
   // the store is held (an insert that does not return: the store is slow or down) for a pipeline of its own
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
@@ -237,7 +237,7 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
     assert.equal(traces.status, 503);
     assert.equal(traces.headers.get('retry-after'), '5');
     assert.equal(rpcStatus.toObject(rpcStatus.decode(new Uint8Array(await traces.arrayBuffer()))).code, 14); // UNAVAILABLE
-    // only the two held rows are buffered: the refused bodies were not taken in
+    // only the two held rows are buffered: nothing of the refused requests reached the writers
     assert.equal(pipeline.bufferedRows, 2);
     // a body declared over the limit is refused for its size at once, not made to wait
     const t1 = Date.now();

@@ -48,8 +48,13 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
     setReadAt(new Date().toISOString());
   }, [pathname, query]);
 
+  // the inventory variance is per plant and key at a cut-off: the time range and flows do not apply there
+  // (they stay in the URL for the other pages)
+  const perKeyAtCutoff = pathname === '/inventory';
+
   return (
     <div className="filter-bar" data-testid="filter-bar" aria-busy={navigating}>
+      {!perKeyAtCutoff && (
       <div className="fb-group">
         <span className="fb-label">Range</span>
         <div className="seg" role="group" aria-label="Time range">
@@ -86,6 +91,7 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
           />
         </div>
       </div>
+      )}
 
       <div className="fb-group">
         <span className="fb-label">Plants</span>
@@ -98,16 +104,18 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
         />
       </div>
 
-      <div className="fb-group">
-        <span className="fb-label">Flows</span>
-        <MultiSelect
-          testId="flow-filter"
-          allLabel="All flows"
-          options={FLOWS.map((f) => ({ value: f, label: flowLabel(f) }))}
-          selected={selectedFlows}
-          onChange={(values) => go((n) => (n.delete('flow'), values.forEach((v) => n.append('flow', v))))}
-        />
-      </div>
+      {!perKeyAtCutoff && (
+        <div className="fb-group">
+          <span className="fb-label">Flows</span>
+          <MultiSelect
+            testId="flow-filter"
+            allLabel="All flows"
+            options={FLOWS.map((f) => ({ value: f, label: flowLabel(f) }))}
+            selected={selectedFlows}
+            onChange={(values) => go((n) => (n.delete('flow'), values.forEach((v) => n.append('flow', v))))}
+          />
+        </div>
+      )}
 
       <div className="fb-group">
         <span className="fb-label">As of</span>

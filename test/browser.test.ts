@@ -210,6 +210,8 @@ test('every page shows the seeded day', async () => {
   assert.match(await text('variance-keys'), /^keys\s*5$/i);
   assert.match(await text('variance-flagged'), /^flagged keys\s*3\b/i);
   assert.deepEqual((await page.locator('[data-testid^=variance-M-]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')))), ['variance-M-300', 'variance-M-400', 'variance-M-500', 'variance-M-100', 'variance-M-200']);
+  // per key at a cut-off: the time range and flow filters do not apply, and are not offered
+  assert.deepEqual([await page.getByTestId('range-24h').count(), await page.getByTestId('flow-filter').count(), await page.getByTestId('plant-filter').count()], [0, 0, 1]);
   // the cut-off is AT (12:00); the latest stock count with both systems was at 11:30
   assert.match(await text('stock-count'), /latest stock count, at Nov 3, 11:30:00 UTC/);
   assert.equal(new URL(String(await page.getByTestId('stock-count-link').getAttribute('href')), app.baseUrl).searchParams.get('as_of'), '2026-11-03T11:30:00.000Z');

@@ -247,19 +247,23 @@ function sendStatus(res: ServerResponse, encoding: OtlpEncoding, error: HttpErro
 }
 
 type Admit = ReturnType<typeof admissionGate>;
+type Slot = Awaited<ReturnType<Admit>>;
 
-async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
-  requireToken(req, opts);
+/** A body too big for its declared length is refused at once; else `store` runs holding a slot. */
+async function inSlot(req: IncomingMessage, opts: HttpIngestOptions, admit: Admit, store: (slot: Slot) => Promise<void>) {
   refuseDeclaredOverLimit(req, opts.maxBodyBytes);
   const slot = await admit();
   try {
-    await storeBusiness(stream, req, res, opts, slot);
+    await store(slot);
   } finally {
     slot.release();
   }
 }
 
-type Slot = Awaited<ReturnType<Admit>>;
+async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
+  requireToken(req, opts);
+  await inSlot(req, opts, admit, (slot) => storeBusiness(stream, req, res, opts, slot));
+}
 
 async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, slot: Slot) {
   const requestId = randomUUID();
@@ -298,13 +302,7 @@ function otlpEncoding(req: IncomingMessage): OtlpEncoding {
 
 async function handleTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
   if (opts.otlpRequiresToken || req.headers.authorization) requireToken(req, opts);
-  refuseDeclaredOverLimit(req, opts.maxBodyBytes);
-  const slot = await admit();
-  try {
-    await storeTraces(encoding, req, res, opts, slot);
-  } finally {
-    slot.release();
-  }
+  await inSlot(req, opts, admit, (slot) => storeTraces(encoding, req, res, opts, slot));
 }
 
 async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, slot: Slot) {

@@ -133,14 +133,17 @@ test('replay: two requests at once send one; another waits for its outcome, then
   // the middleware reports the replay's outcome: attempt 2 failed again
   const { IngestPipeline } = await import('../ingest/pipeline');
   const { decodeMessage } = await import('../ingest/decode');
-  const outcome = decodeMessage('postings', JSON.stringify({
-    event_id: 'e17-r2', correlation_id: 'T11', plant: 'P02', flow: 'quality_hold', source_system: 'QMS', target_system: 'ERP', status: 'failed', attempt: 2, replay_of: 'e17',
-    occurred_at: '2026-11-03T11:58:00Z', reported_at: new Date().toISOString(), lot: 'QL-7', error: { code: 'QM-12', category: 'validation', message: 'Inspection lot QL-7 unknown' },
-  }), { source: 'file', position: 'replay-outcome' });
-  assert.ok(outcome.ok);
-  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 10, flushIntervalMs: 5, maxBufferedRows: 100 } }, () => undefined);
-  await pipeline.submitPostings([outcome.row] as never, 'replay-outcome');
-  await pipeline.close();
+  const failedAgain = async (eventId: string, attempt: number, replayOf: string) => {
+    const outcome = decodeMessage('postings', JSON.stringify({
+      event_id: eventId, correlation_id: 'T11', plant: 'P02', flow: 'quality_hold', source_system: 'QMS', target_system: 'ERP', status: 'failed', attempt, replay_of: replayOf,
+      occurred_at: '2026-11-03T11:58:00Z', reported_at: new Date().toISOString(), lot: 'QL-7', error: { code: 'QM-12', category: 'validation', message: 'Inspection lot QL-7 unknown' },
+    }), { source: 'file', position: `replay-outcome-${eventId}` });
+    assert.ok(outcome.ok);
+    const pipeline = new IngestPipeline(store, { ingest: { batchRows: 10, flushIntervalMs: 5, maxBufferedRows: 100 } }, () => undefined);
+    await pipeline.submitPostings([outcome.row] as never, `replay-outcome-${eventId}`);
+    await pipeline.close();
+  };
+  await failedAgain('e17-r2', 2, 'e17');
   const next = await post(replay, 'T11', 'support', { reason: 'lot QL-7 released' });
   assert.equal(next.status, 202);
   assert.deepEqual(sent().map((r) => [r.attempt, r.replay_of]), [[2, 'e17'], [3, 'e17-r2']]);
@@ -150,11 +153,7 @@ test('replay: two requests at once send one; another waits for its outcome, then
     throw new Error('broker unreachable');
   });
   try {
-    const second = decodeMessage('postings', JSON.stringify({ event_id: 'e17-r3', correlation_id: 'T11', plant: 'P02', flow: 'quality_hold', source_system: 'QMS', target_system: 'ERP', status: 'failed', attempt: 3, replay_of: 'e17-r2', occurred_at: '2026-11-03T11:58:00Z', reported_at: new Date().toISOString(), lot: 'QL-7', error: { code: 'QM-12', category: 'validation', message: 'still unknown' } }), { source: 'file', position: 'replay-outcome-3' });
-    assert.ok(second.ok);
-    const p2 = new IngestPipeline(store, { ingest: { batchRows: 10, flushIntervalMs: 5, maxBufferedRows: 100 } }, () => undefined);
-    await p2.submitPostings([second.row] as never, 'replay-outcome-3');
-    await p2.close();
+    await failedAgain('e17-r3', 3, 'e17-r2');
     const unsent = await post(replay, 'T11', 'support', { reason: 'once more' });
     assert.equal(unsent.status, 503);
     assert.equal(unsent.body.error, 'the replay could not be sent (broker unreachable); nothing was replayed, try again');

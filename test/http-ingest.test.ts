@@ -204,8 +204,11 @@ test('an OTLP body that is not OTLP is rejected with a reason and kept', async (
   assert.match(((await wrongType.json()) as { error: string }).error, /^content-type text\/plain is not OTLP\/HTTP/);
 });
 
-test('while the writers are full, a sender waits, then gets 503 with Retry-After and nothing of its request is kept; its retry is stored', async () => {
-  // the store is held (an insert that does not return: the store is slow or down) for a pipeline of its own
+/**
+ * An ingest listener over a pipeline of its own whose store is held (an insert that does not return: the
+ * store is slow or down) until `release`; then it inserts into the test's store.
+ */
+async function heldStoreListener(ingest: { batchRows: number; maxBufferedRows: number }, http_: { maxBodyBytes: number; busyWaitMs: number }) {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   const pipeline = new IngestPipeline(
@@ -213,16 +216,21 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
       await held;
       await insertRows(runtime.writeStore, table, columns, chunks, token);
     },
-    { ingest: { batchRows: 2, flushIntervalMs: 5, maxBufferedRows: 2 } },
+    { ingest: { ...ingest, flushIntervalMs: 5 } },
     () => undefined,
   );
-  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 64 * 1024, busyWaitMs: 300, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
-  const busy = http.createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}`;
+  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, ...http_, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const server = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const row = (id: string, tag: string) => postingToRow(posting({ event_id: id }) as never, { source: 'http', position: `${tag}/${id}` });
+  return { pipeline, url, release, row, close: () => server.close() };
+}
+
+test('while the writers are full, a sender waits, then gets 503 with Retry-After and nothing of its request is kept; its retry is stored', async () => {
+  const { pipeline, url, release, row, close } = await heldStoreListener({ batchRows: 2, maxBufferedRows: 2 }, { maxBodyBytes: 64 * 1024, busyWaitMs: 300 });
   try {
-    const row = (id: string) => postingToRow(posting({ event_id: id }) as never, { source: 'http', position: `busy/${id}` });
-    const first = pipeline.submitPostings([row('busy-held-1'), row('busy-held-2')], 'busy');
+    const first = pipeline.submitPostings([row('busy-held-1', 'busy'), row('busy-held-2', 'busy')], 'busy');
     assert.equal(pipeline.saturated, true);
     const body = [posting({ event_id: 'busy-1' }), posting({ event_id: 'busy-2' })].map((p) => JSON.stringify(p)).join('\n');
     const send = () => fetch(`${url}/api/ingest/postings`, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' } });
@@ -256,30 +264,16 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
     assert.equal(await count(`SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'busy-%'`), 4);
     assert.equal(await count(`SELECT count() FROM postings WHERE event_id IN ('busy-1', 'busy-2') AND source_position LIKE 'http:%'`), 2);
   } finally {
-    busy.close();
+    close();
   }
 });
 
 test('many senders waiting for room: when it comes they are let in a few bodies at a time, so the writers stay near their bound', async () => {
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  const pipeline = new IngestPipeline(
-    async (table, columns, chunks, token) => {
-      await held;
-      await insertRows(runtime.writeStore, table, columns, chunks, token);
-    },
-    { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 100 } },
-    () => undefined,
-  );
-  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 1024 * 1024, busyWaitMs: 20_000, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
-  const server = http.createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { pipeline, url, release, row, close } = await heldStoreListener({ batchRows: 100, maxBufferedRows: 100 }, { maxBodyBytes: 1024 * 1024, busyWaitMs: 20_000 });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, pipeline.bufferedRows)), 1);
   try {
-    const row = (id: string) => postingToRow(posting({ event_id: id }) as never, { source: 'http', position: `herd/${id}` });
-    const first = pipeline.submitPostings(Array.from({ length: 100 }, (_, i) => row(`herd-held-${i}`)), 'herd');
+    const first = pipeline.submitPostings(Array.from({ length: 100 }, (_, i) => row(`herd-held-${i}`, 'herd')), 'herd');
     const body = (n: number) => Array.from({ length: 100 }, (_, i) => JSON.stringify(posting({ event_id: `herd-${n}-${i}` }))).join('\n');
     const answers = Array.from({ length: 20 }, (_, n) => fetch(`${url}/api/ingest/postings`, { method: 'POST', body: body(n), headers: { authorization: `Bearer ${TOKEN}` } }));
     await new Promise((r) => setTimeout(r, 200));
@@ -295,7 +289,7 @@ test('many senders waiting for room: when it comes they are let in a few bodies 
     assert.ok(peak <= 100 + HTTP_BODIES_IN_FLIGHT * 100, `peak ${peak} buffered rows`);
   } finally {
     clearInterval(sampler);
-    server.close();
+    close();
   }
 });
 

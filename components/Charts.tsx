@@ -31,6 +31,15 @@ export function latencyAxis(values: number[]): { domain: [number, number]; ticks
   return { domain: [from, to], ticks: ticks.length > 8 ? ticks.filter((t) => MAJOR_TICKS.has(t)) : ticks };
 }
 
+/** A round duration of the axis in its own unit, short: 100 ms, 10 s, 30 min, 6 h, 7 d. */
+export function durationTick(ms: number): string {
+  if (ms < 1_000) return `${ms} ms`;
+  if (ms < 60_000) return `${ms / 1_000} s`;
+  if (ms < 3_600_000) return `${ms / 60_000} min`;
+  if (ms < 86_400_000) return `${ms / 3_600_000} h`;
+  return `${ms / 86_400_000} d`;
+}
+
 export function LatencyChart({ points, bucketSeconds, thresholdMs }: { points: LatencyPoint[]; bucketSeconds: number; thresholdMs?: number }) {
   // a log scale has no 0: a bucket whose percentile is under 10 ms is drawn at 10 ms, the axis's floor
   const floor = (v: number | null) => (v === null ? null : Math.max(DURATION_TICKS[0], v));
@@ -41,7 +50,7 @@ export function LatencyChart({ points, bucketSeconds, thresholdMs }: { points: L
       <LineChart responsive style={{ width: '100%', height: '100%' }} data={data} margin={{ top: 12, right: 40, bottom: 4, left: 8 }}>
         <CartesianGrid stroke="#e7ebf0" vertical={false} />
         <XAxis dataKey="bucket" tickFormatter={tickFor(bucketSeconds)} minTickGap={24} tick={{ fontSize: 12, fill: '#5a6472' }} />
-        <YAxis scale="log" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={(v: number) => fmtDuration(v)} width={64} tick={{ fontSize: 12, fill: '#5a6472' }} />
+        <YAxis scale="log" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={durationTick} width={64} tick={{ fontSize: 12, fill: '#5a6472' }} />
         <Tooltip labelFormatter={labelFor(bucketSeconds)} formatter={(v, name) => [fmtDuration(v as number), String(name)]} />
         <Legend />
         {thresholdMs !== undefined && <ReferenceLine y={thresholdMs} stroke={COLOURS.threshold} strokeDasharray="6 4" label={{ value: 'SLA', position: 'right', fill: COLOURS.threshold, fontSize: 12 }} />}

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { healthyText, plantHealth } from '../components/plantHealth';
-import { latencyAxis } from '../components/Charts';
+import { durationTick, latencyAxis } from '../components/Charts';
 import type { OverviewFigures } from '../queries/getOverview';
 
 const figures = (o: Partial<OverviewFigures>): OverviewFigures => ({
@@ -37,4 +37,6 @@ test('the latency axis runs from the round duration below the smallest percentil
   // a narrow span keeps the in-between round durations: 10 min, 30 min, 1 h
   assert.deepEqual(latencyAxis([600_000, 2_400_000]), { domain: [600_000, 3_600_000], ticks: [600_000, 1_800_000, 3_600_000] });
   assert.deepEqual(latencyAxis([]), { domain: [1_000, 60_000], ticks: [1_000, 10_000, 30_000, 60_000] });
+  // their labels, short enough for the axis
+  assert.deepEqual([10, 100, 1_000, 10_000, 30_000, 60_000, 120_000, 1_800_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000].map(durationTick), ['10 ms', '100 ms', '1 s', '10 s', '30 s', '1 min', '2 min', '30 min', '1 h', '6 h', '1 d', '7 d']);
 });

@@ -164,6 +164,13 @@ test('server mode, ClickHouse not answering yet: npm run ingest listens, health 
     assert.equal(posted.status, 503);
     assert.equal(posted.headers.get('retry-after'), '5');
     assert.match(((await posted.json()) as { error: string }).error, /^Plantline is starting \(waiting for ClickHouse\): nothing was kept; send it again$/);
+    // an OTLP exporter gets its own error body (google.rpc.Status, UNAVAILABLE); an API caller JSON
+    const traces = await fetch(`${base}/v1/traces`, { method: 'POST', body: new Uint8Array(0), headers: { 'content-type': 'application/json' } });
+    assert.equal(traces.status, 503);
+    assert.deepEqual(await traces.json(), { code: 14, message: 'Plantline is starting (waiting for ClickHouse): nothing was kept; send it again' });
+    const api = await fetch(`${base}/api/v1/overview`);
+    assert.equal(api.status, 503);
+    assert.equal(api.headers.get('content-type'), 'application/json; charset=utf-8');
   } finally {
     child.kill('SIGTERM');
     await exited;

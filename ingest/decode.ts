@@ -1,7 +1,9 @@
 // Decoding and validation of one inbound message against the contract. Every transport (Kafka, HTTP,
 // file) goes through here, so a message gets the same verdict and the same reason whichever way it came.
 import {
+  INVENTORY_FIELDS,
   MAX_PAYLOAD_BYTES,
+  POSTING_FIELDS,
   inventoryToRow,
   postingToRow,
   validateInventorySnapshot,
@@ -42,10 +44,37 @@ export function parseJsonObject(bytes: Uint8Array | string): { ok: true; value: 
   return { ok: true, value: value as Record<string, unknown> };
 }
 
+/**
+ * The field whose JSON text cannot be written (nested so deep that JSON.stringify runs out of stack,
+ * though JSON.parse read it): `payload` or an extra field. Looked for only when writing the row failed.
+ */
+function unwritableField(value: Record<string, unknown>, known: readonly string[]): string {
+  for (const k of ['payload', ...Object.keys(value).filter((k) => !known.includes(k))]) {
+    try {
+      JSON.stringify(value[k]);
+    } catch {
+      return k;
+    }
+  }
+  return '(unknown)';
+}
+
+/** The row of a validated message, or the reason it cannot be written, naming the field. */
+function toRow<T>(value: Record<string, unknown>, known: readonly string[], make: () => T): Decoded<T> {
+  try {
+    return { ok: true, row: make() };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { ok: false, reason: `field ${unwritableField(value, known)}: nested too deeply to store (${e.message})` };
+  }
+}
+
 export function validatePosting(value: Record<string, unknown>, from: Provenance): Decoded<PostingRow> {
   const checked = validatePostingEvent(value);
   if (!checked.ok) return checked;
-  const row = postingToRow(checked.value, from);
+  const made = toRow(value, POSTING_FIELDS, () => postingToRow(checked.value, from));
+  if (!made.ok) return made;
+  const row = made.row;
   const payloadBytes = Buffer.byteLength(row.payload);
   if (payloadBytes > MAX_PAYLOAD_BYTES) {
     return { ok: false, reason: `field payload: ${payloadBytes} bytes, larger than the 256 KiB limit` };
@@ -56,7 +85,7 @@ export function validatePosting(value: Record<string, unknown>, from: Provenance
 export function validateInventory(value: Record<string, unknown>, from: Provenance): Decoded<InventoryRow> {
   const checked = validateInventorySnapshot(value);
   if (!checked.ok) return checked;
-  return { ok: true, row: inventoryToRow(checked.value, from) };
+  return toRow(value, INVENTORY_FIELDS, () => inventoryToRow(checked.value, from));
 }
 
 export function decodeMessage(stream: 'postings', bytes: Uint8Array | string, from: Provenance): Decoded<PostingRow>;
@@ -65,7 +94,16 @@ export function decodeMessage(stream: BusinessStream, bytes: Uint8Array | string
 export function decodeMessage(stream: BusinessStream, bytes: Uint8Array | string, from: Provenance): Decoded<PostingRow | InventoryRow> {
   const json = parseJsonObject(bytes);
   if (!json.ok) return json;
-  return stream === 'postings' ? validatePosting(json.value, from) : validateInventory(json.value, from);
+  return validateObject(stream, json.value, from);
+}
+
+function validateObject(stream: BusinessStream, value: Record<string, unknown>, from: Provenance): Decoded<PostingRow | InventoryRow> {
+  try {
+    return stream === 'postings' ? validatePosting(value, from) : validateInventory(value, from);
+  } catch (e) {
+    // whatever a message does to the code, it is this message's reject, never its batch's end
+    return { ok: false, reason: `could not be decoded: ${(e as Error).message}` };
+  }
 }
 
 export type BodyItem = { line: number; raw: Uint8Array; result: Decoded<PostingRow | InventoryRow> };
@@ -99,14 +137,20 @@ function decodeArrayBody(stream: BusinessStream, body: Buffer, position: (line: 
   if (!whole.ok) return [{ line: 1, raw: body, result: { ok: false, reason: whole.reason } }];
   return whole.value.map((element, index) => {
     const line = index + 1;
-    const raw = Buffer.from(JSON.stringify(element) ?? 'null');
+    let raw: Buffer;
+    try {
+      raw = Buffer.from(JSON.stringify(element) ?? 'null');
+    } catch (e) {
+      // parsed, but too deeply nested to write out again: the reject says so instead of holding the bytes
+      raw = Buffer.from(`(element ${line} of the body, not re-encodable: ${(e as Error).message})`);
+    }
     const from = position(line);
     let result: Decoded<PostingRow | InventoryRow>;
     if (element === null || typeof element !== 'object' || Array.isArray(element)) {
       result = { ok: false, reason: `element ${line}: expected a JSON object, got ${Array.isArray(element) ? 'an array' : element === null ? 'null' : typeof element}` };
     } else {
       const obj = element as Record<string, unknown>;
-      result = stream === 'postings' ? validatePosting(obj, from) : validateInventory(obj, from);
+      result = validateObject(stream, obj, from);
     }
     return { line, raw, result };
   });

@@ -157,7 +157,7 @@ const req = (check: Check): FieldSpec => ({ check, required: true });
 const opt = (check: Check): FieldSpec => ({ check, required: false });
 
 const ERROR_SPEC: Spec = {
-  code: opt((v) => (typeof v === 'string' || typeof v === 'number' ? null : `expected a string, got ${describe(v)}`)),
+  code: opt((v) => (typeof v === 'number' ? null : text(128, false)(v))),
   category: req(oneOf(ERROR_CATEGORIES)),
   message: opt(text(8192, false)),
   recoverable: opt(bool),
@@ -347,13 +347,17 @@ export function toStoreTime(iso: string): string {
   return new Date(Date.parse(iso)).toISOString().replace('T', ' ').replace('Z', '');
 }
 
-const POSTING_KEYS = new Set(Object.keys(POSTING_SPEC));
-const INVENTORY_KEYS = new Set(Object.keys(INVENTORY_SPEC));
+/** The contract's fields of a posting and of a snapshot; any other field is kept as `extra`. */
+export const POSTING_FIELDS: readonly string[] = Object.keys(POSTING_SPEC);
+export const INVENTORY_FIELDS: readonly string[] = Object.keys(INVENTORY_SPEC);
+const POSTING_KEYS = new Set(POSTING_FIELDS);
+const INVENTORY_KEYS = new Set(INVENTORY_FIELDS);
 
 function extraFields(obj: Record<string, unknown>, known: Set<string>): string {
   let extra: Record<string, unknown> | undefined;
   for (const k of Object.keys(obj)) {
-    if (!known.has(k)) (extra ??= {})[k] = obj[k];
+    // a null-prototype object: a field named __proto__ is kept as a field, not taken as a prototype
+    if (!known.has(k)) (extra ??= Object.create(null) as Record<string, unknown>)[k] = obj[k];
   }
   return extra ? JSON.stringify(extra) : '';
 }

@@ -162,3 +162,31 @@ test('a UTF-8 byte order mark before a message is ignored; bytes that are not UT
     assert.equal(x.reason, 'not valid UTF-8');
   }
 });
+
+test('a payload nested too deeply to write out again is this message\'s reject, naming the field, never an exception', () => {
+  // JSON.parse reads 20,000 levels; JSON.stringify runs out of stack on the way back
+  const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+  const text = JSON.stringify(posting({ event_id: 'deep' })).replace(/}$/, `,"payload":{"x":${deep}}}`);
+  const r = reason(text);
+  assert.match(r, /^field payload: nested too deeply to store \(Maximum call stack size exceeded\)$/);
+  const extra = JSON.stringify(posting({ event_id: 'deep-extra' })).replace(/}$/, `,"mes_trace":${deep}}`);
+  assert.match(reason(extra), /^field mes_trace: nested too deeply to store/);
+  // in a body: the good lines are kept, the deep one answered
+  const items = decodeBody('postings', Buffer.from([JSON.stringify(posting({ event_id: 'ok-1' })), text, JSON.stringify(posting({ event_id: 'ok-2' }))].join('\n')), () => from);
+  assert.deepEqual(items.map((i) => i.result.ok), [true, false, true]);
+  // a JSON array element too deep to re-encode for the reject: said in its place
+  const array = decodeBody('postings', Buffer.from(`[${JSON.stringify(posting({ event_id: 'a-1' }))},${text}]`), () => from);
+  assert.deepEqual(array.map((i) => i.result.ok), [true, false]);
+  assert.match(array[1].raw.toString(), /^\(element 2 of the body, not re-encodable: Maximum call stack size exceeded\)$/);
+});
+
+test('an error code is text of at most 128 well-formed characters (or a number); an extra field named __proto__ is kept as a field', () => {
+  const failed = (code: unknown) => JSON.stringify(posting({ event_id: 'ec', status: 'failed', error: { code, category: 'validation', message: 'x' } }));
+  assert.equal(reason(failed('A\ud800')), 'field error.code: contains an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its other half)');
+  assert.equal(reason(failed('x'.repeat(129))), 'field error.code: longer than 128 characters');
+  assert.equal((decodeMessage('postings', failed(4711), from) as { ok: true; row: { error_code: string } }).row.error_code, '4711');
+  const proto = JSON.stringify(posting({ event_id: 'proto' })).replace(/}$/, ',"__proto__":{"polluted":true},"line":7}');
+  const row = decodeMessage('postings', proto, from);
+  assert.ok(row.ok);
+  assert.equal(row.row.extra, '{"__proto__":{"polluted":true},"line":7}');
+});

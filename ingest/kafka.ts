@@ -51,6 +51,13 @@ export class KafkaSource implements DeadLetterSink {
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
   private readonly partitions = new Map<string, PartitionState>();
+  /**
+   * `topic/partition` of the partitions the group gave this member at its last join (null before the
+   * first). Only those are committed: a batch fetched before a rebalance for a partition now another
+   * member's is still stored (a duplicate the reads ignore), but its offset is not committed over the
+   * new owner's, which would send the partition back and deliver it all again.
+   */
+  private assigned: Set<string> | null = null;
   private commitTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> | null = null;
   private status: KafkaSourceState['state'] = 'starting';
@@ -100,6 +107,12 @@ export class KafkaSource implements DeadLetterSink {
       maxBytesPerPartition: 1024 * 1024,
       maxBytes: 16 * 1024 * 1024,
       maxWaitTimeInMs: 250,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      const assignment = e.payload.memberAssignment as Record<string, number[]>;
+      this.assigned = new Set(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((part) => `${topic}/${part}`)));
+      // what this member knew of partitions it no longer holds: not its to commit, nor to report lag for
+      for (const key of [...this.partitions.keys()]) if (!this.assigned.has(key)) this.partitions.delete(key);
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.status = 'error';
@@ -265,6 +278,11 @@ export class KafkaSource implements DeadLetterSink {
     if (!consumer) return false;
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     for (const [key, p] of this.partitions) {
+      if (this.assigned && !this.assigned.has(key)) {
+        // fetched before a rebalance gave the partition to another member: stored, never committed here
+        p.pending.length = 0;
+        continue;
+      }
       let next: bigint | null = null;
       while (p.pending.length && p.pending[0].durable) next = p.pending.shift()!.next;
       if (next !== null && (p.committed === null || next > p.committed)) {
@@ -308,7 +326,7 @@ export class KafkaSource implements DeadLetterSink {
   }
 
   state(): KafkaSourceState {
-    const partitions = [...this.partitions].map(([key, p]) => {
+    const partitions = [...this.partitions].filter(([key]) => !this.assigned || this.assigned.has(key)).map(([key, p]) => {
       const slash = key.lastIndexOf('/');
       const lag = p.committed === null ? Number(p.highWatermark) : Math.max(0, Number(p.highWatermark - p.committed));
       return {

@@ -335,6 +335,52 @@ test('stop() stores what was fetched and commits it to the group before leaving 
   }
 });
 
+test('a member whose store held part of partitions the group then gave to another member does not commit them back over the new owner', async () => {
+  const { store } = await openTestStore();
+  const keys = Array.from({ length: 30 }, (_, k) => `rg-${k}`);
+  for (const k of keys) await sendPostings(Array.from({ length: 1000 }, (_, i) => JSON.stringify(posting({ event_id: `krg-${k}-${i}`, correlation_id: `TX-KRG-${k}` }))), k);
+  // the first member's store is held until the second has committed its partitions to their ends: the
+  // first then holds the start of every partition (8,000 rows of 30,000)
+  let released = false;
+  const first = await consumeAll(
+    store,
+    'g-stale',
+    new IngestPipeline(
+      async (table, columns, chunks, token) => {
+        while (!released) await new Promise((r) => setTimeout(r, 50));
+        await insertRows(store, table, columns, chunks, token);
+      },
+      { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 8000 } },
+      () => undefined,
+    ),
+    500,
+  );
+  await waitFor('the first member to be held by its store', () => first.pipeline.saturated);
+  const second = await consumeAll(store, 'g-stale', new IngestPipeline(store, { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 1000 } }), 500);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map((await admin.fetchTopicOffsets(TOPICS.postings)).map((p) => [p.partition, Number(p.high)]));
+    const behind = async () =>
+      (await admin.fetchOffsets({ groupId: 'g-stale', topics: [TOPICS.postings] }))[0].partitions.filter((p) => ends.get(p.partition) !== 0 && Number(p.offset) !== ends.get(p.partition)).map((p) => p.partition);
+    await waitFor('the second member to commit its partitions to their ends', async () => {
+      const mine = second.source.state().partitions.filter((p) => p.topic === TOPICS.postings);
+      return mine.length > 0 && mine.every((p) => p.lag === 0 && p.committed !== null);
+    }, 90_000);
+    released = true;
+    await waitFor('the first member to store what it held', () => first.pipeline.bufferedRows === 0 && first.source.state().queued === 0, 60_000);
+    await waitFor('the group to hold every partition at its end', async () => (await behind()).length === 0, 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await Promise.all([first.source.stop(), second.source.stop()]);
+    // no partition was committed back to where the first member's held rows ended
+    assert.deepEqual(await behind(), []);
+    assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE startsWith(event_id, 'krg-')`), 30 * 1000);
+  } finally {
+    await admin.disconnect();
+    await store.close();
+  }
+});
+
 test('a second consumer joining the group mid-stream: the partitions are shared out, nothing is lost, every offset ends committed', async () => {
   const { store } = await openTestStore();
   const N = 6000;

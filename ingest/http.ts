@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { decodeBody, type BusinessStream } from './decode';
 import { decodeValidSpans, encodeErrorStatus, encodeTraceResponse, type OtlpEncoding } from './otlp';
 import type { IngestPipeline, Reject } from './pipeline';
+import { Waiters } from './waiters';
 import type { InventoryRow, PostingRow } from '../lib/contract';
 
 export type HttpIngestOptions = {
@@ -16,8 +17,8 @@ export type HttpIngestOptions = {
   ingestToken: string;
   maxBodyBytes: number;
   /**
-   * Longest a request waits, before its body is read, for the writers to have room; then 503 with
-   * Retry-After, so that bodies are not held in memory while the store is behind (config.ingest.httpBusyWaitMs).
+   * Longest a request waits in all, for a body slot and then for the writers' room; then 503 with
+   * Retry-After (config.ingest.httpBusyWaitMs).
    */
   busyWaitMs: number;
   /** OTLP exporters often run without credentials; require the token there too when set. */
@@ -64,25 +65,13 @@ const busy = () =>
 function admissionGate(opts: HttpIngestOptions) {
   let inFlight = 0;
   // one waiter woken per slot freed
-  let slotWaiters: (() => void)[] = [];
-  const slotFreed = (ms: number) =>
-    new Promise<void>((wake) => {
-      const woken = () => {
-        clearTimeout(timer);
-        wake();
-      };
-      const timer = setTimeout(() => {
-        slotWaiters = slotWaiters.filter((w) => w !== woken);
-        wake();
-      }, ms);
-      slotWaiters.push(woken);
-    });
+  const slotWaiters = new Waiters();
   return async function admit(): Promise<{ release: () => void; room: () => Promise<void> }> {
     const deadline = Date.now() + opts.busyWaitMs;
     while (inFlight >= HTTP_BODIES_IN_FLIGHT) {
       const left = deadline - Date.now();
       if (left <= 0) throw busy();
-      await slotFreed(left);
+      await slotWaiters.wait(left);
     }
     inFlight++;
     let released = false;
@@ -91,7 +80,7 @@ function admissionGate(opts: HttpIngestOptions) {
         if (released) return;
         released = true;
         inFlight--;
-        slotWaiters.shift()?.();
+        slotWaiters.wakeOne();
       },
       room: async () => {
         if (!(await opts.pipeline.waitForCapacity(Math.max(0, deadline - Date.now())))) throw busy();
@@ -203,8 +192,12 @@ export function createStartingHandler(state: StartingState, ingestToken: string)
     const error = `Plantline is starting (${state.waitingFor ? 'waiting for ClickHouse' : 'opening the store'}): nothing was kept; send it again`;
     if (path === '/v1/traces') {
       // OTLP's error body in the request's encoding, when it names one
-      const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      const encoding: OtlpEncoding | null = type === 'application/json' ? 'json' : type.endsWith('protobuf') ? 'protobuf' : null;
+      let encoding: OtlpEncoding | null = null;
+      try {
+        encoding = otlpEncoding(req);
+      } catch {
+        // not an OTLP content type: JSON below
+      }
       if (encoding) return sendStatus(res, encoding, new HttpError(503, error, retry));
     }
     if (isIngestPath(req.url) || path.startsWith('/api/')) return sendJson(res, 503, { error }, retry);

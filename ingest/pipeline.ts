@@ -7,6 +7,7 @@ import type { Config } from '../lib/config';
 import type { InventoryRow, PostingRow } from '../lib/contract';
 import type { SpanRow } from './otlp';
 import { TableWriter, rowsFromLines, type InsertFn, type WriterStats } from './writer';
+import { Waiters } from './waiters';
 
 export type Stream = 'postings' | 'inventory' | 'spans';
 export type SourceKind = 'kafka' | 'http' | 'file' | 'store';
@@ -82,7 +83,7 @@ export class IngestPipeline {
   private deadLettersUnpublished = 0;
   private deadLetterError: string | null = null;
   /** Callers of waitForCapacity, woken when a writer's batch settles and the bound is no longer reached. */
-  private capacityWaiters: (() => void)[] = [];
+  private readonly capacityWaiters = new Waiters();
 
   /** `store`: one store (or insert function), or several connections so that batches insert side by side. */
   constructor(
@@ -205,29 +206,13 @@ export class IngestPipeline {
     while (this.saturated) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await new Promise<void>((wake) => {
-        const woken = () => {
-          clearTimeout(timer);
-          wake();
-        };
-        // a caller that stops waiting leaves the list, so refused requests do not pile up in it
-        const timer = Number.isFinite(left)
-          ? setTimeout(() => {
-              this.capacityWaiters = this.capacityWaiters.filter((w) => w !== woken);
-              wake();
-            }, left)
-          : undefined;
-        this.capacityWaiters.push(woken);
-      });
+      await this.capacityWaiters.wait(left);
     }
     return true;
   }
 
   private releaseCapacityWaiters() {
-    if (this.saturated || this.capacityWaiters.length === 0) return;
-    const waiters = this.capacityWaiters;
-    this.capacityWaiters = [];
-    for (const wake of waiters) wake();
+    if (!this.saturated) this.capacityWaiters.wakeAll();
   }
 
   stats(): PipelineStats {

@@ -4,7 +4,7 @@
 // idempotency key so the middleware cannot post twice.
 import { randomUUID } from 'node:crypto';
 import { insertRows, type Store } from '../clickhouse/client';
-import { getTransaction, type TransactionDetail } from '../queries/getTransaction';
+import { getTransaction, type TransactionAction, type TransactionDetail } from '../queries/getTransaction';
 import { parseFilters, type Scope } from '../queries/filters';
 import { publishReplay, type ReplayRequest } from '../ingest/replay';
 import { actorOf, audit } from './auth/directory';
@@ -54,6 +54,9 @@ export async function actOnException(
   return { status: 201, body: { ...saved, correlation_id: correlationId, action: input.action } };
 }
 
+/** One field of an action's details (a replay's attempt, replay_id; a comment's replay_not_sent). */
+const detail = (a: TransactionAction, key: string): unknown => (a.details as Record<string, unknown> | null)?.[key];
+
 /** How long a replay without an outcome blocks another one (the middleware may have lost it). */
 export const REPLAY_OUTCOME_WAIT_MS = 10 * 60_000;
 
@@ -65,10 +68,10 @@ export const REPLAY_OUTCOME_WAIT_MS = 10 * 60_000;
  */
 export function outstandingReplay(tx: Pick<TransactionDetail, 'events' | 'actions'>, now: Date): { at: string; actor: string; attempt: number } | null {
   const reached = Math.max(0, ...tx.events.map((e) => e.attempt));
-  const notSent = new Set(tx.actions.map((a) => (a.details as { replay_not_sent?: unknown } | null)?.replay_not_sent).filter(Boolean));
+  const notSent = new Set(tx.actions.map((a) => detail(a, 'replay_not_sent')).filter(Boolean));
   for (const a of [...tx.actions].reverse()) {
-    if (a.action !== 'replay' || notSent.has((a.details as { replay_id?: unknown } | null)?.replay_id)) continue;
-    const attempt = Number((a.details as { attempt?: unknown } | null)?.attempt);
+    if (a.action !== 'replay' || notSent.has(detail(a, 'replay_id'))) continue;
+    const attempt = Number(detail(a, 'attempt'));
     if (Number.isInteger(attempt) && attempt > reached && now.getTime() - Date.parse(a.at) < REPLAY_OUTCOME_WAIT_MS) return { at: a.at, actor: a.actor, attempt };
   }
   return null;
@@ -120,7 +123,7 @@ async function replayOnce(store: Store, principal: Principal, correlationId: str
   const failed = [...tx.events].reverse().find((e) => e.status === 'failed');
   if (!failed) return { status: 409, body: { error: `${correlationId} has no failed attempt to replay (it is ${tx.status})` } };
   // past every attempt reported and every replay requested (one that never reported keeps its number)
-  const requested = tx.actions.filter((a) => a.action === 'replay').map((a) => Number((a.details as { attempt?: unknown } | null)?.attempt)).filter(Number.isInteger);
+  const requested = tx.actions.filter((a) => a.action === 'replay').map((a) => Number(detail(a, 'attempt'))).filter(Number.isInteger);
   const request: ReplayRequest = {
     replay_id: randomUUID(),
     correlation_id: correlationId,

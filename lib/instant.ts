@@ -37,11 +37,15 @@ export function parseInstant(s: string): Date | string {
   return new Date(t);
 }
 
+/** Offsets a cursor may carry: beyond ten million rows nobody pages. */
+const MAX_CURSOR_OFFSET = 10_000_000;
+
 /**
- * The instant a list's cursor was issued for (queries/filters.ts cursorFor: base64url of
- * `o:<offset>:a:<ms>`), or null for an older cursor without one or a text that is not a cursor.
+ * A list's cursor (queries/filters.ts cursorFor: base64url of `o:<offset>` and, since cursors hold it,
+ * `:a:<ms>`, the instant the list was computed for), or null for a text no page returned. No Buffer:
+ * the browser reads it too.
  */
-export function cursorInstant(cursor: string | null | undefined): Date | null {
+export function parseCursor(cursor: string | null | undefined): { offset: number; at: Date | null } | null {
   if (!cursor || !/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return null;
   let text: string;
   try {
@@ -49,8 +53,14 @@ export function cursorInstant(cursor: string | null | undefined): Date | null {
   } catch {
     return null;
   }
-  const m = /^o:\d{1,8}:a:(-?\d{1,15})$/.exec(text);
-  if (!m) return null;
-  const t = Number(m[1]);
-  return t >= INSTANT_RANGE.from && t < INSTANT_RANGE.to ? new Date(t) : null;
+  const m = /^o:(\d{1,8})(?::a:(-?\d{1,15}))?$/.exec(text);
+  if (!m || Number(m[1]) > MAX_CURSOR_OFFSET) return null;
+  if (m[2] === undefined) return { offset: Number(m[1]), at: null };
+  const t = Number(m[2]);
+  return t >= INSTANT_RANGE.from && t < INSTANT_RANGE.to ? { offset: Number(m[1]), at: new Date(t) } : null;
+}
+
+/** The instant a list's cursor carries, or null (an older cursor without one, or not a cursor). */
+export function cursorInstant(cursor: string | null | undefined): Date | null {
+  return parseCursor(cursor)?.at ?? null;
 }

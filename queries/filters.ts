@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { FLOWS } from '../lib/contract';
 import { param, raw, sql, type Sql } from '../clickhouse/client';
-import { INSTANT_RANGE, parseInstant } from '../lib/instant';
+import { parseCursor, parseInstant } from '../lib/instant';
 
 export { parseInstant };
 
@@ -41,8 +41,6 @@ export const instant = z.string().transform((s, ctx) => {
   return parsed;
 });
 
-const MAX_OFFSET = 10_000_000;
-
 export const filtersSchema = z.object({
   plant: list('plant', z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected a plant code (letters, digits, _ . -, at most 32)')),
   flow: list('flow', z.enum(FLOWS)),
@@ -52,18 +50,13 @@ export const filtersSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a cursor returned by a previous page')
     .transform((c, ctx) => {
-      // `o:<offset>` and, since the cursor holds it, `:a:<at in ms>`: the instant the list was computed for
-      const m = /^o:(\d{1,8})(?::a:(-?\d{1,15}))?$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
-      const offset = m ? Number(m[1]) : NaN;
-      const at = m?.[2] === undefined ? null : new Date(Number(m[2]));
-      // a cursor is an offset a previous page returned; beyond ten million rows nobody pages
-      if (!m || offset > MAX_OFFSET || (at && (at.getTime() < INSTANT_RANGE.from || at.getTime() >= INSTANT_RANGE.to))) {
+      const cursor = parseCursor(c);
+      if (!cursor) {
         ctx.addIssue({ code: 'custom', message: 'expected a cursor returned by a previous page' });
         return z.NEVER;
       }
-      return { offset, at };
+      return cursor;
     })
     .optional(),
 });

@@ -59,7 +59,7 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   const simulator = config.simulator && config.ingest.enabled
     ? await startEmbeddedSimulator({ url: `http://127.0.0.1:${port}`, token: runtime.ingestToken, kafkaBrokers: config.kafka?.brokers })
     : null;
-  const where = config.store.kind === 'embedded' ? `embedded chDB in ${config.store.dataDir}` : `ClickHouse at ${new URL(config.store.url).host}`;
+  const where = config.store.kind === 'embedded' ? `embedded chDB in ${config.store.dataDir}` : `ClickHouse at ${new URL(config.store.url).host}, database ${config.database}`;
   console.log(`Plantline is up: open http://localhost:${port}  (${where}; Kafka ${config.kafka ? 'on' : 'off'}${config.ingest.enabled ? '' : '; web only: PLANTLINE_INGEST=off'})`);
 
   onStopSignals('Plantline', async () => {

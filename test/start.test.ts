@@ -12,6 +12,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { worldUomConversions } from '../simulator';
+import { startClickHouseServer, type ClickHouseServer } from './support/clickhouse-server';
+import { posting } from './support/fixtures';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -174,5 +176,75 @@ test('server mode, ClickHouse not answering yet: npm run ingest listens, health 
   } finally {
     child.kill('SIGTERM');
     await exited;
+  }
+});
+
+test('server mode end to end: npm run ingest waits for ClickHouse, then migrates and stores; a web-only npm start beside it serves the same store', { timeout: 600_000 }, async () => {
+  const chPort = await freePort();
+  const clickhouseUrl = `http://127.0.0.1:${chPort}`;
+  const ingestToken = 'server-mode-ingest-token';
+  const adminToken = 'server-mode-admin-token-0123456789abcdef';
+  const env = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: 'plantline_e2e', PLANTLINE_INGEST_TOKEN: ingestToken, PORT: '0', KAFKA_BROKERS: '', PLANTLINE_FLUSH_MS: '50' };
+  const ingest = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'ingest/main.ts'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  ingest.stdout.on('data', (d) => (out += d));
+  ingest.stderr.on('data', (d) => (out += d));
+  const ingestExited = new Promise<number | null>((r) => ingest.on('exit', (code) => r(code)));
+  let clickhouse: ClickHouseServer | undefined;
+  let web: Awaited<ReturnType<typeof npmStart>> | undefined;
+  try {
+    let m: RegExpMatchArray | null = null;
+    while (!(m = out.match(/plantline ingest: listening on :(\d+), opening the store/))) {
+      assert.equal(ingest.exitCode, null, out);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const base = `http://127.0.0.1:${m[1]}`;
+    while (!out.includes('does not answer')) await new Promise((r) => setTimeout(r, 100));
+    // ClickHouse comes up on the address it was given: the ingest process opens the store on its next try
+    clickhouse = await startClickHouseServer({ port: chPort });
+    const deadline = Date.now() + 60_000;
+    let health: { status: string; backend: string; store: { ok: boolean } } | undefined;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${base}/api/health`);
+      health = (await res.json()) as typeof health;
+      if (res.status === 200) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual([health?.status, health?.backend, health?.store.ok], ['ok', 'server', true], out);
+
+    // three transactions of the last hour, one of them failed, one sent twice
+    const now = Date.now();
+    const iso = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+    const lines = [
+      posting({ event_id: 'e2e-1', correlation_id: 'E2E-1', status: 'posted', occurred_at: iso(30), reported_at: iso(29), document_no: '5000000001' }),
+      posting({ event_id: 'e2e-2', correlation_id: 'E2E-2', plant: 'P02', status: 'failed', occurred_at: iso(20), reported_at: iso(19), error: { code: 'M7', category: 'master_data', message: 'material not found', recoverable: true } }),
+      posting({ event_id: 'e2e-3', correlation_id: 'E2E-3', status: 'pending', occurred_at: iso(10), reported_at: iso(9) }),
+    ];
+    const body = [...lines, lines[0]].map((l) => JSON.stringify(l)).join('\n');
+    const posted = await fetch(`${base}/api/ingest/postings`, { method: 'POST', body, headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/x-ndjson' } });
+    assert.equal(posted.status, 200, out);
+    const answer = (await posted.json()) as { accepted: number; rejected: unknown[] };
+    assert.deepEqual([answer.accepted, answer.rejected], [4, []]);
+
+    // a web-only process on the same ClickHouse: migrations already applied, figures from the same rows
+    web = await npmStart({ CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: 'plantline_e2e', PLANTLINE_INGEST: 'off', PLANTLINE_INGEST_TOKEN: ingestToken, PLANTLINE_ADMIN_TOKEN: adminToken });
+    assert.match(web.output(), /Plantline is up: open http:\/\/localhost:\d+ +\(ClickHouse at 127\.0\.0\.1:\d+, database plantline_e2e; Kafka off; web only: PLANTLINE_INGEST=off\)/);
+    const get = async (p: string) => {
+      const res = await fetch(`http://127.0.0.1:${web!.port}${p}`, { headers: { authorization: `Bearer ${adminToken}` } });
+      assert.equal(res.status, 200, p);
+      return (await res.json()) as Record<string, any>;
+    };
+    const overview = await get('/api/v1/overview');
+    assert.deepEqual([overview.transactions, overview.posted, overview.failed, overview.pending, overview.open_exceptions], [3, 1, 1, 1, 1]);
+    const failed = await get('/api/v1/exceptions');
+    assert.deepEqual(failed.items.map((i: { correlation_id: string; plant: string; error_category: string }) => [i.correlation_id, i.plant, i.error_category]), [['E2E-2', 'P02', 'master_data']]);
+    const tx = await get('/api/v1/transactions/E2E-1');
+    assert.deepEqual(tx.events.map((e: { event_id: string; document_no: string }) => [e.event_id, e.document_no]), [['e2e-1', '5000000001']]);
+    assert.equal((await fetch(`http://127.0.0.1:${web.port}/signin`)).status, 200);
+  } finally {
+    await web?.stop();
+    ingest.kill('SIGTERM');
+    await ingestExited;
+    await clickhouse?.stop();
   }
 });

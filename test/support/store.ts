@@ -1,5 +1,7 @@
 // A real embedded store (chDB) in a temporary folder, migrated, for tests. chDB runs one engine per
 // process and per data folder, so a test file opens one folder and separates cases by database.
+// With PLANTLINE_TEST_CLICKHOUSE_URL set (the server-mode test files, test/support/clickhouse-server.ts)
+// the same databases are made on that ClickHouse server instead, through CLICKHOUSE_URL.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,8 @@ export function testDataDir(): string {
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ PLANTLINE_DATA_DIR: testDataDir(), PLANTLINE_SIMULATOR: 'off', PLANTLINE_INGEST_TOKEN: 'test-ingest-token', ...env });
+  const server = process.env.PLANTLINE_TEST_CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.PLANTLINE_TEST_CLICKHOUSE_URL } : {};
+  return loadConfig({ PLANTLINE_DATA_DIR: testDataDir(), PLANTLINE_SIMULATOR: 'off', PLANTLINE_INGEST_TOKEN: 'test-ingest-token', ...server, ...env });
 }
 
 let counter = 0;
@@ -23,6 +26,13 @@ let counter = 0;
 export async function openTestStore(env: Record<string, string> = {}): Promise<{ config: Config; store: Store }> {
   const database = `t${process.pid}_${++counter}`;
   const config = testConfig({ CLICKHOUSE_DATABASE: database, ...env });
+  if (config.store.kind === 'server') {
+    // as the processes do it: the database is created by a connection that does not name it
+    const admin = await openStore(config, 'admin');
+    await migrate(admin, renderOptions(config));
+    await admin.close();
+    return { config, store: await openStore(config, 'write') };
+  }
   const store = await openStore(config, 'write');
   await migrate(store, renderOptions(config));
   return { config, store };

@@ -3,6 +3,7 @@
 // listens at once: until ClickHouse answers, health says `starting` and ingest answers 503.
 import http from 'node:http';
 import { loadConfig } from '../lib/config';
+import { setSecurityHeaders } from '../lib/securityHeaders';
 import { createStartingHandler, type StartingState } from './http';
 import { onStopSignals, resolveIngestToken, startIngestRuntime, type IngestRuntime } from './runtime';
 
@@ -13,6 +14,7 @@ async function main() {
   const whileStarting = createStartingHandler(starting, resolveIngestToken(config));
   let runtime: IngestRuntime | null = null;
   const server = http.createServer((req, res) => {
+    setSecurityHeaders(res);
     if (runtime) void runtime.handler(req, res);
     else whileStarting(req, res);
   });

@@ -11,6 +11,7 @@ import { publishReplayInProcess, registerReplayPublisher } from '../ingest/repla
 import { TOPICS } from '../lib/contract';
 import { startEmbeddedSimulator, worldUomConversions } from '../simulator';
 import { listUomConversions, setUomConversion } from '../lib/masterConfig';
+import { setSecurityHeaders } from '../lib/securityHeaders';
 
 export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
@@ -19,7 +20,11 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   const starting: StartingState = { backend: config.store.kind === 'server' ? 'server' : 'chdb', since: new Date(), waitingFor: null };
   const whileStarting = createStartingHandler(starting, resolveIngestToken(config));
   let serve: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
-  const server = http.createServer((req, res) => (serve ? serve(req, res) : whileStarting(req, res)));
+  const server = http.createServer((req, res) => {
+    setSecurityHeaders(res);
+    if (serve) serve(req, res);
+    else whileStarting(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { ERROR_TEXT_WITHHELD } from '../ingest/http';
+import { SECURITY_HEADERS } from '../lib/securityHeaders';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -103,6 +104,16 @@ test('PLANTLINE_INGEST=off: a web-only process serves pages, the API and health,
     const overview = await fetch(`${base}/api/v1/overview`, { headers: { authorization: `Bearer ${adminToken}` } });
     assert.equal(overview.status, 200);
     assert.equal(((await overview.json()) as { transactions: number }).transactions, 0);
+    // every answer, Next's pages and API and those answered before Next, carries the security headers
+    for (const res of [await fetch(`${base}/signin`), overview, health, posted]) {
+      const headers = Object.fromEntries(Object.keys(SECURITY_HEADERS).map((k) => [k, res.headers.get(k)]));
+      assert.deepEqual(headers, {
+        'X-Frame-Options': 'DENY',
+        'Content-Security-Policy': "frame-ancestors 'none'; object-src 'none'; base-uri 'self'",
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'same-origin',
+      }, res.url);
+    }
     assert.equal((await fetch(`${base}/signin`)).status, 200);
     // the rollup builder does not run here (it would have passed once within 2 s)
     await new Promise((r) => setTimeout(r, 2_500));
@@ -211,6 +222,7 @@ test('server mode end to end: npm run ingest waits for ClickHouse, then migrates
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.deepEqual([health?.status, health?.backend, health?.store.ok], ['ok', 'server', true], out);
+    assert.equal((await fetch(`${base}/api/health`)).headers.get('x-frame-options'), 'DENY');
 
     // three transactions of the last hour, one of them failed, one sent twice
     const now = Date.now();

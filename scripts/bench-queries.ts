@@ -34,6 +34,9 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     // only the phase under ingest (with --data, for working on it; not with --write)
     'ingest-only': { type: 'boolean', default: false },
+    // server mode: the same endpoints against this ClickHouse server (CLICKHOUSE_URL) instead of an
+    // embedded store (filled when its database is empty); --write puts them in their own section
+    'clickhouse-url': { type: 'string' },
   },
 });
 const POSTINGS = Number(args.postings);
@@ -162,11 +165,20 @@ async function time(e: Endpoint, token: string, query: string): Promise<{ cold: 
 }
 
 async function main() {
-  const dataDir = args.data ? path.resolve(args.data) : fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-qbench-'));
-  const config = loadConfig({ PLANTLINE_DATA_DIR: dataDir, PLANTLINE_INGEST_TOKEN: 'bench' });
+  const serverUrl = args['clickhouse-url'];
+  const dataDir = serverUrl ? serverUrl : args.data ? path.resolve(args.data) : fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-qbench-'));
+  const config = loadConfig(serverUrl ? { CLICKHOUSE_URL: serverUrl, PLANTLINE_INGEST_TOKEN: 'bench' } : { PLANTLINE_DATA_DIR: dataDir, PLANTLINE_INGEST_TOKEN: 'bench' });
+  if (serverUrl) {
+    // as the processes do it: the database is created by a connection that does not name it
+    const admin = await openStore(config, 'admin');
+    await migrate(admin, renderOptions(config));
+    await admin.close();
+  }
   const store = await openStore(config, 'write');
-  await migrate(store, renderOptions(config));
+  if (!serverUrl) await migrate(store, renderOptions(config));
   const read = await openStore(config, 'read');
+  const keepData = Boolean(args.data || serverUrl);
+  const serverVersion = serverUrl ? `ClickHouse ${(await (await read.client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json<{ v: string }>())[0].v}` : '';
   registerReadStore(read);
   const t0 = performance.now();
   // the generated rows (source 'bench'); a reused store also holds what an earlier run's ingest phase
@@ -222,7 +234,7 @@ async function main() {
   if (args.only && !args['ingest-only']) {
     await read.close();
     await store.close();
-    if (!args.data) fs.rmSync(dataDir, { recursive: true, force: true });
+    if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     return;
   }
   // the same while HTTP ingest runs flat out in this process, the rollup builder on its default schedule
@@ -263,12 +275,13 @@ async function main() {
   await pipeline.close();
   await read.close();
   await store.close();
-  if (!args.data) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
 
+  const marker = serverUrl ? 'bench:queries:server' : 'bench:queries';
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const report = [
-    '<!-- bench:queries -->',
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:queries -- --postings ${POSTINGS} --spans ${SPANS} --runs ${RUNS}\` on ${machine}: embedded chDB, ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans over ${DAYS} days and 8 plants, ${(SNAPSHOT_KEYS * SNAPSHOT_DAYS * 2).toLocaleString('en-US')} inventory snapshots (${SNAPSHOT_KEYS.toLocaleString('en-US')} keys × MES and ERP × ${SNAPSHOT_DAYS} days); every endpoint through its route handler (auth, parsing, query, JSON). ${built.built > 0 ? `KPI rollups (${built.built.toLocaleString('en-US')} plant × flow × hour rows) built from scratch in ${buildSeconds} s before timing.` : `KPI rollups already built in the reused store (\`--data\`).`}`,
+    `<!-- ${marker} -->`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:queries -- --postings ${POSTINGS} --spans ${SPANS} --runs ${RUNS}${serverUrl ? ' --clickhouse-url URL' : ''}\` on ${machine}: ${serverUrl ? `a ClickHouse server over HTTP on the same machine (${serverVersion})` : 'embedded chDB'}, ${POSTINGS.toLocaleString('en-US')} postings and ${SPANS.toLocaleString('en-US')} spans over ${DAYS} days and 8 plants, ${(SNAPSHOT_KEYS * SNAPSHOT_DAYS * 2).toLocaleString('en-US')} inventory snapshots (${SNAPSHOT_KEYS.toLocaleString('en-US')} keys × MES and ERP × ${SNAPSHOT_DAYS} days); every endpoint through its route handler (auth, parsing, query, JSON). ${built.built > 0 ? `KPI rollups (${built.built.toLocaleString('en-US')} plant × flow × hour rows) built from scratch in ${buildSeconds} s before timing.` : `KPI rollups already built in the reused store (\`--data\`).`}`,
     '',
     '| endpoint | range | cold ms | p50 ms | p95 ms | runs |',
     '|---|---|---|---|---|---|',
@@ -285,15 +298,14 @@ async function main() {
     '| endpoint | p50 ms | p95 ms | runs |',
     '|---|---|---|---|',
     ...underLoad,
-    '<!-- /bench:queries -->',
+    `<!-- /${marker} -->`,
   ].join('\n');
   console.log('\n' + report);
   if (args.write) {
     const file = path.join(process.cwd(), 'docs', 'performance.md');
     const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Performance\n';
-    const next = /<!-- bench:queries -->[\s\S]*<!-- \/bench:queries -->/.test(current)
-      ? current.replace(/<!-- bench:queries -->[\s\S]*<!-- \/bench:queries -->/, report)
-      : `${current.trimEnd()}\n\n## Read API\n\n${report}\n`;
+    const section = new RegExp(`<!-- ${marker} -->[\\s\\S]*<!-- /${marker} -->`);
+    const next = section.test(current) ? current.replace(section, report) : `${current.trimEnd()}\n\n${serverUrl ? '### Read API on a ClickHouse server' : '## Read API'}\n\n${report}\n`;
     fs.writeFileSync(file, next);
   }
 }

@@ -17,6 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_TOKEN, AT, SCREENSHOT_DIR, launchChromium, seed, startApp, type TestApp } from './support/browser';
+import { freePort } from './support/ports';
 
 const IDP_NAME = 'Plantline Test IdP';
 const CLIENT_ID = 'plantline-web';
@@ -27,17 +28,6 @@ const ACCOUNTS: Record<string, Record<string, unknown>> = {
   'it-p02': { email: 'it.p02@example.test', email_verified: true, name: 'Ida Plant-IT', plantline_roles: ['plant_it'], plantline_plants: ['P02'] },
   visitor: { email: 'visitor@example.test', email_verified: true, name: 'Vic Visitor', plantline_roles: ['visitor'], plantline_plants: ['P01', 'P02'] },
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // the OpenID provider

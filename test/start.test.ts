@@ -9,20 +9,12 @@ import { spawn } from 'node:child_process';
 import { ERROR_TEXT_WITHHELD } from '../ingest/http';
 import { SECURITY_HEADERS } from '../lib/securityHeaders';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { worldUomConversions } from '../simulator';
 import { startClickHouseServer, type ClickHouseServer } from './support/clickhouse-server';
 import { posting } from './support/fixtures';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort } from './support/ports';
 
 /** `npm start` in its own process group on an empty data folder and a free port, until it says it is up. */
 async function npmStart(env: Record<string, string>): Promise<{ port: number; output: () => string; stop: () => Promise<void> }> {
@@ -67,6 +59,25 @@ async function npmStart(env: Record<string, string>): Promise<{ port: number; ou
     assert.fail(`npm start did not come up:\n${output.slice(-3000)}`);
   }
   return { port, output: () => output, stop };
+}
+
+/** `npm run ingest` (its script's node command) with `env`, until it listens: its base URL and output. */
+async function npmRunIngest(env: Record<string, string>): Promise<{ base: string; output: () => string; running: () => boolean; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'ingest/main.ts'], { cwd: process.cwd(), env: { ...process.env, PORT: '0', KAFKA_BROKERS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  let m: RegExpMatchArray | null = null;
+  while (!(m = out.match(/plantline ingest: listening on :(\d+), opening the store/))) {
+    if (child.exitCode !== null) assert.fail(`npm run ingest ended:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { base: `http://127.0.0.1:${m[1]}`, output: () => out, running: () => child.exitCode === null, stop };
 }
 
 test('npm start on an empty folder: up with the simulator, its material master seeded, healthy, and stops on SIGTERM', { timeout: 600_000 }, async () => {
@@ -145,28 +156,16 @@ test('a second SIGTERM while stopping waits for nothing more: the process ends a
 
 test('server mode, ClickHouse not answering yet: npm run ingest listens, health says starting and why, ingest answers 503, and it keeps trying', { timeout: 60_000 }, async () => {
   // a loopback port nobody listens on: ClickHouse is not up (yet)
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const closedPort = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => probe.close(() => r()));
-  const env = { ...process.env, CLICKHOUSE_URL: `http://127.0.0.1:${closedPort}`, PLANTLINE_INGEST_TOKEN: 'starting-token', PORT: '0', KAFKA_BROKERS: '', PLANTLINE_SIMULATOR: 'off' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const closedPort = await freePort();
+  const ingest = await npmRunIngest({ CLICKHOUSE_URL: `http://127.0.0.1:${closedPort}`, PLANTLINE_INGEST_TOKEN: 'starting-token', PLANTLINE_SIMULATOR: 'off' });
+  const { base } = ingest;
+  const out = () => ingest.output();
   try {
-    let m: RegExpMatchArray | null = null;
-    while (!(m = out.match(/plantline ingest: listening on :(\d+), opening the store/))) {
-      assert.equal(child.exitCode, null, out);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const base = `http://127.0.0.1:${m[1]}`;
     // two tries, a second apart: it waits rather than exiting
-    while ((out.match(/does not answer/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 100));
-    assert.match(out, new RegExp(`\\[ingest\\] ClickHouse at 127\\.0\\.0\\.1:${closedPort} does not answer \\(.*ECONNREFUSED.*\\); trying again in 1 s`));
-    assert.match(out, /trying again in 2 s/);
-    assert.equal(child.exitCode, null);
+    while ((out().match(/does not answer/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 100));
+    assert.match(out(), new RegExp(`\\[ingest\\] ClickHouse at 127\\.0\\.0\\.1:${closedPort} does not answer \\(.*ECONNREFUSED.*\\); trying again in 1 s`));
+    assert.match(out(), /trying again in 2 s/);
+    assert.equal(ingest.running(), true);
     const anonymous = await fetch(`${base}/api/health`);
     assert.equal(anonymous.status, 503);
     const h = (await anonymous.json()) as { status: string; backend: string; store: { ok: boolean; error: string } };
@@ -185,8 +184,7 @@ test('server mode, ClickHouse not answering yet: npm run ingest listens, health 
     assert.equal(api.status, 503);
     assert.equal(api.headers.get('content-type'), 'application/json; charset=utf-8');
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await ingest.stop();
   }
 });
 
@@ -195,22 +193,12 @@ test('server mode end to end: npm run ingest waits for ClickHouse, then migrates
   const clickhouseUrl = `http://127.0.0.1:${chPort}`;
   const ingestToken = 'server-mode-ingest-token';
   const adminToken = 'server-mode-admin-token-0123456789abcdef';
-  const env = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: 'plantline_e2e', PLANTLINE_INGEST_TOKEN: ingestToken, PORT: '0', KAFKA_BROKERS: '', PLANTLINE_FLUSH_MS: '50' };
-  const ingest = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'ingest/main.ts'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  ingest.stdout.on('data', (d) => (out += d));
-  ingest.stderr.on('data', (d) => (out += d));
-  const ingestExited = new Promise<number | null>((r) => ingest.on('exit', (code) => r(code)));
+  const ingest = await npmRunIngest({ CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: 'plantline_e2e', PLANTLINE_INGEST_TOKEN: ingestToken, PLANTLINE_FLUSH_MS: '50' });
+  const { base } = ingest;
   let clickhouse: ClickHouseServer | undefined;
   let web: Awaited<ReturnType<typeof npmStart>> | undefined;
   try {
-    let m: RegExpMatchArray | null = null;
-    while (!(m = out.match(/plantline ingest: listening on :(\d+), opening the store/))) {
-      assert.equal(ingest.exitCode, null, out);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const base = `http://127.0.0.1:${m[1]}`;
-    while (!out.includes('does not answer')) await new Promise((r) => setTimeout(r, 100));
+    while (!ingest.output().includes('does not answer')) await new Promise((r) => setTimeout(r, 100));
     // ClickHouse comes up on the address it was given: the ingest process opens the store on its next try
     clickhouse = await startClickHouseServer({ port: chPort });
     const deadline = Date.now() + 60_000;
@@ -221,7 +209,7 @@ test('server mode end to end: npm run ingest waits for ClickHouse, then migrates
       if (res.status === 200) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    assert.deepEqual([health?.status, health?.backend, health?.store.ok], ['ok', 'server', true], out);
+    assert.deepEqual([health?.status, health?.backend, health?.store.ok], ['ok', 'server', true], ingest.output());
     assert.equal((await fetch(`${base}/api/health`)).headers.get('x-frame-options'), 'DENY');
 
     // three transactions of the last hour, one of them failed, one sent twice
@@ -234,7 +222,7 @@ test('server mode end to end: npm run ingest waits for ClickHouse, then migrates
     ];
     const body = [...lines, lines[0]].map((l) => JSON.stringify(l)).join('\n');
     const posted = await fetch(`${base}/api/ingest/postings`, { method: 'POST', body, headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/x-ndjson' } });
-    assert.equal(posted.status, 200, out);
+    assert.equal(posted.status, 200, ingest.output());
     const answer = (await posted.json()) as { accepted: number; rejected: unknown[] };
     assert.deepEqual([answer.accepted, answer.rejected], [4, []]);
 
@@ -255,8 +243,7 @@ test('server mode end to end: npm run ingest waits for ClickHouse, then migrates
     assert.equal((await fetch(`http://127.0.0.1:${web.port}/signin`)).status, 200);
   } finally {
     await web?.stop();
-    ingest.kill('SIGTERM');
-    await ingestExited;
+    await ingest.stop();
     await clickhouse?.stop();
   }
 });

@@ -7,10 +7,10 @@
 // The same file is the child's entry point: `node --import tsx test/support/browser.ts --serve-for-browser-tests`.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AT, DUPLICATE_DELIVERIES, POSTINGS, SNAPSHOTS, SLA_POLICIES, UOM_CONVERSIONS, ACTIONS } from './views-dataset';
+import { freePort } from './ports';
 
 export { AT };
 
@@ -61,17 +61,6 @@ export function ensureBuild(log: (m: string) => void = () => undefined): boolean
 
 // ---------------------------------------------------------------------------------------------
 // the app in a child process
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export type TestApp = { baseUrl: string; apiUrl: string; dataDir: string; log(): string; stop(): Promise<void> };
 

@@ -5,9 +5,9 @@
 // the request, the database per request. No replication (no Keeper): ON CLUSTER DDL is checked as text.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 export type ClickHouseServer = { url: string; dataDir: string; log(): string; stop(): Promise<void> };
 
@@ -15,17 +15,6 @@ export type ClickHouseServer = { url: string; dataDir: string; log(): string; st
 export function libchdbPath(): string {
   const pkg = require.resolve('@chdb/lib-linux-x64-gnu/package.json', { paths: [path.dirname(require.resolve('chdb'))] });
   return path.join(path.dirname(pkg), 'libchdb.so');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Start a server in a new temporary folder (on `port`, else a free one); resolves once it answers /ping. */

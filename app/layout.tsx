@@ -40,6 +40,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
+        <a className="skip-link" href="#content">Skip to content</a>
         <header className="app-header">
           <Link className="brand" href="/">
             <span className="brand-mark" aria-hidden />
@@ -62,7 +63,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <FilterBar plants={plants} renderedAt={new Date().toISOString()} />
           </Suspense>
         )}
-        <main className="page">{children}</main>
+        <main className="page" id="content" tabIndex={-1}>{children}</main>
       </body>
     </html>
   );

@@ -196,7 +196,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               num('SLA'),
               num('Open exceptions'),
               num('Open breaches'),
-              num('p50 / p95'),
+              num('Latency p50 / p95'),
               'Last heard',
             ]}
             rows={rows}
@@ -208,7 +208,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                 <tr key={r.plant} className={`row-${r.health.level}`} data-testid={`plant-row-${r.plant}`} data-health={r.health.level}>
                   <td className="why">
                     <div className={`health health-${r.health.level}`}>
-                      <span className="health-dot" aria-label={r.health.level} />
+                      <span className="health-dot" role="img" aria-label={`health: ${r.health.level}`} title={`health: ${r.health.level}`} />
                       <div>
                         <MaybeLink className="health-name" href={access.open(view.href(`/flows/${encodeURIComponent(r.plant)}`))}>{r.plant}</MaybeLink>
                         <ul className="health-reasons">

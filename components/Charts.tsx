@@ -8,6 +8,8 @@ import { fmtDuration, fmtInt, fmtUtc } from './format';
 
 const COLOURS = { posted: '#17803d', pending: '#e59b1a', failed: '#c42b2b', p50: '#1d5bd8', p95: '#7c3aed', p99: '#0f1722', threshold: '#c42b2b' };
 
+// axis text in rem: it grows with the page on a control-room wall (the root size does)
+const TICK = { fontSize: '0.8rem', fill: '#5a6472' };
 const tickFor = (bucketSeconds: number) => (iso: string) => fmtUtc(iso, bucketSeconds >= 86_400 ? 'MMM d' : bucketSeconds >= 6 * 3600 ? 'MMM d HH:mm' : 'HH:mm');
 const labelFor = (bucketSeconds: number) => (iso: unknown) => `${fmtUtc(String(iso), 'MMM d, HH:mm')} UTC · ${fmtDuration(bucketSeconds * 1000)} bucket`;
 
@@ -49,11 +51,11 @@ export function LatencyChart({ points, bucketSeconds, thresholdMs }: { points: L
     <div className="chart chart-tall" data-testid="latency-chart">
       <LineChart responsive style={{ width: '100%', height: '100%' }} data={data} margin={{ top: 12, right: 40, bottom: 4, left: 8 }}>
         <CartesianGrid stroke="#e7ebf0" vertical={false} />
-        <XAxis dataKey="bucket" tickFormatter={tickFor(bucketSeconds)} minTickGap={24} tick={{ fontSize: 12, fill: '#5a6472' }} />
-        <YAxis scale="log" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={durationTick} width={64} tick={{ fontSize: 12, fill: '#5a6472' }} />
+        <XAxis dataKey="bucket" tickFormatter={tickFor(bucketSeconds)} minTickGap={24} tick={TICK} />
+        <YAxis scale="log" domain={axis.domain} ticks={axis.ticks} allowDataOverflow tickFormatter={durationTick} width={84} tick={TICK} />
         <Tooltip labelFormatter={labelFor(bucketSeconds)} formatter={(v, name) => [fmtDuration(v as number), String(name)]} />
         <Legend />
-        {thresholdMs !== undefined && <ReferenceLine y={thresholdMs} stroke={COLOURS.threshold} strokeDasharray="6 4" label={{ value: 'SLA', position: 'right', fill: COLOURS.threshold, fontSize: 12 }} />}
+        {thresholdMs !== undefined && <ReferenceLine y={thresholdMs} stroke={COLOURS.threshold} strokeDasharray="6 4" label={{ value: 'SLA', position: 'right', fill: COLOURS.threshold, fontSize: '0.8rem' }} />}
         <Line type="linear" dataKey="p50_ms" name="p50" stroke={COLOURS.p50} strokeWidth={2} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
         <Line type="linear" dataKey="p95_ms" name="p95" stroke={COLOURS.p95} strokeWidth={2} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
         <Line type="linear" dataKey="p99_ms" name="p99" stroke={COLOURS.p99} strokeWidth={1.5} strokeDasharray="4 3" dot={false} connectNulls isAnimationActive={false} />
@@ -67,8 +69,8 @@ export function VolumeChart({ points, bucketSeconds }: { points: VolumePoint[]; 
     <div className="chart" data-testid="volume-chart">
       <BarChart responsive style={{ width: '100%', height: '100%' }} data={points} margin={{ top: 12, right: 24, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#e7ebf0" vertical={false} />
-        <XAxis dataKey="bucket" tickFormatter={tickFor(bucketSeconds)} minTickGap={24} tick={{ fontSize: 12, fill: '#5a6472' }} />
-        <YAxis allowDecimals={false} width={48} tick={{ fontSize: 12, fill: '#5a6472' }} />
+        <XAxis dataKey="bucket" tickFormatter={tickFor(bucketSeconds)} minTickGap={24} tick={TICK} />
+        <YAxis allowDecimals={false} width={60} tick={TICK} />
         <Tooltip labelFormatter={labelFor(bucketSeconds)} formatter={(v, name) => [fmtInt(v as number), String(name)]} />
         <Legend />
         <Bar dataKey="posted" name="posted" stackId="s" fill={COLOURS.posted} isAnimationActive={false} />

@@ -131,6 +131,7 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
 /** Close a <details> dropdown on a click outside it or on Escape. */
 function useDismiss(ref: React.RefObject<HTMLDetailsElement | null>) {
   useEffect(() => {
+    // closed by Escape, a click elsewhere, or the keyboard focus moving out of it (Tab past its end)
     const close = (e: Event) => {
       const el = ref.current;
       if (!el || !el.open) return;
@@ -138,9 +139,11 @@ function useDismiss(ref: React.RefObject<HTMLDetailsElement | null>) {
     };
     document.addEventListener('mousedown', close);
     document.addEventListener('keydown', close);
+    document.addEventListener('focusin', close);
     return () => {
       document.removeEventListener('mousedown', close);
       document.removeEventListener('keydown', close);
+      document.removeEventListener('focusin', close);
     };
   }, [ref]);
 }
@@ -246,7 +249,7 @@ function AsOf({ at, onChange }: { at: string | null; onChange: (v: string | null
         <span className="fb-meta" data-testid="as-of">now</span>
       )}
       <details ref={ref} className="multi">
-        <summary className="btn btn-quiet" title="Show the view as it stood at an earlier instant">{at ? 'change' : 'earlier…'}</summary>
+        <summary className="btn btn-quiet" title="Show the view as it stood at an earlier instant">{at ? 'change as-of' : 'view an earlier instant…'}</summary>
         <form
           className="multi-menu"
           style={{ display: 'grid', gap: '0.5rem', padding: '0.75rem', minWidth: '15rem' }}

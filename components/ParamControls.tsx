@@ -2,7 +2,7 @@
 // Controls for a page's own URL parameters (error category, age bucket, breach state, cut-off…): a
 // change rewrites the URL, the server renders the new view, and the link stays shareable.
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useState, useTransition } from 'react';
+import { useEffect, useRef, useState, useTransition } from 'react';
 import { fromInputValue, toInputValue } from './format';
 
 function useParamSetter() {
@@ -21,12 +21,37 @@ function useParamSetter() {
   return { params, set, pending };
 }
 
+/**
+ * A choice from a list. Picked with the mouse it applies at once; browsed with the keyboard (arrow keys
+ * on the closed list change its value in Chromium) it applies on Enter or on leaving the list, so
+ * going through the options does not load a page for each one.
+ */
 export function ParamSelect({ name, label, options, allLabel = 'All' }: { name: string; label: string; options: { value: string; label: string }[]; allLabel?: string }) {
   const { params, set, pending } = useParamSetter();
+  const current = params.get(name) ?? '';
+  const [choice, setChoice] = useState(current);
+  const keyed = useRef(false);
+  useEffect(() => setChoice(current), [current]);
+  const apply = (value: string) => value !== current && set(name, value);
   return (
     <label>
       {label}
-      <select value={params.get(name) ?? ''} onChange={(e) => set(name, e.target.value)} aria-busy={pending} data-testid={`param-${name}`}>
+      <select
+        value={choice}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') apply(choice);
+          else if (e.key !== 'Tab') keyed.current = true;
+        }}
+        onMouseDown={() => (keyed.current = false)}
+        onChange={(e) => {
+          setChoice(e.target.value);
+          if (!keyed.current) apply(e.target.value);
+          keyed.current = false;
+        }}
+        onBlur={() => apply(choice)}
+        aria-busy={pending}
+        data-testid={`param-${name}`}
+      >
         <option value="">{allLabel}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>

@@ -28,7 +28,8 @@ export function SlaBadge({ state }: { state: string }) {
 }
 
 const AGE_CLASS: Record<string, number> = { '<1h': 1, '1-4h': 2, '4-24h': 3, '1-3d': 4, '>3d': 5 };
-const AGE_COLOURS = ['', '#a96200', '#b85b00', '#c42b2b', '#a61d1d', '#7f1414'];
+// every text ≥ 4.5:1 against its badge
+const AGE_COLOURS = ['', '#935400', '#9c4a00', '#c42b2b', '#a61d1d', '#7f1414'];
 
 export function AgeBadge({ bucket }: { bucket: string }) {
   const level = AGE_CLASS[bucket] ?? 0;

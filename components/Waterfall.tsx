@@ -6,10 +6,10 @@ import { fmtDuration, fmtUtc } from './format';
 
 const SERVICE_COLOURS: [RegExp, string][] = [
   [/^erp/i, '#4f46e5'],
-  [/^middleware|^cpi|^pi-|^mulesoft|^gateway/i, '#0891b2'],
+  [/^middleware|^cpi|^pi-|^mulesoft|^gateway/i, '#0e7490'],
   [/^mes/i, '#7c3aed'],
   [/^wms/i, '#db2777'],
-  [/^qms/i, '#0d9488'],
+  [/^qms/i, '#0f766e'],
   [/^scada/i, '#9333ea'],
 ];
 const FALLBACK = ['#475569', '#2563eb', '#be185d', '#0f766e', '#6d28d9'];

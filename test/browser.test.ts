@@ -281,6 +281,19 @@ test('ERP support resolves an exception from its transaction page; the timeline 
   // live (no `at`): the action is stamped now, so it shows in the view as it stands now
   await page.goto(`${app.baseUrl}/tx/T11`, { waitUntil: 'networkidle' });
   const panel = page.getByTestId('tx-actions');
+  // why a button is not available is written beside them, not only in a tooltip
+  assert.equal(
+    (await page.getByTestId('action-hint').innerText()).trim(),
+    'Assign needs a name. Resolve and comment need a comment. Replay needs a reason of at least 3 characters: it posts the failed attempt again with its original idempotency key.',
+  );
+  // by keyboard: a comment sent with Enter; the button it came from is unavailable again (the text is
+  // cleared), so the focus goes to the answer rather than to the page's body
+  await panel.locator('textarea').fill('Called the QMS team');
+  await panel.getByRole('button', { name: 'Comment' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('action-result').getByText('Comment added.').waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'action-result');
+  await page.getByTestId('tx-timeline').getByText('Called the QMS team').waitFor({ timeout: 15_000 });
   await panel.locator('textarea').fill('Inspection lot QL-7 created in QMS; hold posted by hand');
   await panel.getByRole('button', { name: 'Resolve by hand' }).click();
   await page.getByText('Resolved by hand.').waitFor({ timeout: 15_000 });
@@ -392,6 +405,29 @@ test('an admin creates an API token in the admin UI (shown once), it works, and 
   const lines = (await exported.text()).trim().split('\n');
   assert.equal(lines.length, 2, 'a header and the one revocation');
   assert.match(lines[1], /token_revoked/);
+});
+
+test('by keyboard: the first Tab offers to skip to the content; a filter list is browsed with the arrow keys and applied with Enter', async () => {
+  await page.goto(url('/exceptions'), { waitUntil: 'networkidle' });
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'content');
+  const before = page.url();
+  const category = page.getByTestId('param-category');
+  await category.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  // browsing loads nothing: the URL is the same after a moment
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(page.url(), before);
+  assert.equal(await category.inputValue(), 'period_closed');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/category=period_closed/);
+  // picked with the mouse, a choice applies at once
+  await page.getByTestId('param-recoverable').selectOption('false');
+  await page.waitForURL(/recoverable=false/);
+  assert.equal(new URL(page.url()).searchParams.get('category'), 'period_closed');
 });
 
 test('sign out; a wrong password is refused; sign in again', async () => {

@@ -80,7 +80,7 @@ export default async function FlowsPage({ searchParams }: { searchParams: Promis
           }}
         />
       </Card>
-      <p className="fb-meta" style={{ marginTop: '0.75rem' }}>
+      <p className="fb-meta wrap" style={{ marginTop: '0.75rem' }}>
         Cell: transactions · failed (current status) · pending backlog · open SLA breaches · p95 latency of the posted ones. Red: failures or open breaches; amber: pending only.
       </p>
     </>

@@ -52,8 +52,9 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
         sub="coloured against the flow's SLA threshold in force"
         actions={
           <div className="legend">
-            <span><i className="heat-0" />&lt; 50 %</span>
-            <span><i className="heat-1" />≤ threshold</span>
+            <span>p95 against the SLA threshold:</span>
+            <span><i className="heat-0" />&lt; 50 % of it</span>
+            <span><i className="heat-1" />50 %–100 %</span>
             <span><i className="heat-2" />up to 2×</span>
             <span><i className="heat-3" />&gt; 2×</span>
             <CsvLink href={view.csv('/api/v1/latency')} />

@@ -6,9 +6,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const sp = await searchParams;
   const sso = process.env.PLANTLINE_OIDC_ISSUER ? process.env.PLANTLINE_OIDC_NAME || 'Single sign-on' : null;
   return (
-    <main className="signin">
+    <div className="signin">
       <h1>Sign in to Plantline</h1>
       <SignInForm callbackUrl={sp.callbackUrl && sp.callbackUrl.startsWith('/') ? sp.callbackUrl : '/'} error={sp.error ?? null} sso={sso} />
-    </main>
+    </div>
   );
 }

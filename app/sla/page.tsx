@@ -97,7 +97,7 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
             <table className="data">
               <thead>
                 <tr>
-                  <th />
+                  <th><span className="visually-hidden">Plant</span></th>
                   {thresholds.defaults.map((d) => (
                     <th key={d.flow} className="num">{flowLabel(d.flow)}</th>
                   ))}

@@ -27,7 +27,7 @@ export default async function TokensPage() {
         <div className="card-head"><h2>Tokens <span className="sub">{tokens.length}</span></h2></div>
         <DataTable
           testId="tokens"
-          columns={['Name', 'Role', 'Plants', 'Created', 'By', 'Last used', 'State', { label: '' }]}
+          columns={['Name', 'Role', 'Plants', 'Created (UTC)', 'By', 'Last used', 'State', 'Revoke']}
           rows={tokens}
           row={(t) => (
             <tr key={t.token_id}>
@@ -36,7 +36,7 @@ export default async function TokensPage() {
               <td>{t.plants.length ? t.plants.join(', ') : 'all'}</td>
               <td>{t.created_at.slice(0, 16).replace('T', ' ')}</td>
               <td>{t.created_by}</td>
-              <td>{t.last_used_at ? t.last_used_at.slice(0, 16).replace('T', ' ') : 'never'}</td>
+              <td>{t.last_used_at ? `${t.last_used_at.slice(0, 16).replace('T', ' ')} UTC` : 'never'}</td>
               <td>{t.revoked_at ? `revoked ${t.revoked_at.slice(0, 10)}` : 'active'}</td>
               <td>{!t.revoked_at && <RevokeTokenButton tokenId={t.token_id} name={t.name} />}</td>
             </tr>

@@ -51,7 +51,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
         <div>
           <div className="crumbs"><Link href={view.href('/flows', { plant: null })}>Flows</Link> / plant</div>
           <h1 className={`health health-${health.level}`} style={{ alignItems: 'center' }}>
-            <span className="health-dot" style={{ marginTop: 0 }} />
+            <span className="health-dot" style={{ marginTop: 0 }} role="img" aria-label={`health: ${health.level}`} title={`health: ${health.level}`} />
             Plant {plant}
             {pulse?.silent && <span className="badge badge-silent plain">silent</span>}
           </h1>

@@ -3,7 +3,7 @@
 // reopen an exception, and replay a failed posting. Each call goes to /api/v1/transactions/{id}/…,
 // is appended with who and why, and shows in the timeline after the refresh.
 import { useRouter } from 'next/navigation';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 type Props = {
   correlationId: string;
@@ -26,13 +26,14 @@ export function ActionPanel({ correlationId, status, state, canAct, canReplay, r
   const inFlight = useRef(false);
   const statusRef = useRef<HTMLParagraphElement>(null);
   const alertRef = useRef<HTMLParagraphElement>(null);
-  // after an answer, a keyboard user whose button just became unavailable (a comment sent clears the
-  // text) is taken to the answer, not left on the page's body
-  const keepFocus = (ok: boolean) =>
-    requestAnimationFrame(() => {
-      const active = document.activeElement as HTMLButtonElement | null;
-      if (!active || active === document.body || active.disabled) (ok ? statusRef : alertRef).current?.focus();
-    });
+  // after an answer (once it is rendered, with the buttons it leaves available), a keyboard user whose
+  // button just became unavailable (a comment sent clears the text) is taken to the answer, not left on
+  // the page's body
+  useEffect(() => {
+    if (!message) return;
+    const active = document.activeElement as HTMLButtonElement | null;
+    if (!active || active === document.body || active.disabled) (message.ok ? statusRef : alertRef).current?.focus();
+  }, [message]);
   // requested from this page: not offered again before the refresh shows it waiting (the page gives the
   // panel a new key when the status, the attempts or the waiting replay change, which starts it afresh)
   const [replayed, setReplayed] = useState(false);
@@ -48,18 +49,15 @@ export function ActionPanel({ correlationId, status, state, canAct, canReplay, r
       const data = (await res.json().catch(() => ({}))) as { error?: string; problems?: string[] };
       if (!res.ok) {
         setMessage({ ok: false, text: data.problems?.join('; ') ?? data.error ?? `failed (${res.status})` });
-        keepFocus(false);
         return false;
       }
       setMessage({ ok: true, text: done });
       setText('');
-      keepFocus(true);
       router.refresh();
       return true;
     } catch {
       // the request may or may not have reached Plantline: the timeline tells, after a refresh
       setMessage({ ok: false, text: 'No answer from Plantline (network error). Refresh the page and check the timeline before trying again.' });
-      keepFocus(false);
       return false;
     } finally {
       inFlight.current = false;

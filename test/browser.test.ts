@@ -25,11 +25,22 @@ async function open(p: string) {
   assert.equal(await page.locator('[data-testid=page-error]').count(), 0, `${p}: the page shows its error state`);
 }
 
+/** Serious and critical accessibility violations found by axe-core (WCAG 2.x A and AA) on each page shot. */
+const a11yViolations: string[] = [];
+const AXE = require.resolve('axe-core/axe.min.js');
+
 async function shot(name: string, target: Page = page) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await target.screenshot({ path: file, fullPage: true });
   shots.push(file);
+  await target.addScriptTag({ path: AXE });
+  const found = await target.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  a11yViolations.push(...found.map((v) => `${name}: ${v}`));
 }
 
 const text = async (testId: string) => (await page.getByTestId(testId).first().innerText()).trim();
@@ -448,6 +459,10 @@ test('sign out; a wrong password is refused; sign in again', async () => {
   await signIn(page, app.baseUrl);
   assert.equal(new URL(page.url()).pathname, '/');
   assert.match(await page.getByTestId('user-menu').innerText(), /browser-test@plantline\.local/);
+});
+
+test('no page shot has a serious or critical accessibility violation (axe-core, WCAG 2.1 A and AA)', () => {
+  assert.deepEqual(a11yViolations, []);
 });
 
 test('no page logged a script error', () => {

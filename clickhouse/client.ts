@@ -1,6 +1,6 @@
 // The one way Plantline talks to ClickHouse: @clickhouse/client, over HTTP to a server or cluster, or
 // in-process to chDB through chdb's experimental `createClient({ connection })` hook. Same SQL either way.
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { Readable } from 'node:stream';
 import type { Config } from '../lib/config';
@@ -91,6 +91,16 @@ async function letReadsGoFirst(): Promise<void> {
   while (Date.now() < deadline && (reads.active > 0 || Date.now() - reads.lastEnded < READ_QUIET_MS)) {
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Node's codes for a server that is not (yet) there: worth waiting for, unlike a wrong password. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+
+/** The store did not answer at all (server mode: ClickHouse down, restarting or unreachable). */
+export function isUnreachable(e: unknown): boolean {
+  const err = e as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
+  const code = String(err?.code ?? err?.cause?.code ?? '');
+  return UNREACHABLE.has(code) || /socket hang up|Timeout error/i.test(String(err?.message ?? ''));
 }
 
 /** Run a read query and return its rows. `tag` lands in system.query_log.log_comment. */
@@ -197,6 +207,10 @@ function createServerStore(cfg: Extract<Config['store'], { kind: 'server' }>, da
     password: cfg.password,
     database: withDatabase ? database : undefined,
     request_timeout: 60_000,
+    // every failure reaches the caller, which says what it means once (a writer's retry, a route's 503):
+    // the client's own error log would print an 18-line block per failed attempt during an outage, and
+    // ClickHouse's error text, which can quote refused data, to the console
+    log: { level: ClickHouseLogLevel.OFF },
   });
   return { backend: 'server', database, client, close: () => client.close() };
 }

@@ -18,7 +18,8 @@ export type HttpIngestOptions = {
   maxBodyBytes: number;
   /**
    * Longest a request waits in all, for a body slot and then for the writers' room; then 503 with
-   * Retry-After (config.ingest.httpBusyWaitMs).
+   * Retry-After (config.ingest.httpBusyWaitMs). Also how long a request whose rows were handed over
+   * waits for a store whose inserts fail before it is answered 503 (untilStored).
    */
   busyWaitMs: number;
   /** OTLP exporters often run without credentials; require the token there too when set. */
@@ -54,6 +55,39 @@ const busy = () =>
     connection: 'close',
   });
 
+const storeNotAnswering = () =>
+  new HttpError(503, `the store is not answering (inserts fail and are being retried): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`, {
+    'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
+    connection: 'close',
+  });
+
+const notStoredYet = () =>
+  new HttpError(503, `the store stopped answering while this request was being stored: it is not stored yet; send it again in ${BUSY_RETRY_AFTER_SECONDS} s (what arrives twice is counted once)`, {
+    'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
+    connection: 'close',
+  });
+
+/**
+ * Until the rows handed to the writers are stored. A store that is slow but answers is waited for; one
+ * whose inserts fail (down, or refusing writes) is waited for `graceMs` at most, then the sender gets
+ * 503 and sends again: it is not held for the whole outage. Its rows stay with the writers and are
+ * stored once the store answers; the copy sent again is a duplicate, counted once (event_id; trace and
+ * span id).
+ */
+async function untilStored(stored: Promise<unknown>, pipeline: IngestPipeline, graceMs: number): Promise<void> {
+  const started = Date.now();
+  let done = false;
+  const settled = stored.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (;;) {
+    await Promise.race([settled, new Promise((r) => setTimeout(r, 250))]);
+    if (done) return void (await stored);
+    if (Date.now() - started >= graceMs && pipeline.storeFailing()) throw notStoredYet();
+  }
+}
+
 /**
  * Back-pressure for HTTP senders. A request waits for one of HTTP_BODIES_IN_FLIGHT slots before its body
  * is read, and then, body in hand, for the writers to have room before it hands its rows over: at most
@@ -84,6 +118,8 @@ function admissionGate(opts: HttpIngestOptions) {
       },
       room: async () => {
         if (!(await opts.pipeline.waitForCapacity(Math.max(0, deadline - Date.now())))) throw busy();
+        // nothing more is taken in while the store's inserts fail: senders are answered, not held
+        if (opts.pipeline.storeFailing()) throw storeNotAnswering();
       },
     };
   };
@@ -278,7 +314,7 @@ async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: 
   ]);
   // the rows are the writers' now (counted in their bound): the slot goes to the next body
   slot.release();
-  await stored;
+  await untilStored(stored, opts.pipeline, opts.busyWaitMs);
   sendJson(res, 200, {
     request_id: requestId,
     accepted: rows.length,
@@ -318,7 +354,7 @@ async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: Se
     partial ? opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason: partial.errorMessage, raw: body }]) : undefined,
   ]);
   slot.release();
-  await stored;
+  await untilStored(stored, opts.pipeline, opts.busyWaitMs);
   const answer = Buffer.from(encodeTraceResponse(encoding, partial ?? undefined));
   res.writeHead(200, {
     'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',

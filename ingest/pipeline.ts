@@ -211,6 +211,11 @@ export class IngestPipeline {
     return true;
   }
 
+  /** Some insert failed and waits to try again (the store is down or refuses writes). */
+  storeFailing(): boolean {
+    return Object.values(this.writers).some((w) => w.failing);
+  }
+
   private releaseCapacityWaiters() {
     if (!this.saturated) this.capacityWaiters.wakeAll();
   }

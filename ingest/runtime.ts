@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openStore, queryRows, sql, type Store } from '../clickhouse/client';
+import { isUnreachable, openStore, queryRows, sql, type Store } from '../clickhouse/client';
 import { migrate, renderOptions } from '../clickhouse/migrate';
 import type { Config } from '../lib/config';
 import { createIngestHandler } from './http';
@@ -55,15 +55,6 @@ export function resolveIngestToken(config: Config, dataDir = config.store.kind =
   fs.writeFileSync(file, token + '\n', { mode: 0o600 });
   console.log(`\nPlantline generated an ingest token (kept in ${file}; shown this once):\n  ${token}\n`);
   return token;
-}
-
-/** Node's codes for a server that is not (yet) there: worth waiting for, unlike a wrong password. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
-
-export function isUnreachable(e: unknown): boolean {
-  const err = e as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
-  const code = String(err?.code ?? err?.cause?.code ?? '');
-  return UNREACHABLE.has(code) || /socket hang up|Timeout error/i.test(String(err?.message ?? ''));
 }
 
 /**

@@ -71,6 +71,8 @@ export class TableWriter {
   private queue: Entry[] = [];
   private queuedRows = 0;
   private inFlightRows = 0;
+  /** inserts waiting to try again after the store failed (not a data error): the store is not answering */
+  private retrying = 0;
   private timer: NodeJS.Timeout | null = null;
   /** Batches being inserted, each with the connection (insert function) it holds. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -190,28 +192,42 @@ export class TableWriter {
   private async insertWithRetry(insert: InsertFn, chunks: string[], rows: number, token: string): Promise<void> {
     let delay = this.opts.backoffMs ?? 100;
     const maxDelay = this.opts.maxBackoffMs ?? 5_000;
-    for (;;) {
-      const started = performance.now();
-      try {
-        await insert(this.table, this.opts.columns ?? null, chunks, token);
-        this.stats.insertedRows += rows;
-        this.stats.insertedBatches += 1;
-        this.stats.lastInsertMs = Math.round(performance.now() - started);
-        this.stats.totalInsertMs += this.stats.lastInsertMs;
-        this.stats.lastError = null;
-        return;
-      } catch (err) {
-        this.stats.failedAttempts += 1;
-        this.stats.lastError = (err as Error).message?.slice(0, 500) ?? String(err);
-        if (isDataError(err) && this.opts.onPoisonRow) {
-          await this.splitAndInsert(insert, linesOf(chunks), token, err as Error);
+    let retrying = false;
+    try {
+      for (;;) {
+        const started = performance.now();
+        try {
+          await insert(this.table, this.opts.columns ?? null, chunks, token);
+          this.stats.insertedRows += rows;
+          this.stats.insertedBatches += 1;
+          this.stats.lastInsertMs = Math.round(performance.now() - started);
+          this.stats.totalInsertMs += this.stats.lastInsertMs;
+          this.stats.lastError = null;
           return;
+        } catch (err) {
+          this.stats.failedAttempts += 1;
+          this.stats.lastError = (err as Error).message?.slice(0, 500) ?? String(err);
+          if (isDataError(err) && this.opts.onPoisonRow) {
+            await this.splitAndInsert(insert, linesOf(chunks), token, err as Error);
+            return;
+          }
+          if (!retrying) {
+            retrying = true;
+            this.retrying++;
+          }
+          this.opts.log?.(`insert into ${this.table} failed (${rows} rows), retrying in ${delay} ms: ${this.stats.lastError}`);
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, maxDelay);
         }
-        this.opts.log?.(`insert into ${this.table} failed (${rows} rows), retrying in ${delay} ms: ${this.stats.lastError}`);
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, maxDelay);
       }
+    } finally {
+      if (retrying) this.retrying--;
     }
+  }
+
+  /** An insert of this table failed and waits to try again: the store is not answering (or refuses to write). */
+  get failing(): boolean {
+    return this.retrying > 0;
   }
 
   /** The store refused the data itself: halve until the offending rows are alone, and hand those over. */

@@ -100,7 +100,18 @@ export async function requestReplay(store: Store, principal: Principal, correlat
   return oneAtATime(correlationId, () => replayOnce(store, principal, correlationId, reason, ip));
 }
 
-async function replayOnce(store: Store, principal: Principal, correlationId: string, reason: string, ip: string): Promise<ActionOutcome> {
+/**
+ * How long a recorded replay request waits before it reads back which requests for the same attempt
+ * were recorded: longer than two inserts take, so that two web processes that both found no replay
+ * waiting, and both recorded theirs, each see the other's and agree which one goes.
+ */
+export const REPLAY_CLAIM_SETTLE_MS = 1_000;
+
+/**
+ * The replay decision without this process's lock: what a request reaching another web process does
+ * (requestReplay adds the lock; tests call this to act as a second process).
+ */
+export async function replayOnce(store: Store, principal: Principal, correlationId: string, reason: string, ip: string): Promise<ActionOutcome> {
   const scope: Scope = { plants: principal.plants };
   const now = new Date();
   const tx = await getTransaction(store, correlationId, parseFilters(new URLSearchParams()), scope, { payloads: true });
@@ -139,6 +150,21 @@ async function replayOnce(store: Store, principal: Principal, correlationId: str
   };
   // recorded before it is sent: a second request (this process or another) sees it waiting
   const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'replay', actor, comment: reason, details: { ...request, payload: undefined } });
+  // another process may have found no replay waiting at the same moment and recorded one too: once
+  // both are stored, the first recorded (time, then id) goes and the other withdraws
+  await new Promise((r) => setTimeout(r, REPLAY_CLAIM_SETTLE_MS));
+  const after = await getTransaction(store, correlationId, parseFilters(new URLSearchParams()), { plants: null }, { payloads: false });
+  const notSent = new Set(after?.actions.map((a) => detail(a, 'replay_not_sent')).filter(Boolean));
+  const first = (after?.actions ?? [])
+    .filter((a) => a.action === 'replay' && Number(detail(a, 'attempt')) === request.attempt && !notSent.has(detail(a, 'replay_id')))
+    .sort((a, b) => a.at.localeCompare(b.at) || a.action_id.localeCompare(b.action_id))[0];
+  if (first && detail(first, 'replay_id') !== request.replay_id) {
+    await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'comment', actor, comment: `Replay not sent: ${first.actor} requested the same replay (attempt ${request.attempt}) at the same moment, and that one was sent`, details: { replay_not_sent: request.replay_id } });
+    return refuse(
+      'same replay requested at the same moment elsewhere',
+      `a replay of ${correlationId} (attempt ${request.attempt}) was requested at the same moment by ${first.actor}, and that one was sent: this one was not`,
+    );
+  }
   let via: string;
   try {
     via = await publishReplay(request);

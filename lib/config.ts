@@ -8,6 +8,8 @@ export type StoreConfig =
 
 export type Config = {
   port: number;
+  /** Proxies in front of the app whose X-Forwarded-For entries are believed (lib/clientAddress.ts). */
+  trustedProxies: number;
   store: StoreConfig;
   /** Database that holds Plantline's tables (server mode: CLICKHOUSE_DATABASE; embedded: `plantline`). */
   database: string;
@@ -71,6 +73,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
     throw new ConfigError(`CLICKHOUSE_DATABASE=${database}: expected a plain identifier (letters, digits, _)`);
   }
+  if (['system', 'information_schema', '_temporary_and_external_tables'].includes(database.toLowerCase())) {
+    throw new ConfigError(`CLICKHOUSE_DATABASE=${database}: a database of ClickHouse itself; name one for Plantline (default plantline)`);
+  }
   const cluster = env.CLICKHOUSE_CLUSTER?.trim() || undefined;
   if (cluster && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(cluster)) {
     throw new ConfigError(`CLICKHOUSE_CLUSTER=${cluster}: expected a cluster name from remote_servers`);
@@ -85,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   return {
     port: intVar(env, 'PORT', 3000, 0),
+    trustedProxies: intVar(env, 'PLANTLINE_TRUSTED_PROXIES', 0, 0),
     store,
     database,
     kafka: brokers.length

@@ -5,10 +5,11 @@
 import { stringify } from 'csv-stringify/sync';
 import type { z } from 'zod';
 import { getReadStore } from '../clickhouse/shared';
-import type { Store } from '../clickhouse/client';
+import { isUnreachable, type Store } from '../clickhouse/client';
 import { BadRequest, parseFilters, problemsOf, type Filters, type Scope } from '../queries/filters';
 import { can, type Permission, type Principal } from './auth/policy';
 import { resolvePrincipal } from './auth/principal';
+import { CLIENT_HEADER } from './clientAddress';
 
 export type ReadContext<P> = { store: Store; filters: Filters; scope: Scope; params: P; search: URLSearchParams; principal: Principal };
 
@@ -76,6 +77,12 @@ export function toCsv(rows: object[]): string {
   return stringify([columns, ...cells]);
 }
 
+/** ClickHouse did not answer (server mode: down or restarting): 503 with Retry-After, not a failed query. */
+function storeDown(name: string, e: unknown): Response {
+  console.error(`[api] ${name}: ClickHouse does not answer (${(e as { code?: string }).code ?? (e as Error).message})`);
+  return json({ error: 'the store (ClickHouse) does not answer; try again in a moment' }, 503, { 'retry-after': '5' });
+}
+
 export function readRoute<S extends z.ZodType, R>(opts: {
   name: string;
   /** What the caller must be allowed to do (lib/auth/policy.ts). */
@@ -115,6 +122,7 @@ export function readRoute<S extends z.ZodType, R>(opts: {
     } catch (e) {
       if (e instanceof Denied) return json({ error: e.message }, e.status);
       if (e instanceof BadRequest) return json({ error: 'bad request', problems: e.problems }, 400);
+      if (isUnreachable(e)) return storeDown(opts.name, e);
       console.error(`[api] ${opts.name} failed:`, (e as Error).message);
       return json({ error: 'the query failed; try again, or narrow the time range' }, 500);
     }
@@ -153,12 +161,13 @@ export function actionRoute<S extends z.ZodType>(opts: {
         if (!parsed.success) throw new BadRequest(problemsOf(parsed.error));
         body = parsed.data;
       }
-      const ip = request.headers.get('x-forwarded-for')?.split(',')[0].trim() ?? '';
+      const ip = request.headers.get(CLIENT_HEADER) ?? '';
       const result = await opts.run({ store, principal, body, request, ip });
       return json(result.body, result.status ?? 200);
     } catch (e) {
       if (e instanceof Denied) return json({ error: e.message }, e.status);
       if (e instanceof BadRequest) return json({ error: 'bad request', problems: e.problems }, 400);
+      if (isUnreachable(e)) return storeDown(opts.name, e);
       console.error(`[api] ${opts.name} failed:`, (e as Error).message);
       return json({ error: 'the request failed; nothing was changed' }, 500);
     }

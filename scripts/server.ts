@@ -12,6 +12,7 @@ import { TOPICS } from '../lib/contract';
 import { startEmbeddedSimulator, worldUomConversions } from '../simulator';
 import { listUomConversions, setUomConversion } from '../lib/masterConfig';
 import { setSecurityHeaders } from '../lib/securityHeaders';
+import { markClientAddress } from '../lib/clientAddress';
 
 export async function startServer(opts: { dev?: boolean } = {}) {
   const config = loadConfig();
@@ -22,6 +23,7 @@ export async function startServer(opts: { dev?: boolean } = {}) {
   let serve: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
   const server = http.createServer((req, res) => {
     setSecurityHeaders(res);
+    markClientAddress(req, config.trustedProxies);
     if (serve) serve(req, res);
     else whileStarting(req, res);
   });

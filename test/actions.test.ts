@@ -7,6 +7,8 @@ import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import { registerReadStore } from '../clickhouse/shared';
 import { onReplayRequest, type ReplayRequest } from '../ingest/replay';
 import { createToken } from '../lib/auth/directory';
+import { outstandingReplay, replayOnce } from '../lib/actions';
+import type { Principal } from '../lib/auth/policy';
 import { ALL_PLANTS, parseFilters } from '../queries/filters';
 import { getExceptions } from '../queries/getExceptions';
 import { getTransaction } from '../queries/getTransaction';
@@ -169,4 +171,22 @@ test('replay: two requests at once send one; another waits for its outcome, then
   assert.equal(again.status, 202);
   // the unsent request kept its number: this one is attempt 5
   assert.deepEqual(sent().map((r) => r.attempt), [2, 3, 5]);
+});
+
+test('replay: two web processes asked at the same moment send one; the other withdraws, says so on the timeline, and holds nothing back', async () => {
+  const sent = () => replays.filter((r) => r.correlation_id === 'T12');
+  const support = (name: string): Principal => ({ kind: 'token', id: name, name, role: 'erp_support', plants: null });
+  // replayOnce is the decision without this process's lock: as two processes, each found no replay
+  // waiting and recorded its own
+  const both = await Promise.all([replayOnce(store, support('t-a'), 'T12', 'unit fixed', ''), replayOnce(store, support('t-b'), 'T12', 'unit fixed too', '')]);
+  assert.deepEqual(both.map((r) => r.status).sort(), [202, 409]);
+  assert.equal(sent().length, 1);
+  const winner = both.find((r) => r.status === 202)!.body as { attempt: number };
+  const loser = both.find((r) => r.status === 409)!.body as { error: string };
+  assert.equal(winner.attempt, 2);
+  assert.match(loser.error, /^a replay of T12 \(attempt 2\) was requested at the same moment by token:t-[ab], and that one was sent: this one was not$/);
+  const tx = await getTransaction(store, 'T12', window(), ALL_PLANTS);
+  assert.match(tx!.actions.filter((a) => a.action === 'comment').at(-1)!.comment, /^Replay not sent: token:t-[ab] requested the same replay \(attempt 2\) at the same moment, and that one was sent$/);
+  // the one sent waits for its outcome; the withdrawn one is not counted as waiting
+  assert.deepEqual(outstandingReplay(tx!, new Date())?.attempt, 2);
 });

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { registerReadStore } from '../clickhouse/shared';
 import { openTestStore } from './support/store';
+import { freePort } from './support/ports';
+import { loadConfig } from '../lib/config';
+import { openStore } from '../clickhouse/client';
 import { createToken } from '../lib/auth/directory';
 import type { Store } from '../clickhouse/client';
 import { AT, loadViewsDataset } from './support/views-dataset';
@@ -212,4 +215,21 @@ test('the transaction list and the SLA summary answer, and export, the rows thei
     summaryCsv.map((r) => row(r).map((v, i) => (i < 2 ? v : v === '' ? null : Number(v)))),
     expected,
   );
+});
+
+test('ClickHouse not answering (server mode, down or restarting): 503 with Retry-After saying so, not a failed query', async () => {
+  const closedPort = await freePort();
+  const down = await openStore(loadConfig({ CLICKHOUSE_URL: `http://127.0.0.1:${closedPort}`, PLANTLINE_INGEST_TOKEN: 'x' }), 'read');
+  registerReadStore(down);
+  try {
+    for (const [path, handler] of [['/api/v1/overview', overview.GET], ['/api/v1/exceptions', exceptions.GET]] as const) {
+      const res = await handler(new Request(`http://plantline.test${path}`, { headers: { authorization: `Bearer ${token}` } }));
+      assert.equal(res.status, 503, path);
+      assert.equal(res.headers.get('retry-after'), '5');
+      assert.deepEqual(await res.json(), { error: 'the store (ClickHouse) does not answer; try again in a moment' });
+    }
+  } finally {
+    registerReadStore(store);
+    await down.close();
+  }
 });

@@ -16,6 +16,7 @@ import { authOptions } from '../lib/auth/options';
 import { PERMISSIONS } from '../lib/auth/policy';
 import { openTestStore } from './support/store';
 import { AT, loadViewsDataset } from './support/views-dataset';
+import { CLIENT_HEADER, clientAddress, markClientAddress } from '../lib/clientAddress';
 
 process.env.NEXTAUTH_SECRET = 'test-secret-for-session-cookies-0123456789';
 
@@ -254,7 +255,7 @@ test('cookie sessions: reads work; a state change needs a same-site Origin (CSRF
 test('sign-in: the password is checked with scrypt, failures are audited and rate limited', async () => {
   await createUser(store, { email: 'ben@plant.example', name: 'Ben', role: 'plant_it', plants: ['P01'], password: 'a long enough password' }, 'test');
   const credentials = (authOptions().providers[0] as unknown as { options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> } }).options;
-  const req = { headers: { 'x-forwarded-for': '203.0.113.7' } };
+  const req = { headers: { [CLIENT_HEADER]: '203.0.113.7' } };
   const ok = (await credentials.authorize({ email: 'BEN@plant.example', password: 'a long enough password' }, req)) as { role: string; plants: string[] };
   assert.deepEqual([ok.role, ok.plants], ['plant_it', ['P01']]);
   for (let i = 0; i < 5; i++) assert.equal(await credentials.authorize({ email: 'ben@plant.example', password: `guess-${i}` }, req), null);
@@ -330,4 +331,20 @@ test('admin configuration: an SLA override and a unit conversion change the numb
   assert.equal(list.status, 200);
   assert.deepEqual(list.body.items.map((c: { material: string; from_uom: string; to_uom: string; factor: number }) => [c.material, c.from_uom, c.to_uom, c.factor]), [['M-200', 'G', 'KG', 0.001]]);
   assert.match(list.body.items[0].changed_at, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+});
+
+test('the client address: the peer\'s unless proxies are trusted; then counted from the right of X-Forwarded-For, so a client cannot pose as another', () => {
+  const req = (peer: string, xff?: string) => ({ socket: { remoteAddress: peer }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as never;
+  // no proxy in front (the default): whatever the client writes is ignored
+  assert.equal(clientAddress(req('::ffff:192.0.2.10', '203.0.113.7'), 0), '192.0.2.10');
+  // one proxy: the entry it appended (the address it received the request from); a client's own entries are left of it
+  assert.equal(clientAddress(req('10.0.0.2', '203.0.113.7, 198.51.100.23'), 1), '198.51.100.23');
+  // two proxies: the outer one's entry, second from the right
+  assert.equal(clientAddress(req('10.0.0.3', '203.0.113.7, 198.51.100.23, 10.0.0.2'), 2), '198.51.100.23');
+  // fewer entries than proxies said: the peer
+  assert.equal(clientAddress(req('10.0.0.2'), 1), '10.0.0.2');
+  // the header the app reads is replaced, not taken from the request
+  const incoming = { socket: { remoteAddress: '192.0.2.10' }, headers: { [CLIENT_HEADER]: '198.51.100.1' } } as unknown as import('node:http').IncomingMessage;
+  markClientAddress(incoming, 0);
+  assert.equal(incoming.headers[CLIENT_HEADER], '192.0.2.10');
 });

@@ -28,3 +28,10 @@ test('numbers below their floor and a cluster without a server are refused by na
   assert.throws(() => loadConfig({ CLICKHOUSE_CLUSTER: 'plant' }), (e: unknown) => e instanceof ConfigError && /^CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL/.test(e.message));
   assert.equal(loadConfig({ PLANTLINE_HTTP_BUSY_WAIT_MS: '0' }).ingest.httpBusyWaitMs, 0);
 });
+
+test('a database name of ClickHouse itself is refused, whatever its case; an ordinary one is kept', () => {
+  for (const name of ['system', 'INFORMATION_SCHEMA', 'information_schema']) {
+    assert.throws(() => loadConfig({ CLICKHOUSE_URL: 'http://clickhouse:8123', CLICKHOUSE_DATABASE: name }), (e: unknown) => e instanceof ConfigError && e.message === `CLICKHOUSE_DATABASE=${name}: a database of ClickHouse itself; name one for Plantline (default plantline)`);
+  }
+  assert.equal(loadConfig({ CLICKHOUSE_URL: 'http://clickhouse:8123', CLICKHOUSE_DATABASE: 'plant_ops' }).database, 'plant_ops');
+});

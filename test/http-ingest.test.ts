@@ -268,6 +268,56 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
   }
 });
 
+test('a store that does not answer: a sender whose rows were handed over gets 503 after the grace, not held for the outage; later senders at once; each row is stored once when it answers', { timeout: 60_000 }, async () => {
+  let down = true;
+  const pipeline = new IngestPipeline(
+    async (table, columns, chunks, token) => {
+      if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
+      await insertRows(runtime.writeStore, table, columns, chunks, token);
+    },
+    { ingest: { batchRows: 100, maxBufferedRows: 10_000, flushIntervalMs: 5 } },
+    () => undefined,
+  );
+  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 64 * 1024, busyWaitMs: 400, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const server = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest/postings`;
+  const body = (ids: string[]) => ids.map((id) => JSON.stringify(posting({ event_id: id }))).join('\n');
+  const send = (ids: string[]) => fetch(url, { method: 'POST', body: body(ids), headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) });
+  try {
+    // handed over while the store seemed fine; its inserts then fail: answered after the grace (400 ms)
+    const t0 = Date.now();
+    const first = await send(['down-1', 'down-2']);
+    const waited = Date.now() - t0;
+    assert.equal(first.status, 503);
+    assert.ok(waited >= 400 && waited < 3_000, `answered after ${waited} ms`);
+    assert.equal(first.headers.get('retry-after'), '5');
+    assert.equal(((await first.json()) as { error: string }).error, 'the store stopped answering while this request was being stored: it is not stored yet; send it again in 5 s (what arrives twice is counted once)');
+    // while the inserts fail nothing more is taken in: the next sender is answered at once
+    const t1 = Date.now();
+    const next = await send(['down-3']);
+    assert.equal(next.status, 503);
+    assert.ok(Date.now() - t1 < 300, 'no wait');
+    assert.equal(((await next.json()) as { error: string }).error, 'the store is not answering (inserts fail and are being retried): nothing of this request was kept; send it again in 5 s');
+    assert.equal(pipeline.bufferedRows, 2, 'only the first request\'s rows wait in the writers');
+    // the store answers again: the writers' next try stores the first request's rows (until then a
+    // sender is still answered 503); both are sent again and stored, the first request's rows once
+    down = false;
+    while (pipeline.storeFailing()) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(pipeline.bufferedRows, 0);
+    assert.deepEqual([(await send(['down-1', 'down-2'])).status, (await send(['down-3'])).status], [200, 200]);
+    await pipeline.flush();
+    assert.deepEqual(
+      await queryRows(runtime.readStore, 'test', sql`SELECT event_id FROM postings WHERE event_id LIKE 'down-%' GROUP BY event_id ORDER BY event_id`),
+      [{ event_id: 'down-1' }, { event_id: 'down-2' }, { event_id: 'down-3' }],
+    );
+  } finally {
+    down = false;
+    server.close();
+    await pipeline.close();
+  }
+});
+
 test('many senders waiting for room: when it comes they are let in a few bodies at a time, so the writers stay near their bound', async () => {
   const { pipeline, url, release, row, close } = await heldStoreListener({ batchRows: 100, maxBufferedRows: 100 }, { maxBodyBytes: 1024 * 1024, busyWaitMs: 20_000 });
   let peak = 0;

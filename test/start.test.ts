@@ -126,6 +126,15 @@ test('PLANTLINE_INGEST=off: a web-only process serves pages, the API and health,
       }, res.url);
     }
     assert.equal((await fetch(`${base}/signin`)).status, 200);
+    // the audit log records the address the request came from, not one the client wrote itself
+    const created = await fetch(`${base}/api/v1/admin/users`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'audited@plantline.local', name: 'Audited', role: 'viewer', password: 'audited-password-1' }),
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9', 'x-plantline-client': '198.51.100.1' },
+    });
+    assert.equal(created.status, 201);
+    const audit = (await (await fetch(`${base}/api/v1/admin/audit?action=user_created`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { items: { target: string; ip: string }[] };
+    assert.deepEqual(audit.items.filter((a) => a.target.includes('audited@plantline.local')).map((a) => a.ip), ['127.0.0.1']);
     // the rollup builder does not run here (it would have passed once within 2 s)
     await new Promise((r) => setTimeout(r, 2_500));
     assert.equal(((await (await fetch(`${base}/api/health`)).json()) as { rollups: { cycles: number } }).rollups.cycles, 0);

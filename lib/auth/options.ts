@@ -10,6 +10,7 @@ import { isRole } from './policy';
 import { authSecret } from './principal';
 import { verifyPassword } from './secrets';
 import { signInLimiter } from './rate-limit';
+import { CLIENT_HEADER } from '../clientAddress';
 
 type PlantlineUser = User & { role: string; plants: string[]; provider: 'local' | 'oidc' };
 
@@ -72,7 +73,7 @@ export function authOptions(): NextAuthOptions {
           const email = String(credentials?.email ?? '').trim().toLowerCase();
           const password = String(credentials?.password ?? '');
           const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
-          const ip = String(headers['x-forwarded-for'] ?? '').split(',')[0].trim();
+          const ip = String(headers[CLIENT_HEADER] ?? '');
           const store = await getReadStore();
           const limited = signInLimiter.blocked(ip, email);
           if (limited) {

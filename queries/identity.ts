@@ -12,7 +12,7 @@ export async function findUserByEmail(store: Store, email: string): Promise<User
   const rows = await queryRows<UserRecord>(
     store,
     'identity.findUserByEmail',
-    sql`SELECT ${USER_COLUMNS} FROM (SELECT * FROM users ORDER BY changed_at DESC LIMIT 1 BY user_id) WHERE lower(email) = lower(${param('email', 'String', email)}) LIMIT 1`,
+    sql`SELECT ${USER_COLUMNS} FROM (SELECT * FROM users ORDER BY changed_at DESC, password_hash DESC LIMIT 1 BY user_id) WHERE lower(email) = lower(${param('email', 'String', email)}) ORDER BY user_id LIMIT 1`,
   );
   return rows[0] ? { ...rows[0], disabled: Boolean(rows[0].disabled) } : null;
 }
@@ -21,7 +21,7 @@ export async function getUser(store: Store, userId: string): Promise<UserRecord 
   const rows = await queryRows<UserRecord>(
     store,
     'identity.getUser',
-    sql`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ${param('user_id', 'String', userId)} ORDER BY changed_at DESC LIMIT 1`,
+    sql`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ${param('user_id', 'String', userId)} ORDER BY changed_at DESC, password_hash DESC LIMIT 1`,
   );
   return rows[0] ? { ...rows[0], disabled: Boolean(rows[0].disabled) } : null;
 }
@@ -32,7 +32,7 @@ export async function countUsers(store: Store): Promise<number> {
 }
 
 export async function listUsers(store: Store): Promise<Omit<UserRecord, 'password_hash'>[]> {
-  const rows = await queryRows<UserRecord>(store, 'identity.listUsers', sql`SELECT ${USER_COLUMNS} FROM users ORDER BY changed_at DESC LIMIT 1 BY user_id`);
+  const rows = await queryRows<UserRecord>(store, 'identity.listUsers', sql`SELECT ${USER_COLUMNS} FROM users ORDER BY changed_at DESC, password_hash DESC LIMIT 1 BY user_id`);
   return rows.map(({ password_hash: _h, ...u }) => ({ ...u, disabled: Boolean(u.disabled) })).sort((a, b) => a.email.localeCompare(b.email));
 }
 
@@ -84,4 +84,25 @@ export async function listAudit(store: Store, opts: { from: Date; to: Date; acto
         ORDER BY at DESC, actor, action, target, details, plant, outcome, ip, actor_kind LIMIT ${param('limit', 'UInt32', opts.limit)} OFFSET ${param('offset', 'UInt32', opts.offset)}`,
   );
   return rows.map((r) => ({ ...r, at: isoFromCh(r.at)! }));
+}
+
+/**
+ * Failed sign-ins since `since` from the audit log (every web process writes there): from this address
+ * for this account after its last successful sign-in from the address, and from this address for any
+ * account. Attempts refused by the limit itself (outcome denied) are not counted.
+ */
+export async function recentSignInFailures(store: Store, ip: string, account: string, since: Date): Promise<{ account: number; address: number }> {
+  const sinceP = param('since', "DateTime64(3, 'UTC')", since.toISOString().replace('T', ' ').replace('Z', ''));
+  const ipP = param('ip', 'String', ip);
+  const accountP = param('account', 'String', account);
+  const [r] = await queryRows<{ account: string; address: string }>(
+    store,
+    'identity.recentSignInFailures',
+    sql`SELECT countIf(actor = ${accountP} AND at > (
+              SELECT max(at) FROM audit_log WHERE at >= ${sinceP} AND action = 'sign_in' AND actor = ${accountP} AND ip = ${ipP})) AS account,
+            count() AS address
+        FROM audit_log
+        WHERE at >= ${sinceP} AND ip = ${ipP} AND action = 'sign_in_failed' AND outcome = 'failed'`,
+  );
+  return { account: Number(r.account), address: Number(r.address) };
 }

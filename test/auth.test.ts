@@ -9,9 +9,9 @@ import path from 'node:path';
 import { encode } from 'next-auth/jwt';
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import { registerReadStore } from '../clickhouse/shared';
-import { bootstrapIdentity, createToken, createUser, revokeToken } from '../lib/auth/directory';
-import { findTokenByHash } from '../queries/identity';
-import { tokenHash } from '../lib/auth/secrets';
+import { audit, bootstrapIdentity, createToken, createUser, revokeToken } from '../lib/auth/directory';
+import { findTokenByHash, findUserByEmail, listUsers } from '../queries/identity';
+import { tokenHash, verifyPassword } from '../lib/auth/secrets';
 import { authOptions } from '../lib/auth/options';
 import { PERMISSIONS } from '../lib/auth/policy';
 import { openTestStore } from './support/store';
@@ -347,4 +347,39 @@ test('the client address: the peer\'s unless proxies are trusted; then counted f
   const incoming = { socket: { remoteAddress: '192.0.2.10' }, headers: { [CLIENT_HEADER]: '198.51.100.1' } } as unknown as import('node:http').IncomingMessage;
   markClientAddress(incoming, 0);
   assert.equal(incoming.headers[CLIENT_HEADER], '192.0.2.10');
+});
+
+test('sign-in limits count the failures every process recorded (the audit log): another process\'s failures block here; another address is not blocked', async () => {
+  await createUser(store, { email: 'cleo@plant.example', name: 'Cleo', role: 'plant_it', plants: [], password: 'cleo has a long password' }, 'test');
+  const credentials = (authOptions().providers[0] as unknown as { options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> } }).options;
+  // five failures for cleo from 203.0.113.50, as another web process records them
+  for (let i = 0; i < 5; i++) await audit(store, { actor: 'cleo@plant.example', actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'failed', ip: '203.0.113.50', details: { reason: 'wrong password' } });
+  assert.equal(await credentials.authorize({ email: 'cleo@plant.example', password: 'cleo has a long password' }, { headers: { [CLIENT_HEADER]: '203.0.113.50' } }), null);
+  // from another address the account is not locked out
+  const ok = (await credentials.authorize({ email: 'cleo@plant.example', password: 'cleo has a long password' }, { headers: { [CLIENT_HEADER]: '203.0.113.51' } })) as { email: string } | null;
+  assert.equal(ok?.email, 'cleo@plant.example');
+  // 30 failures from one address, whatever the accounts: a new account is refused from there too
+  for (let i = 0; i < 30; i++) await audit(store, { actor: `nobody-${i}@plant.example`, actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'failed', ip: '203.0.113.60', details: { reason: 'unknown user' } });
+  assert.equal(await credentials.authorize({ email: 'cleo@plant.example', password: 'cleo has a long password' }, { headers: { [CLIENT_HEADER]: '203.0.113.60' } }), null);
+  const denied = await queryRows<{ ip: string; n: string }>(store, 'test', sql`SELECT ip, count() AS n FROM audit_log WHERE actor = 'cleo@plant.example' AND outcome = 'denied' GROUP BY ip ORDER BY ip`);
+  assert.deepEqual(denied.map((d) => [d.ip, Number(d.n)]), [['203.0.113.50', 1], ['203.0.113.60', 1]]);
+});
+
+test('two processes starting together on an empty store: one prints the first admin\'s password, and that one signs in; the other says so; one admin user', async () => {
+  const { store: empty } = await openTestStore();
+  try {
+    const logs: string[][] = [[], []];
+    await Promise.all(logs.map((said) => bootstrapIdentity(empty, { adminEmail: 'first@plantline.test' }, (m) => said.push(m))));
+    const printed = logs.flat().map((m) => /password: (\S+)/.exec(m)?.[1]).filter(Boolean) as string[];
+    assert.equal(printed.length, 1, logs.flat().join('\n'));
+    // the other process either found the admin already there (said nothing) or created one at the same
+    // moment and says whose password counts (in this test both found no user, then both wrote)
+    const other = logs.find((l) => !l.some((m) => m.includes('password: ')))!;
+    assert.deepEqual(other, ['Another Plantline process created the first admin first@plantline.test at the same moment: its password is the one it printed.']);
+    const admin = await findUserByEmail(empty, 'first@plantline.test');
+    assert.equal(await verifyPassword(printed[0], admin!.password_hash), true);
+    assert.deepEqual((await listUsers(empty)).map((u) => [u.email, u.role]), [['first@plantline.test', 'admin']]);
+  } finally {
+    await empty.close();
+  }
 });

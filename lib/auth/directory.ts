@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { insertRows, type Store } from '../../clickhouse/client';
 import { countUsers, findTokenByHash, getUser, tokenHashIssued } from '../../queries/identity';
-import { hashPassword, randomSecret, tokenHash } from './secrets';
+import { hashPassword, randomSecret, tokenHash, verifyPassword } from './secrets';
 import type { Principal, Role } from './policy';
 
 const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
@@ -31,8 +31,9 @@ export async function createUser(
   store: Store,
   u: { email: string; name: string; role: Role; plants: string[]; password?: string },
   by: string,
+  userId?: string,
 ): Promise<string> {
-  const user_id = randomUUID();
+  const user_id = userId ?? randomUUID();
   const password_hash = u.password ? await hashPassword(u.password) : '';
   await insertRows(store, 'users', null, line({ user_id, email: u.email, name: u.name, role: u.role, plants: u.plants, password_hash, disabled: false, changed_by: by, changed_at: now() }), `user-${user_id}`);
   return user_id;
@@ -82,6 +83,11 @@ export async function recordTokenUse(store: Store, tokenId: string): Promise<voi
   await insertRows(store, 'api_token_uses', null, line({ token_id: tokenId, used_at: now() }), `use-${tokenId}-${t}`);
 }
 
+/** The first admin's user id (bootstrapIdentity). */
+export const BOOTSTRAP_ADMIN_ID = 'bootstrap-admin';
+/** How long the first admin's creation waits before reading back which version is the admin: longer than an insert takes. */
+const BOOTSTRAP_SETTLE_MS = 1_000;
+
 /**
  * First start: with no users, create an admin with a random password and print it once. With
  * PLANTLINE_ADMIN_TOKEN set, make sure an admin API token with that value exists (for automation).
@@ -94,10 +100,22 @@ export async function bootstrapIdentity(
   const { adminToken, adminEmail } = opts;
   if ((await countUsers(store)) === 0) {
     const password = opts.adminPassword ?? randomSecret('', 18);
-    await createUser(store, { email: adminEmail, name: 'admin', role: 'admin', plants: [], password }, 'system');
-    await audit(store, { actor: 'system', actor_kind: 'system', action: 'user_created', target: adminEmail, outcome: 'ok', details: { role: 'admin', bootstrap: true } });
-    if (opts.adminPassword) log(`Plantline created the first admin ${adminEmail} with the password from PLANTLINE_ADMIN_PASSWORD.`);
-    else log(`\nPlantline created the first admin (the password is shown this once; keep it safe):\n  email: ${adminEmail}\n  password: ${password}\n`);
+    // one id for the first admin: processes starting together on an empty store write versions of the
+    // same user, and after they settle every one reads the same version (the latest) as the admin
+    await createUser(store, { email: adminEmail, name: 'admin', role: 'admin', plants: [], password }, 'system', BOOTSTRAP_ADMIN_ID);
+    await new Promise((r) => setTimeout(r, BOOTSTRAP_SETTLE_MS));
+    const admin = await getUser(store, BOOTSTRAP_ADMIN_ID);
+    if (admin && !(await verifyPassword(password, admin.password_hash))) {
+      // the other process's version is the admin: written again as the newest, so that a merge of two
+      // versions stamped in the same millisecond cannot keep this one instead
+      const { user_id, email, name, role, plants, password_hash, disabled } = admin;
+      await insertRows(store, 'users', null, line({ user_id, email, name, role, plants, password_hash, disabled, changed_by: 'system', changed_at: now() }), `user-${user_id}-settled-${randomUUID()}`);
+      log(`Another Plantline process created the first admin ${adminEmail} at the same moment: its password is the one it printed.`);
+    } else {
+      await audit(store, { actor: 'system', actor_kind: 'system', action: 'user_created', target: adminEmail, outcome: 'ok', details: { role: 'admin', bootstrap: true } });
+      if (opts.adminPassword) log(`Plantline created the first admin ${adminEmail} with the password from PLANTLINE_ADMIN_PASSWORD.`);
+      else log(`\nPlantline created the first admin (the password is shown this once; keep it safe):\n  email: ${adminEmail}\n  password: ${password}\n`);
+    }
   }
   // once: a bootstrap token an admin has revoked stays revoked across restarts
   if (adminToken && !(await tokenHashIssued(store, tokenHash(adminToken)))) {

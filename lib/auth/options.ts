@@ -9,7 +9,7 @@ import { audit } from './directory';
 import { isRole } from './policy';
 import { authSecret } from './principal';
 import { verifyPassword } from './secrets';
-import { signInLimiter } from './rate-limit';
+import { signInBlocked } from './rate-limit';
 import { CLIENT_HEADER } from '../clientAddress';
 
 type PlantlineUser = User & { role: string; plants: string[]; provider: 'local' | 'oidc' };
@@ -75,7 +75,7 @@ export function authOptions(): NextAuthOptions {
           const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
           const ip = String(headers[CLIENT_HEADER] ?? '');
           const store = await getReadStore();
-          const limited = signInLimiter.blocked(ip, email);
+          const limited = await signInBlocked(store, ip, email || 'unknown');
           if (limited) {
             await audit(store, { actor: email || 'unknown', actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'denied', ip, details: { reason: 'rate limited' } });
             return null;
@@ -83,11 +83,9 @@ export function authOptions(): NextAuthOptions {
           const user = email ? await findUserByEmail(store, email) : null;
           const ok = !!user && !user.disabled && user.password_hash !== '' && (await verifyPassword(password, user.password_hash));
           if (!ok || !user) {
-            signInLimiter.fail(ip, email);
             await audit(store, { actor: email || 'unknown', actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'failed', ip, details: { reason: user ? (user.disabled ? 'disabled' : 'wrong password') : 'unknown user' } });
             return null;
           }
-          signInLimiter.succeed(ip, email);
           await audit(store, { actor: user.email, actor_kind: 'user', action: 'sign_in', outcome: 'ok', ip });
           return { id: user.user_id, email: user.email, name: user.name, role: user.role, plants: user.plants, provider: 'local' } as PlantlineUser;
         },

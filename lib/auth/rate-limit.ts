@@ -1,29 +1,16 @@
-// Sign-in rate limiting: after 5 failures for one (address, account) pair, or 30 from one address,
-// within 15 minutes, further attempts are refused until the window passes. In memory, per process.
-const WINDOW_MS = 15 * 60_000;
+// Sign-in rate limiting: after 5 failures for one (address, account) pair since that account's last
+// successful sign-in from there, or 30 from one address, within 15 minutes, further attempts are refused
+// until the window passes. Counted from the audit log's sign_in_failed entries, so every web process
+// sees the same count and a restart forgets nothing. The address is the connection's, or the one a
+// trusted proxy saw (lib/clientAddress.ts).
+import type { Store } from '../../clickhouse/client';
+import { recentSignInFailures } from '../../queries/identity';
 
-class SignInLimiter {
-  private failures = new Map<string, number[]>();
+export const SIGN_IN_WINDOW_MS = 15 * 60_000;
+export const SIGN_IN_ACCOUNT_LIMIT = 5;
+export const SIGN_IN_ADDRESS_LIMIT = 30;
 
-  private recent(key: string): number[] {
-    const cutoff = Date.now() - WINDOW_MS;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > cutoff);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
-    return list;
-  }
-
-  blocked(ip: string, account: string): boolean {
-    return this.recent(`${ip}|${account}`).length >= 5 || this.recent(`${ip}|*`).length >= 30;
-  }
-
-  fail(ip: string, account: string) {
-    for (const key of [`${ip}|${account}`, `${ip}|*`]) this.failures.set(key, [...this.recent(key), Date.now()]);
-  }
-
-  succeed(ip: string, account: string) {
-    this.failures.delete(`${ip}|${account}`);
-  }
+export async function signInBlocked(store: Store, ip: string, account: string, now = new Date()): Promise<boolean> {
+  const failures = await recentSignInFailures(store, ip, account, new Date(now.getTime() - SIGN_IN_WINDOW_MS));
+  return failures.account >= SIGN_IN_ACCOUNT_LIMIT || failures.address >= SIGN_IN_ADDRESS_LIMIT;
 }
-
-export const signInLimiter = new SignInLimiter();

@@ -7,6 +7,8 @@ import { useEffect, useRef, useState } from 'react';
 
 type Props = {
   correlationId: string;
+  /** changes with the transaction's status, attempts and waiting replay (a replay's outcome came in) */
+  generation: string;
   status: string;
   state: string;
   canAct: boolean;
@@ -15,7 +17,7 @@ type Props = {
   replayWaiting: string | null;
 };
 
-export function ActionPanel({ correlationId, status, state, canAct, canReplay, replayWaiting }: Props) {
+export function ActionPanel({ correlationId, generation, status, state, canAct, canReplay, replayWaiting }: Props) {
   const router = useRouter();
   const [text, setText] = useState('');
   const [assignee, setAssignee] = useState('');
@@ -34,9 +36,10 @@ export function ActionPanel({ correlationId, status, state, canAct, canReplay, r
     const active = document.activeElement as HTMLButtonElement | null;
     if (!active || active === document.body || active.disabled) (message.ok ? statusRef : alertRef).current?.focus();
   }, [message]);
-  // requested from this page: not offered again before the refresh shows it waiting (the page gives the
-  // panel a new key when the status, the attempts or the waiting replay change, which starts it afresh)
+  // requested from this page: not offered again before the refresh shows it waiting, and offered again
+  // once the transaction has moved on (a new status, attempt or waiting replay)
   const [replayed, setReplayed] = useState(false);
+  useEffect(() => setReplayed(false), [generation]);
   const base = `/api/v1/transactions/${encodeURIComponent(correlationId)}`;
 
   async function send(path: string, body: Record<string, unknown>, done: string): Promise<boolean> {

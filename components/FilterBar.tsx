@@ -33,6 +33,7 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
   // pinned by `at`, or by a later page's cursor (the list as its first page read it)
   const at = params.get('at') ?? cursorInstant(params.get('cursor'))?.toISOString() ?? null;
   const selectedPlants = listParam(params, 'plant');
+  const unknownPlants = selectedPlants.filter((p) => !plants.includes(p));
   const selectedFlows = listParam(params, 'flow');
   // when this page's numbers were read: the layout's render time on a refresh, else when a navigation
   // (to another page, or other filters: the layout is kept and not rendered again) arrived
@@ -102,6 +103,12 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
           selected={selectedPlants}
           onChange={(values) => go((n) => (n.delete('plant'), values.forEach((v) => n.append('plant', v))))}
         />
+        {/* a link naming a plant that has sent nothing (mistyped, retired, or not the viewer's) shows zeros: say why */}
+        {unknownPlants.length > 0 && (
+          <span className="fb-meta fb-warn" role="note" data-testid="unknown-plants">
+            {unknownPlants.length === 1 ? `No data from plant ${unknownPlants[0]}` : `No data from plants ${unknownPlants.join(', ')}`} (not one of yours, or nothing received)
+          </span>
+        )}
       </div>
 
       {!perKeyAtCutoff && (

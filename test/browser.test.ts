@@ -261,6 +261,9 @@ test('empty and refused states speak plainly', async () => {
   assert.match(await page.getByTestId('filter-problems').innerText(), /as_of: 2026-11-30T23:59:59.000Z is after at/);
   await page.goto(`${app.baseUrl}/tx/NOPE?at=${AT}`, { waitUntil: 'networkidle' });
   assert.match(await page.getByTestId('tx-not-found').innerText(), /Transaction NOPE not found/);
+  // a link naming a plant nothing came from: the zeros are explained
+  await page.goto(url('/?plant=ZZ9&plant=P01'), { waitUntil: 'networkidle' });
+  assert.equal((await text('unknown-plants')), 'No data from plant ZZ9 (not one of yours, or nothing received)');
   // a live view refreshes itself; the refresh can be paused
   await page.goto(`${app.baseUrl}/flows`, { waitUntil: 'networkidle' });
   assert.match(await page.getByTestId('auto-refresh').innerText(), /Auto-refresh 30 s/);
@@ -346,6 +349,8 @@ test('a replay from the transaction page is sent once, then shows waiting for it
   assert.equal(await page.getByTestId('replay-button').isDisabled(), true, 'not offered twice');
   // after the refresh the server says why: T6 had 2 attempts, so the replay is attempt 3
   await page.getByTestId('replay-waiting').getByText(/^A replay \(attempt 3\) was requested at \d\d:\d\d:\d\d UTC by browser-test@plantline\.local: waiting for its outcome\.$/).waitFor({ timeout: 15_000 });
+  // the answer stays on the panel through the refresh that shows the replay waiting
+  assert.match(await page.getByTestId('action-result').innerText(), /^Replay requested: the middleware posts it again/);
   await panel.locator('textarea').fill('and once more');
   assert.equal(await page.getByTestId('replay-button').isDisabled(), true, 'still waiting');
   const again = await page.request.post(`${app.baseUrl}/api/v1/transactions/T6/replay`, { data: { reason: 'once more' }, headers: { origin: app.baseUrl } });

@@ -1,6 +1,7 @@
 // Crash safety: the ingest process is SIGKILLed at random points while it consumes 200,000 postings
-// from a real Kafka broker into the embedded store. After a final clean run the store holds exactly
-// 200,000 distinct event_ids and counting queries see no duplicate.
+// from a real Kafka broker into the embedded store (server-crash-safety.test.ts: a ClickHouse server).
+// After a final clean run the store holds exactly 200,000 distinct event_ids and counting queries see no
+// duplicate.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,12 @@ const GROUP = 'plantline-crash-test';
 let broker: KafkaBroker;
 let kafka: Kafka;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-crash-'));
+// the embedded store in dataDir, or a database on the ClickHouse server of server-crash-safety.test.ts
+// (read when the children start, after that file's hook has started the server)
+const storeEnv = (): Record<string, string> =>
+  process.env.PLANTLINE_TEST_CLICKHOUSE_URL
+    ? { CLICKHOUSE_URL: process.env.PLANTLINE_TEST_CLICKHOUSE_URL, CLICKHOUSE_DATABASE: `crash_${process.pid}` }
+    : { PLANTLINE_DATA_DIR: dataDir };
 
 before(async () => {
   broker = await startKafkaBroker({ partitions: 4 });
@@ -55,7 +62,7 @@ function startIngest(): Child {
       ...process.env,
       KAFKA_BROKERS: broker.brokers,
       PLANTLINE_KAFKA_GROUP: GROUP,
-      PLANTLINE_DATA_DIR: dataDir,
+      ...storeEnv(),
       PLANTLINE_INGEST_TOKEN: 'crash-test-token',
       PLANTLINE_SIMULATOR: 'off',
       PORT: '0',
@@ -152,7 +159,7 @@ test(`${TOTAL} postings survive ${KILLS} SIGKILLs of the ingest process: exactly
   last.proc.kill('SIGTERM');
   assert.equal(await last.exited, 0);
 
-  const store = await openStore(loadConfig({ PLANTLINE_DATA_DIR: dataDir }), 'read');
+  const store = await openStore(loadConfig(storeEnv()), 'read');
   try {
     const [r] = await queryRows<{ distinct_ids: string; deduped_rows: string; in_range: string; transactions: string }>(
       store,

@@ -130,8 +130,9 @@ export default async function TransactionPage({ params, searchParams }: { params
             <Card title="Act" sub={s.status === 'failed' ? 'on this exception' : 'comments only: it is not an exception'} testId="tx-act">
               <div className="card-body">
                 <ActionPanel
-                  // a new status, attempt or waiting replay starts the panel afresh (Replay offered again once the outcome is in)
-                  key={`${s.status}-${s.attempts}-${waiting?.attempt ?? ''}`}
+                  // a new status, attempt or waiting replay: Replay is offered again once the outcome is in
+                  // (the panel itself stays, with the answer it showed)
+                  generation={`${s.status}-${s.attempts}-${waiting?.attempt ?? ''}`}
                   correlationId={id}
                   status={s.status}
                   state={s.state}

@@ -106,7 +106,7 @@ export function FilterBar({ plants, renderedAt }: { plants: string[]; renderedAt
         {/* a link naming a plant that has sent nothing (mistyped, retired, or not the viewer's) shows zeros: say why */}
         {unknownPlants.length > 0 && (
           <span className="fb-meta fb-warn" role="note" data-testid="unknown-plants">
-            {unknownPlants.length === 1 ? `No data from plant ${unknownPlants[0]}` : `No data from plants ${unknownPlants.join(', ')}`} (not one of yours, or nothing received)
+            {unknownPlants.length === 1 ? `No postings from plant ${unknownPlants[0]}` : `No postings from plants ${unknownPlants.join(', ')}`} (none received, or not one of your plants)
           </span>
         )}
       </div>

@@ -67,6 +67,9 @@ const notStoredYet = () =>
     connection: 'close',
   });
 
+/** The tables a request's rows go to: its stream's, and rejects when some of it was refused. */
+type TablesOf = Parameters<IngestPipeline['storeFailing']>[0];
+
 /**
  * Until the rows handed to the writers are stored. A store that is slow but answers is waited for; one
  * whose inserts fail (down, or refusing writes) is waited for `graceMs` at most, then the sender gets
@@ -74,7 +77,7 @@ const notStoredYet = () =>
  * stored once the store answers; the copy sent again is a duplicate, counted once (event_id; trace and
  * span id).
  */
-async function untilStored(stored: Promise<unknown>, pipeline: IngestPipeline, graceMs: number): Promise<void> {
+async function untilStored(stored: Promise<unknown>, pipeline: IngestPipeline, tables: TablesOf, graceMs: number): Promise<void> {
   const started = Date.now();
   let done = false;
   const settled = stored.then(
@@ -84,7 +87,8 @@ async function untilStored(stored: Promise<unknown>, pipeline: IngestPipeline, g
   for (;;) {
     await Promise.race([settled, new Promise((r) => setTimeout(r, 250))]);
     if (done) return void (await stored);
-    if (Date.now() - started >= graceMs && pipeline.storeFailing()) throw notStoredYet();
+    // only the tables this request's rows go to: another table's trouble does not hold its answer
+    if (Date.now() - started >= graceMs && pipeline.storeFailing(tables)) throw notStoredYet();
   }
 }
 
@@ -100,7 +104,7 @@ function admissionGate(opts: HttpIngestOptions) {
   let inFlight = 0;
   // one waiter woken per slot freed
   const slotWaiters = new Waiters();
-  return async function admit(): Promise<{ release: () => void; room: () => Promise<void> }> {
+  return async function admit(): Promise<{ release: () => void; room: (tables: TablesOf) => Promise<void> }> {
     const deadline = Date.now() + opts.busyWaitMs;
     while (inFlight >= HTTP_BODIES_IN_FLIGHT) {
       const left = deadline - Date.now();
@@ -116,10 +120,12 @@ function admissionGate(opts: HttpIngestOptions) {
         inFlight--;
         slotWaiters.wakeOne();
       },
-      room: async () => {
+      room: async (tables: TablesOf) => {
+        // nothing more is taken in while the store's inserts into its tables fail: senders are answered
+        // at once, not held (also when the writers are full of what waits for the store)
+        if (opts.pipeline.storeFailing(tables)) throw storeNotAnswering();
         if (!(await opts.pipeline.waitForCapacity(Math.max(0, deadline - Date.now())))) throw busy();
-        // nothing more is taken in while the store's inserts fail: senders are answered, not held
-        if (opts.pipeline.storeFailing()) throw storeNotAnswering();
+        if (opts.pipeline.storeFailing(tables)) throw storeNotAnswering();
       },
     };
   };
@@ -305,7 +311,8 @@ async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: 
     else rejects.push({ stream, source: 'http', position: `http:${requestId}:${item.line}`, line: item.line, reason: item.result.reason, raw: item.raw });
   }
   const position = `http:${requestId}`;
-  await slot.room();
+  const tables: TablesOf = rejects.length ? [stream, 'rejects'] : [stream];
+  await slot.room(tables);
   const stored = Promise.all([
     stream === 'postings'
       ? opts.pipeline.submitPostings(rows as PostingRow[], position)
@@ -314,7 +321,7 @@ async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: 
   ]);
   // the rows are the writers' now (counted in their bound): the slot goes to the next body
   slot.release();
-  await untilStored(stored, opts.pipeline, opts.busyWaitMs);
+  await untilStored(stored, opts.pipeline, tables, opts.busyWaitMs);
   sendJson(res, 200, {
     request_id: requestId,
     accepted: rows.length,
@@ -342,19 +349,23 @@ async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: Se
     decoded = decodeValidSpans(body, encoding);
   } catch (e) {
     const reason = (e as Error).message;
-    await opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason, raw: body }]);
+    await slot.room(['rejects']);
+    const kept = opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason, raw: body }]);
+    slot.release();
+    await untilStored(kept, opts.pipeline, ['rejects'], opts.busyWaitMs);
     throw new HttpError(400, `OTLP ${encoding} request could not be decoded: ${reason}`);
   }
   // the spans that are fine are kept; the others are answered as OTLP's partial success, and the request
   // is kept in rejects with their reasons
   const { rows: spans, partial } = decoded;
-  await slot.room();
+  const tables: TablesOf = partial ? ['spans', 'rejects'] : ['spans'];
+  await slot.room(tables);
   const stored = Promise.all([
     opts.pipeline.submitSpans(spans, `http:${requestId}`),
     partial ? opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason: partial.errorMessage, raw: body }]) : undefined,
   ]);
   slot.release();
-  await untilStored(stored, opts.pipeline, opts.busyWaitMs);
+  await untilStored(stored, opts.pipeline, tables, opts.busyWaitMs);
   const answer = Buffer.from(encodeTraceResponse(encoding, partial ?? undefined));
   res.writeHead(200, {
     'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',

@@ -211,9 +211,12 @@ export class IngestPipeline {
     return true;
   }
 
-  /** Some insert failed and waits to try again (the store is down or refuses writes). */
-  storeFailing(): boolean {
-    return Object.values(this.writers).some((w) => w.failing);
+  /**
+   * An insert into one of these tables (default: any) failed and waits to try again: the store is down
+   * or refuses those writes.
+   */
+  storeFailing(tables: readonly (Stream | 'rejects')[] = ['postings', 'inventory', 'spans', 'rejects']): boolean {
+    return tables.some((t) => this.writers[t].failing);
   }
 
   private releaseCapacityWaiters() {

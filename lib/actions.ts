@@ -150,19 +150,22 @@ export async function replayOnce(store: Store, principal: Principal, correlation
   };
   // recorded before it is sent: a second request (this process or another) sees it waiting
   const saved = await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'replay', actor, comment: reason, details: { ...request, payload: undefined } });
-  // another process may have found no replay waiting at the same moment and recorded one too: once
-  // both are stored, the first recorded (time, then id) goes and the other withdraws
+  // another process may have found no replay waiting at the same moment and recorded one too (maybe
+  // with another attempt number, if an event arrived in between): once both are stored, of the replay
+  // requests recorded since this decision read the transaction, the first recorded (time, then id) goes
+  // and the others withdraw
   await new Promise((r) => setTimeout(r, REPLAY_CLAIM_SETTLE_MS));
   const after = await getTransaction(store, correlationId, parseFilters(new URLSearchParams()), { plants: null }, { payloads: false });
+  const seen = new Set(tx.actions.map((a) => a.action_id));
   const notSent = new Set(after?.actions.map((a) => detail(a, 'replay_not_sent')).filter(Boolean));
   const first = (after?.actions ?? [])
-    .filter((a) => a.action === 'replay' && Number(detail(a, 'attempt')) === request.attempt && !notSent.has(detail(a, 'replay_id')))
+    .filter((a) => a.action === 'replay' && !seen.has(a.action_id) && !notSent.has(detail(a, 'replay_id')))
     .sort((a, b) => a.at.localeCompare(b.at) || a.action_id.localeCompare(b.action_id))[0];
   if (first && detail(first, 'replay_id') !== request.replay_id) {
-    await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'comment', actor, comment: `Replay not sent: ${first.actor} requested the same replay (attempt ${request.attempt}) at the same moment, and that one was sent`, details: { replay_not_sent: request.replay_id } });
+    await appendAction(store, { correlation_id: correlationId, plant: tx.summary.plant, flow: tx.summary.flow, occurred_at: tx.summary.occurred_at, action: 'comment', actor, comment: `Replay not sent: ${first.actor} requested a replay at the same moment, and that one goes`, details: { replay_not_sent: request.replay_id } });
     return refuse(
       'same replay requested at the same moment elsewhere',
-      `a replay of ${correlationId} (attempt ${request.attempt}) was requested at the same moment by ${first.actor}, and that one was sent: this one was not`,
+      `a replay of ${correlationId} was requested at the same moment by ${first.actor}, and that one goes: this one was not sent`,
     );
   }
   let via: string;

@@ -88,8 +88,9 @@ export async function listAudit(store: Store, opts: { from: Date; to: Date; acto
 
 /**
  * Failed sign-ins since `since` from the audit log (every web process writes there): from this address
- * for this account after its last successful sign-in from the address, and from this address for any
- * account. Attempts refused by the limit itself (outcome denied) are not counted.
+ * for this account (whatever the case of its email) after its last successful sign-in from the address,
+ * and from this address for any account. Attempts refused by the limit itself (outcome denied) are not
+ * counted.
  */
 export async function recentSignInFailures(store: Store, ip: string, account: string, since: Date): Promise<{ account: number; address: number }> {
   const sinceP = param('since', "DateTime64(3, 'UTC')", since.toISOString().replace('T', ' ').replace('Z', ''));
@@ -98,8 +99,8 @@ export async function recentSignInFailures(store: Store, ip: string, account: st
   const [r] = await queryRows<{ account: string; address: string }>(
     store,
     'identity.recentSignInFailures',
-    sql`SELECT countIf(actor = ${accountP} AND at > (
-              SELECT max(at) FROM audit_log WHERE at >= ${sinceP} AND action = 'sign_in' AND actor = ${accountP} AND ip = ${ipP})) AS account,
+    sql`SELECT countIf(lower(actor) = lower(${accountP}) AND at > coalesce((
+              SELECT max(at) FROM audit_log WHERE at >= ${sinceP} AND action = 'sign_in' AND lower(actor) = lower(${accountP}) AND ip = ${ipP}), ${sinceP})) AS account,
             count() AS address
         FROM audit_log
         WHERE at >= ${sinceP} AND ip = ${ipP} AND action = 'sign_in_failed' AND outcome = 'failed'`,

@@ -383,3 +383,14 @@ test('two processes starting together on an empty store: one prints the first ad
     await empty.close();
   }
 });
+
+test('a successful sign-in starts the account\'s count again, whatever the case its email was stored in', async () => {
+  await createUser(store, { email: 'Dana@Plant.example', name: 'Dana', role: 'viewer', plants: [], password: 'dana has a long password' }, 'test');
+  const credentials = (authOptions().providers[0] as unknown as { options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> } }).options;
+  const req = { headers: { [CLIENT_HEADER]: '203.0.113.70' } };
+  for (let i = 0; i < 4; i++) assert.equal(await credentials.authorize({ email: 'dana@plant.example', password: `guess-${i}` }, req), null);
+  assert.ok(await credentials.authorize({ email: 'dana@plant.example', password: 'dana has a long password' }, req));
+  assert.equal(await credentials.authorize({ email: 'dana@plant.example', password: 'one more guess' }, req), null);
+  // 5 failures in the window, but only 1 since the last success: not limited
+  assert.ok(await credentials.authorize({ email: 'dana@plant.example', password: 'dana has a long password' }, req));
+});

@@ -263,7 +263,7 @@ test('empty and refused states speak plainly', async () => {
   assert.match(await page.getByTestId('tx-not-found').innerText(), /Transaction NOPE not found/);
   // a link naming a plant nothing came from: the zeros are explained
   await page.goto(url('/?plant=ZZ9&plant=P01'), { waitUntil: 'networkidle' });
-  assert.equal((await text('unknown-plants')), 'No data from plant ZZ9 (not one of yours, or nothing received)');
+  assert.equal((await text('unknown-plants')), 'No postings from plant ZZ9 (none received, or not one of your plants)');
   // a live view refreshes itself; the refresh can be paused
   await page.goto(`${app.baseUrl}/flows`, { waitUntil: 'networkidle' });
   assert.match(await page.getByTestId('auto-refresh').innerText(), /Auto-refresh 30 s/);

@@ -66,7 +66,13 @@ test('a file of the same name and length with other lines (the next day\'s expor
 test('the import command reports per line and exits 2 when lines were rejected', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-import-cli-'));
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'ingest/file-import.ts', '--stream', 'postings', file], {
-    env: { ...process.env, PLANTLINE_DATA_DIR: dataDir, PLANTLINE_INGEST_TOKEN: 't' },
+    // server-file-import.test.ts: into a database on its ClickHouse server
+    env: {
+      ...process.env,
+      PLANTLINE_DATA_DIR: dataDir,
+      PLANTLINE_INGEST_TOKEN: 't',
+      ...(process.env.PLANTLINE_TEST_CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.PLANTLINE_TEST_CLICKHOUSE_URL, CLICKHOUSE_DATABASE: `import_cli_${process.pid}` } : {}),
+    },
     encoding: 'utf8',
   });
   assert.equal(run.status, 2, run.stderr);

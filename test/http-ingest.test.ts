@@ -268,7 +268,7 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
   }
 });
 
-test('a store that does not answer: a sender whose rows were handed over gets 503 after the grace, not held for the outage; later senders at once; each row is stored once when it answers', { timeout: 60_000 }, async () => {
+test('a store that does not answer: a sender whose rows were handed over gets 503 after the grace, not held for the outage; later senders at once; when it answers every row is there, counted once', { timeout: 60_000 }, async () => {
   let down = true;
   const pipeline = new IngestPipeline(
     async (table, columns, chunks, token) => {
@@ -313,6 +313,36 @@ test('a store that does not answer: a sender whose rows were handed over gets 50
     );
   } finally {
     down = false;
+    server.close();
+    await pipeline.close();
+  }
+});
+
+test('one table the store refuses to write does not hold the others: postings are taken in and answered while span inserts fail', { timeout: 60_000 }, async () => {
+  let spansDown = true;
+  const pipeline = new IngestPipeline(
+    async (table, columns, chunks, token) => {
+      if (spansDown && table === 'spans') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
+      await insertRows(runtime.writeStore, table, columns, chunks, token);
+    },
+    { ingest: { batchRows: 100, maxBufferedRows: 10_000, flushIntervalMs: 5 } },
+    () => undefined,
+  );
+  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 64 * 1024, busyWaitMs: 300, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const server = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+    const spans = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: '6b8efff798038103d269b633813fc60c', spanId: '0000000000000101', name: 'held', kind: 2, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 5_000_000n) }] }] }] };
+    const traces = await fetch(`${url}/v1/traces`, { method: 'POST', body: JSON.stringify(spans), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5_000) });
+    assert.equal(traces.status, 503);
+    assert.equal(pipeline.storeFailing(['spans']), true);
+    const posted = await fetch(`${url}/api/ingest/postings`, { method: 'POST', body: JSON.stringify(posting({ event_id: 'side-1' })), headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) });
+    assert.equal(posted.status, 200);
+    assert.equal(await count(`SELECT count() FROM postings WHERE event_id = 'side-1'`), 1);
+  } finally {
+    spansDown = false;
     server.close();
     await pipeline.close();
   }

@@ -73,8 +73,13 @@ async function npmRunIngest(env: Record<string, string>): Promise<{ base: string
     await exited;
   };
   let m: RegExpMatchArray | null = null;
+  const deadline = Date.now() + 60_000;
   while (!(m = out.match(/plantline ingest: listening on :(\d+), opening the store/))) {
     if (child.exitCode !== null) assert.fail(`npm run ingest ended:\n${out}`);
+    if (Date.now() > deadline) {
+      await stop();
+      assert.fail(`npm run ingest did not listen within 60 s:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { base: `http://127.0.0.1:${m[1]}`, output: () => out, running: () => child.exitCode === null, stop };

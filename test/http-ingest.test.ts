@@ -268,20 +268,37 @@ test('while the writers are full, a sender waits, then gets 503 with Retry-After
   }
 });
 
-test('a store that does not answer: a sender whose rows were handed over gets 503 after the grace, not held for the outage; later senders at once; when it answers every row is there, counted once', { timeout: 60_000 }, async () => {
-  let down = true;
+/**
+ * HTTP ingest in front of writers whose inserts into the tables `failing` names fail as if ClickHouse did
+ * not answer (ECONNREFUSED), the others going to the test store. `close` lets the failing inserts through
+ * first, so the writers can finish.
+ */
+async function flakyStoreListener(failing: (table: string) => boolean, busyWaitMs: number) {
+  let healed = false;
   const pipeline = new IngestPipeline(
     async (table, columns, chunks, token) => {
-      if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
+      if (!healed && failing(table)) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
       await insertRows(runtime.writeStore, table, columns, chunks, token);
     },
     { ingest: { batchRows: 100, maxBufferedRows: 10_000, flushIntervalMs: 5 } },
     () => undefined,
   );
-  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 64 * 1024, busyWaitMs: 400, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
+  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 64 * 1024, busyWaitMs, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
   const server = http.createServer((req, res) => void handler(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest/postings`;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = async () => {
+    healed = true;
+    server.close();
+    await pipeline.close();
+  };
+  return { pipeline, url, close };
+}
+
+test('a store that does not answer: a sender whose rows were handed over gets 503 after the grace, not held for the outage; later senders at once; when it answers every row is there, counted once', { timeout: 60_000 }, async () => {
+  let down = true;
+  const { pipeline, url: base, close } = await flakyStoreListener(() => down, 400);
+  const url = `${base}/api/ingest/postings`;
   const body = (ids: string[]) => ids.map((id) => JSON.stringify(posting({ event_id: id }))).join('\n');
   const send = (ids: string[]) => fetch(url, { method: 'POST', body: body(ids), headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) });
   try {
@@ -312,26 +329,12 @@ test('a store that does not answer: a sender whose rows were handed over gets 50
       [{ event_id: 'down-1' }, { event_id: 'down-2' }, { event_id: 'down-3' }],
     );
   } finally {
-    down = false;
-    server.close();
-    await pipeline.close();
+    await close();
   }
 });
 
 test('one table the store refuses to write does not hold the others: postings are taken in and answered while span inserts fail', { timeout: 60_000 }, async () => {
-  let spansDown = true;
-  const pipeline = new IngestPipeline(
-    async (table, columns, chunks, token) => {
-      if (spansDown && table === 'spans') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
-      await insertRows(runtime.writeStore, table, columns, chunks, token);
-    },
-    { ingest: { batchRows: 100, maxBufferedRows: 10_000, flushIntervalMs: 5 } },
-    () => undefined,
-  );
-  const handler = createIngestHandler({ pipeline, ingestToken: TOKEN, maxBodyBytes: 64 * 1024, busyWaitMs: 300, otlpRequiresToken: false, health: async () => ({ ok: true, body: {} }) });
-  const server = http.createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { pipeline, url, close } = await flakyStoreListener((table) => table === 'spans', 300);
   try {
     const start = BigInt(Date.now() - 60_000) * 1_000_000n;
     const spans = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: '6b8efff798038103d269b633813fc60c', spanId: '0000000000000101', name: 'held', kind: 2, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 5_000_000n) }] }] }] };
@@ -342,9 +345,7 @@ test('one table the store refuses to write does not hold the others: postings ar
     assert.equal(posted.status, 200);
     assert.equal(await count(`SELECT count() FROM postings WHERE event_id = 'side-1'`), 1);
   } finally {
-    spansDown = false;
-    server.close();
-    await pipeline.close();
+    await close();
   }
 });
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { command, insertRows, queryRows, sql, type Store } from './client';
+import { command, insertRows, openStore, queryRows, sql, type Store } from './client';
 import type { Config } from '../lib/config';
 
 // npm scripts, tests and the server all run from the project root
@@ -114,4 +114,17 @@ export async function migrate(store: Store, opts: RenderOptions, migrations = lo
 function rawTable(database: string, table: string) {
   // identifiers from config, checked by loadConfig; not a value
   return { query: `${database}.${table}`, params: {} };
+}
+
+/**
+ * Server mode: migrate through a connection that names no database, since the database may not exist
+ * yet (the migrations create it); the processes' own connections name it.
+ */
+export async function migrateServer(config: Config): Promise<MigrationReport> {
+  const admin = await openStore(config, 'admin');
+  try {
+    return await migrate(admin, renderOptions(config));
+  } finally {
+    await admin.close();
+  }
 }

@@ -49,23 +49,12 @@ const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 404: 12, 405: 12, 4
 /** Request bodies read at once, at most: with the writers' bound, what HTTP ingest holds in memory. */
 export const HTTP_BODIES_IN_FLIGHT = 8;
 
-const busy = () =>
-  new HttpError(503, `ingest is behind (the store is slow or down): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`, {
-    'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
-    connection: 'close',
-  });
-
-const storeNotAnswering = () =>
-  new HttpError(503, `the store is not answering (inserts fail and are being retried): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`, {
-    'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
-    connection: 'close',
-  });
-
+/** 503 with Retry-After; the connection is closed (a sender holding a large body does not keep it open). */
+const unavailable = (message: string) => new HttpError(503, message, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS), connection: 'close' });
+const busy = () => unavailable(`ingest is behind (the store is slow or down): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`);
+const storeNotAnswering = () => unavailable(`the store is not answering (inserts fail and are being retried): nothing of this request was kept; send it again in ${BUSY_RETRY_AFTER_SECONDS} s`);
 const notStoredYet = () =>
-  new HttpError(503, `the store stopped answering while this request was being stored: it is not stored yet; send it again in ${BUSY_RETRY_AFTER_SECONDS} s (what arrives twice is counted once)`, {
-    'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
-    connection: 'close',
-  });
+  unavailable(`the store stopped answering while this request was being stored: it is not stored yet; send it again in ${BUSY_RETRY_AFTER_SECONDS} s (what arrives twice is counted once)`);
 
 /** The tables a request's rows go to: its stream's, and rejects when some of it was refused. */
 type TablesOf = Parameters<IngestPipeline['storeFailing']>[0];

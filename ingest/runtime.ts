@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isUnreachable, openStore, queryRows, sql, type Store } from '../clickhouse/client';
-import { migrate, renderOptions } from '../clickhouse/migrate';
+import { migrate, migrateServer, renderOptions } from '../clickhouse/migrate';
 import type { Config } from '../lib/config';
 import { createIngestHandler } from './http';
 import { KafkaSource } from './kafka';
@@ -87,14 +87,7 @@ export async function startIngestRuntime(
       opts.onWaitingForStore?.(error, retryMs);
     };
     // the database may not exist yet: create it (and the tables) through a connection without one
-    await untilStoreAnswers(async () => {
-      const admin = await openStore(config, 'admin');
-      try {
-        await migrate(admin, renderOptions(config));
-      } finally {
-        await admin.close();
-      }
-    }, onWaiting);
+    await untilStoreAnswers(() => migrateServer(config), onWaiting);
   }
   const writeStore = await openStore(config, 'write');
   if (config.store.kind === 'embedded') await migrate(writeStore, renderOptions(config));

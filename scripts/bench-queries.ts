@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { openStore, type Store } from '../clickhouse/client';
-import { migrate, renderOptions } from '../clickhouse/migrate';
+import { migrate, migrateServer, renderOptions } from '../clickhouse/migrate';
 import { registerReadStore } from '../clickhouse/shared';
 import { createToken } from '../lib/auth/directory';
 import { IngestPipeline } from '../ingest/pipeline';
@@ -168,12 +168,7 @@ async function main() {
   const serverUrl = args['clickhouse-url'];
   const dataDir = serverUrl ? serverUrl : args.data ? path.resolve(args.data) : fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-qbench-'));
   const config = loadConfig(serverUrl ? { CLICKHOUSE_URL: serverUrl, PLANTLINE_INGEST_TOKEN: 'bench' } : { PLANTLINE_DATA_DIR: dataDir, PLANTLINE_INGEST_TOKEN: 'bench' });
-  if (serverUrl) {
-    // as the processes do it: the database is created by a connection that does not name it
-    const admin = await openStore(config, 'admin');
-    await migrate(admin, renderOptions(config));
-    await admin.close();
-  }
+  if (serverUrl) await migrateServer(config);
   const store = await openStore(config, 'write');
   if (!serverUrl) await migrate(store, renderOptions(config));
   const read = await openStore(config, 'read');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafkaBroker, type KafkaBroker } from './support/kafka-broker';
 import { posting } from './support/fixtures';
+import { serverEnv } from './support/store';
 import { ensureTopics } from '../ingest/kafka';
 import { TOPICS } from '../lib/contract';
 import { loadConfig } from '../lib/config';
@@ -25,10 +26,7 @@ let kafka: Kafka;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-crash-'));
 // the embedded store in dataDir, or a database on the ClickHouse server of server-crash-safety.test.ts
 // (read when the children start, after that file's hook has started the server)
-const storeEnv = (): Record<string, string> =>
-  process.env.PLANTLINE_TEST_CLICKHOUSE_URL
-    ? { CLICKHOUSE_URL: process.env.PLANTLINE_TEST_CLICKHOUSE_URL, CLICKHOUSE_DATABASE: `crash_${process.pid}` }
-    : { PLANTLINE_DATA_DIR: dataDir };
+const storeEnv = (): Record<string, string> => ({ PLANTLINE_DATA_DIR: dataDir, ...serverEnv(`crash_${process.pid}`) });
 
 before(async () => {
   broker = await startKafkaBroker({ partitions: 4 });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { importFile } from '../ingest/file-import';
 import { IngestPipeline } from '../ingest/pipeline';
-import { openTestStore, scalar } from './support/store';
+import { openTestStore, scalar, serverEnv } from './support/store';
 import { posting } from './support/fixtures';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-import-'));
@@ -71,7 +71,7 @@ test('the import command reports per line and exits 2 when lines were rejected',
       ...process.env,
       PLANTLINE_DATA_DIR: dataDir,
       PLANTLINE_INGEST_TOKEN: 't',
-      ...(process.env.PLANTLINE_TEST_CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.PLANTLINE_TEST_CLICKHOUSE_URL, CLICKHOUSE_DATABASE: `import_cli_${process.pid}` } : {}),
+      ...serverEnv(`import_cli_${process.pid}`),
     },
     encoding: 'utf8',
   });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../lib/config';
 import { openStore, queryRows, sql, type Store } from '../../clickhouse/client';
-import { migrate, renderOptions } from '../../clickhouse/migrate';
+import { migrate, migrateServer, renderOptions } from '../../clickhouse/migrate';
 
 let sharedDir: string | null = null;
 
@@ -16,9 +16,18 @@ export function testDataDir(): string {
   return sharedDir;
 }
 
+/**
+ * With PLANTLINE_TEST_CLICKHOUSE_URL: the variables that put a process (or a config) on that server, in
+ * `database` when given; else nothing (the embedded store of PLANTLINE_DATA_DIR).
+ */
+export function serverEnv(database?: string): Record<string, string> {
+  const url = process.env.PLANTLINE_TEST_CLICKHOUSE_URL;
+  if (!url) return {};
+  return database ? { CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database } : { CLICKHOUSE_URL: url };
+}
+
 export function testConfig(env: Record<string, string> = {}): Config {
-  const server = process.env.PLANTLINE_TEST_CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.PLANTLINE_TEST_CLICKHOUSE_URL } : {};
-  return loadConfig({ PLANTLINE_DATA_DIR: testDataDir(), PLANTLINE_SIMULATOR: 'off', PLANTLINE_INGEST_TOKEN: 'test-ingest-token', ...server, ...env });
+  return loadConfig({ PLANTLINE_DATA_DIR: testDataDir(), PLANTLINE_SIMULATOR: 'off', PLANTLINE_INGEST_TOKEN: 'test-ingest-token', ...serverEnv(), ...env });
 }
 
 let counter = 0;
@@ -27,10 +36,7 @@ export async function openTestStore(env: Record<string, string> = {}): Promise<{
   const database = `t${process.pid}_${++counter}`;
   const config = testConfig({ CLICKHOUSE_DATABASE: database, ...env });
   if (config.store.kind === 'server') {
-    // as the processes do it: the database is created by a connection that does not name it
-    const admin = await openStore(config, 'admin');
-    await migrate(admin, renderOptions(config));
-    await admin.close();
+    await migrateServer(config);
     return { config, store: await openStore(config, 'write') };
   }
   const store = await openStore(config, 'write');

@@ -18,6 +18,8 @@ export type KafkaSourceOptions = {
   sessionTimeoutMs?: number;
   /** Fetched messages that may wait to be decoded (default 20,000): the next fetch is on its way meanwhile. */
   maxQueuedMessages?: number;
+  /** What those messages may weigh (default 64 MiB): large messages pause fetching before their number does. */
+  maxQueuedBytes?: number;
   log?: (msg: string) => void;
 };
 
@@ -25,7 +27,7 @@ export type KafkaSourceOptions = {
 type PendingBatch = { next: bigint; durable: boolean };
 
 /** A fetched batch waiting to be decoded, with its entry in its partition's pending list. */
-type QueuedBatch = { topic: string; partition: number; messages: KafkaMessage[]; range: string; entry: PendingBatch };
+type QueuedBatch = { topic: string; partition: number; messages: KafkaMessage[]; bytes: number; range: string; entry: PendingBatch };
 
 type PartitionState = {
   /** Batches handed to the pipeline, in offset order. */
@@ -40,8 +42,9 @@ export type KafkaSourceState = {
   partitions: { topic: string; partition: number; committed: string | null; highWatermark: string; lag: number }[];
   lastError: string | null;
   messages: number;
-  /** Fetched messages waiting to be decoded. */
+  /** Fetched messages waiting to be decoded, and their bytes (keys and values). */
   queued: number;
+  queuedBytes: number;
 };
 
 const INBOUND = [TOPICS.postings, TOPICS.inventory, TOPICS.spans];
@@ -66,9 +69,11 @@ export class KafkaSource implements DeadLetterSink {
   /** Fetched batches not yet decoded, in fetch order, and the loop that decodes them. */
   private readonly queued: QueuedBatch[] = [];
   private queuedMessages = 0;
+  private queuedBytes = 0;
   private decoding: Promise<void> | null = null;
   private stopping = false;
   private readonly maxQueuedMessages: number;
+  private readonly maxQueuedBytes: number;
   private readonly log: (msg: string) => void;
 
   constructor(
@@ -77,6 +82,7 @@ export class KafkaSource implements DeadLetterSink {
   ) {
     this.log = opts.log ?? ((m) => console.error(`[kafka] ${m}`));
     this.maxQueuedMessages = opts.maxQueuedMessages ?? 20_000;
+    this.maxQueuedBytes = opts.maxQueuedBytes ?? 64 * 1024 * 1024;
     // batches compressed with snappy, lz4 or zstd, not only gzip
     registerKafkaCodecs();
     this.kafka = new Kafka({
@@ -144,14 +150,15 @@ export class KafkaSource implements DeadLetterSink {
    * kafkajs fetches the next batches only once every handler of the current fetch has returned. The
    * handler therefore only queues the batch and returns, and the batches are decoded here, in fetch
    * order, while the broker prepares the next fetch: decoding and fetching overlap instead of taking
-   * turns. What waits here is bounded (`maxQueuedMessages`); offsets are still committed only once durable.
+   * turns. What waits here is bounded (`maxQueuedMessages`, `maxQueuedBytes`); offsets are still committed
+   * only once durable.
    */
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || this.stopping) return;
     // Back-pressure: hold this partition while the writers are full (the store is slow or down) or
     // enough is already waiting to be decoded; nothing of this batch is taken, and nothing is
     // committed, until there is room.
-    while (this.pipeline.saturated || this.queuedMessages >= this.maxQueuedMessages) {
+    while (this.pipeline.saturated || this.queuedMessages >= this.maxQueuedMessages || this.queuedBytes >= this.maxQueuedBytes) {
       if (!isRunning() || isStale() || this.stopping) return;
       if (this.pipeline.saturated) this.status = 'paused';
       await new Promise((r) => setTimeout(r, this.pipeline.saturated ? 100 : 5));
@@ -171,8 +178,11 @@ export class KafkaSource implements DeadLetterSink {
     const entry: PendingBatch = { next: BigInt(last) + 1n, durable: false };
     state.pending.push(entry);
     this.messages += batch.messages.length;
-    this.queued.push({ topic, partition, messages: batch.messages, range: `${topic}/${partition}/${batch.firstOffset()}-${last}`, entry });
+    let bytes = 0;
+    for (const m of batch.messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
+    this.queued.push({ topic, partition, messages: batch.messages, bytes, range: `${topic}/${partition}/${batch.firstOffset()}-${last}`, entry });
     this.queuedMessages += batch.messages.length;
+    this.queuedBytes += bytes;
     this.decoding ??= this.decodeQueued();
     // Fetching may go on: the offset is resolved for the fetcher, but committed only once durable.
     resolveOffset(last);
@@ -187,10 +197,11 @@ export class KafkaSource implements DeadLetterSink {
     try {
       while (this.queued.length) {
         await new Promise((r) => setImmediate(r));
-        // while the writers are full, what was fetched waits here as it came (bounded by maxQueuedMessages)
+        // while the writers are full, what was fetched waits here as it came (bounded by maxQueuedMessages and maxQueuedBytes)
         await this.pipeline.waitForCapacity();
         const job = this.queued.shift()!;
         this.queuedMessages -= job.messages.length;
+        this.queuedBytes -= job.bytes;
         try {
           this.submit(job);
         } catch (e) {
@@ -344,6 +355,7 @@ export class KafkaSource implements DeadLetterSink {
       lastError: this.lastError,
       messages: this.messages,
       queued: this.queuedMessages,
+      queuedBytes: this.queuedBytes,
     };
   }
 

@@ -1,9 +1,8 @@
 // The one ingest pipeline every source feeds: validated rows go to their table's writer, rejected
 // messages go to the rejects table and (with Kafka) the DLQ topic. Sources wait on the promises it
 // returns before they acknowledge anything (commit an offset, answer an HTTP request).
-import { createHash } from 'node:crypto';
 import type { Store } from '../clickhouse/client';
-import type { Config } from '../lib/config';
+import { DEFAULT_MAX_BUFFERED_BYTES, type Config } from '../lib/config';
 import type { InventoryRow, PostingRow } from '../lib/contract';
 import type { SpanRow } from './otlp';
 import { TableWriter, rowsFromLines, type InsertFn, type WriterStats } from './writer';
@@ -33,9 +32,12 @@ export type PipelineStats = {
   /** rejects the DLQ topic did not take (each is in the rejects table), and the last such error */
   dead_letters: { unpublished: number; lastError: string | null };
   bufferedRows: number;
+  /** what the writers' rows weigh (see sizeOf in ./writer) */
+  bufferedBytes: number;
   saturated: boolean;
   writers: WriterStats[];
 };
+
 
 const TABLE: Record<Stream, string> = { postings: 'postings', inventory: 'inventory_snapshots', spans: 'spans' };
 
@@ -75,6 +77,23 @@ const VALUES: Record<Stream, (row: object) => unknown[]> = {
   spans: valuesInColumnOrder(COLUMNS.spans),
 };
 
+/**
+ * Where a row the store refused came from, for its reject: a posting's or snapshot's own source position
+ * (its Kafka message, its HTTP request and line, its file and line); a span's submission (the Kafka
+ * messages or HTTP request it came in) with its trace and span id. `submission` is the writer's
+ * position, `stream:` and what the source gave.
+ */
+function refusedRowPosition(stream: Stream, line: string, submission: string): string {
+  const from = submission.slice(stream.length + 1);
+  try {
+    const values = JSON.parse(line) as unknown[];
+    const at = (column: string) => String(values[(COLUMNS[stream] as readonly string[]).indexOf(column)] ?? '');
+    return stream === 'spans' ? `${from} span ${at('trace_id')}/${at('span_id')}` : at('source_position') || from;
+  } catch {
+    return from;
+  }
+}
+
 export class IngestPipeline {
   private readonly writers: Record<Stream | 'rejects', TableWriter>;
   private readonly accepted: Record<Stream, number> = { postings: 0, inventory: 0, spans: 0 };
@@ -88,13 +107,13 @@ export class IngestPipeline {
   /** `store`: one store (or insert function), or several connections so that batches insert side by side. */
   constructor(
     store: Store | InsertFn | (Store | InsertFn)[],
-    private readonly config: { ingest: Pick<Config['ingest'], 'batchRows' | 'flushIntervalMs' | 'maxBufferedRows'> },
+    private readonly config: { ingest: Pick<Config['ingest'], 'batchRows' | 'flushIntervalMs' | 'maxBufferedRows'> & Partial<Pick<Config['ingest'], 'maxBufferedBytes'>> },
     private readonly log: (msg: string) => void = (m) => console.error(`[ingest] ${m}`),
   ) {
     const opts = { batchRows: config.ingest.batchRows, flushIntervalMs: config.ingest.flushIntervalMs, log, onSettled: () => this.releaseCapacityWaiters() };
-    const onPoisonRow = (stream: Stream) => async (line: string, reason: string) => {
+    const onPoisonRow = (stream: Stream) => async (line: string, reason: string, position: string) => {
       // A row that passed validation but that the store still refuses: keep it, with the reason.
-      await this.reject([{ stream, source: 'store', position: `store-refused:${createHash('sha1').update(line).digest('hex')}`, line: 0, reason, raw: Buffer.from(line) }]);
+      await this.reject([{ stream, source: 'store', position: refusedRowPosition(stream, line, position), line: 0, reason, raw: Buffer.from(line) }]);
     };
     this.writers = {
       postings: new TableWriter(TABLE.postings, store, { ...opts, columns: COLUMNS.postings, onPoisonRow: onPoisonRow('postings') }),
@@ -193,12 +212,19 @@ export class IngestPipeline {
     return n;
   }
 
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const w of Object.values(this.writers)) n += w.bufferedBytes;
+    return n;
+  }
+
+  /** The writers hold as many rows as they may, or rows that weigh as much (large payloads): sources wait. */
   get saturated(): boolean {
-    return this.bufferedRows >= this.config.ingest.maxBufferedRows;
+    return this.bufferedRows >= this.config.ingest.maxBufferedRows || this.bufferedBytes >= (this.config.ingest.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
   }
 
   /**
-   * Back-pressure: resolves true once the writers hold fewer rows than the configured bound; with
+   * Back-pressure: resolves true once the writers hold less than the configured bounds; with
    * `timeoutMs`, false if they still hold that many after so long (HTTP ingest then answers 503).
    */
   async waitForCapacity(timeoutMs?: number): Promise<boolean> {
@@ -229,6 +255,7 @@ export class IngestPipeline {
       rejected: { ...this.rejected },
       dead_letters: { unpublished: this.deadLettersUnpublished, lastError: this.deadLetterError },
       bufferedRows: this.bufferedRows,
+      bufferedBytes: this.bufferedBytes,
       saturated: this.saturated,
       writers: Object.values(this.writers).map((w) => w.snapshot()),
     };

@@ -34,6 +34,7 @@ export type HealthReport = {
     /** rejects the DLQ topic did not take: each is in the rejects table */
     dead_letters: { unpublished: number; lastError: string | null };
     buffered_rows: number;
+    buffered_bytes: number;
     saturated: boolean;
     writers: unknown[];
   };
@@ -142,6 +143,7 @@ export async function startIngestRuntime(
           accepted: stats.accepted,
           dead_letters: stats.dead_letters,
           buffered_rows: stats.bufferedRows,
+          buffered_bytes: stats.bufferedBytes,
           saturated: stats.saturated,
           writers: stats.writers,
         },

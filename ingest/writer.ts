@@ -24,8 +24,11 @@ export type WriterOptions = {
   /** First retry delay; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Rows that the store refuses as data (not as an outage) are handed here after the batch is split down to them. */
-  onPoisonRow?: (line: string, reason: string) => Promise<void>;
+  /**
+   * Rows that the store refuses as data (not as an outage) are handed here after the batch is split down
+   * to them, with the position their submission was added with.
+   */
+  onPoisonRow?: (line: string, reason: string, position: string) => Promise<void>;
   /** Called whenever a batch has left the writer (stored, or given up): its rows no longer count as buffered. */
   onSettled?: () => void;
   log?: (msg: string) => void;
@@ -43,17 +46,32 @@ export function rowsFromLines(lines: string[]): Rows {
   return { text: lines.length ? `${lines.join('\n')}\n` : '', count: lines.length };
 }
 
-/** A row's JSON never holds a raw newline (JSON.stringify escapes it), so lines split rows exactly. */
-function linesOf(chunks: string[]): string[] {
-  return chunks.flatMap((text) => text.split('\n').filter((line) => line !== ''));
+/** Serialized rows and where they came from (the position they were added with). */
+type Part = { text: string; position: string };
+
+/**
+ * Each row on its own with its position. A row's JSON never holds a raw newline (JSON.stringify escapes
+ * it), so lines split rows exactly.
+ */
+function linesOf(parts: Part[]): Part[] {
+  return parts.flatMap(({ text, position }) => text.split('\n').filter((line) => line !== '').map((line) => ({ text: `${line}\n`, position })));
 }
 
 type Entry = { text: string; count: number; position: string; done: () => void; failed: (e: Error) => void };
+
+/**
+ * What a text of rows weighs in memory, for back-pressure: its length in characters. V8 keeps text that
+ * is all Latin-1 at a byte a character (nearly every row: JSON escapes control characters) and other
+ * text at two, so this is the bytes held, or half of them for text outside Latin-1.
+ */
+export const sizeOf = (text: string) => text.length;
 
 export type WriterStats = {
   table: string;
   bufferedRows: number;
   inFlightRows: number;
+  /** What the rows queued and in flight weigh (sizeOf their text). */
+  bufferedBytes: number;
   insertedRows: number;
   insertedBatches: number;
   failedAttempts: number;
@@ -71,6 +89,8 @@ export class TableWriter {
   private queue: Entry[] = [];
   private queuedRows = 0;
   private inFlightRows = 0;
+  private queuedBytes = 0;
+  private inFlightBytes = 0;
   /** inserts waiting to try again after the store failed (not a data error): the store is not answering */
   private retrying = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -90,7 +110,7 @@ export class TableWriter {
     const fns = targets.map((t): InsertFn => (typeof t === 'function' ? t : (tb, columns, chunks, token) => insertRows(t, tb, columns, chunks, token, { background: true })));
     const concurrency = Math.max(1, opts.concurrency ?? fns.length);
     this.idle = Array.from({ length: concurrency }, (_, i) => fns[i % fns.length]);
-    this.stats = { table, bufferedRows: 0, inFlightRows: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null, totalInsertMs: 0 };
+    this.stats = { table, bufferedRows: 0, inFlightRows: 0, bufferedBytes: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null, totalInsertMs: 0 };
   }
 
   /**
@@ -106,6 +126,7 @@ export class TableWriter {
     return new Promise<void>((done, failed) => {
       this.queue.push({ text, count, position, done, failed });
       this.queuedRows += count;
+      this.queuedBytes += sizeOf(text);
       this.schedule();
     });
   }
@@ -125,8 +146,13 @@ export class TableWriter {
     return this.queuedRows + this.inFlightRows;
   }
 
+  /** What the rows queued and in flight weigh (sizeOf their text): the memory a store outage makes this writer hold. */
+  get bufferedBytes(): number {
+    return this.queuedBytes + this.inFlightBytes;
+  }
+
   snapshot(): WriterStats {
-    return { ...this.stats, bufferedRows: this.queuedRows, inFlightRows: this.inFlightRows };
+    return { ...this.stats, bufferedRows: this.queuedRows, inFlightRows: this.inFlightRows, bufferedBytes: this.bufferedBytes };
   }
 
   /** Flush everything queued now and wait for it. */
@@ -164,13 +190,17 @@ export class TableWriter {
   private async drain(insert: InsertFn): Promise<void> {
     const batch: Entry[] = [];
     let rows = 0;
+    let bytes = 0;
     while (this.queue.length && (rows === 0 || rows + this.queue[0].count <= this.opts.batchRows)) {
       const e = this.queue.shift()!;
       batch.push(e);
       rows += e.count;
+      bytes += sizeOf(e.text);
     }
     this.queuedRows -= rows;
     this.inFlightRows += rows;
+    this.queuedBytes -= bytes;
+    this.inFlightBytes += bytes;
     // the same token for the same rows from the same positions (a retry, here or after a restart), and
     // another for other rows at a position that comes round again (a file of the same name imported
     // again with new lines, a topic recreated): the store drops only the former as a repeat
@@ -178,18 +208,20 @@ export class TableWriter {
     for (const e of batch) hash.update(e.text);
     const token = hash.digest('hex');
     try {
-      await this.insertWithRetry(insert, batch.map((e) => e.text), rows, token);
+      await this.insertWithRetry(insert, batch, rows, token);
       for (const e of batch) e.done();
     } catch (err) {
       for (const e of batch) e.failed(err as Error);
     } finally {
       this.inFlightRows -= rows;
+      this.inFlightBytes -= bytes;
       this.opts.onSettled?.();
     }
   }
 
-  /** `chunks`: serialized rows (each ends with a newline), `rows` of them in all. */
-  private async insertWithRetry(insert: InsertFn, chunks: string[], rows: number, token: string): Promise<void> {
+  /** `parts`: serialized rows (each ends with a newline), `rows` of them in all. */
+  private async insertWithRetry(insert: InsertFn, parts: Part[], rows: number, token: string): Promise<void> {
+    const chunks = parts.map((p) => p.text);
     let delay = this.opts.backoffMs ?? 100;
     const maxDelay = this.opts.maxBackoffMs ?? 5_000;
     let retrying = false;
@@ -208,7 +240,7 @@ export class TableWriter {
           this.stats.failedAttempts += 1;
           this.stats.lastError = (err as Error).message?.slice(0, 500) ?? String(err);
           if (isDataError(err) && this.opts.onPoisonRow) {
-            await this.splitAndInsert(insert, linesOf(chunks), token, err as Error);
+            await this.splitAndInsert(insert, linesOf(parts), token, err as Error);
             return;
           }
           if (!retrying) {
@@ -231,14 +263,14 @@ export class TableWriter {
   }
 
   /** The store refused the data itself: halve until the offending rows are alone, and hand those over. */
-  private async splitAndInsert(insert: InsertFn, lines: string[], token: string, err: Error): Promise<void> {
+  private async splitAndInsert(insert: InsertFn, lines: Part[], token: string, err: Error): Promise<void> {
     if (lines.length === 1) {
-      await this.opts.onPoisonRow!(lines[0], `store refused the row: ${err.message.slice(0, 300)}`);
+      await this.opts.onPoisonRow!(lines[0].text.slice(0, -1), `store refused the row: ${err.message.slice(0, 300)}`, lines[0].position);
       return;
     }
     const mid = Math.ceil(lines.length / 2);
     for (const [half, suffix] of [[lines.slice(0, mid), 'a'], [lines.slice(mid), 'b']] as const) {
-      await this.insertWithRetry(insert, [rowsFromLines(half).text], half.length, `${token}-${suffix}`);
+      await this.insertWithRetry(insert, half, half.length, `${token}-${suffix}`);
     }
   }
 }

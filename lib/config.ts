@@ -31,6 +31,11 @@ export type Config = {
     flushIntervalMs: number;
     /** Rows held in memory across all queues before sources pause (back-pressure). */
     maxBufferedRows: number;
+    /**
+     * What those rows may weigh before sources pause, whatever their number (rows with payloads near
+     * the contract's 256 KiB limit): the serialized text's length (a byte a character for nearly all rows).
+     */
+    maxBufferedBytes: number;
     /** Largest HTTP ingest body accepted; larger bodies get 413 and nothing is written. */
     maxBodyBytes: number;
     /**
@@ -49,6 +54,9 @@ export type Config = {
 };
 
 export class ConfigError extends Error {}
+
+/** PLANTLINE_MAX_BUFFERED_BYTES' default, also for pipelines built without it (tests, benchmarks). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 
 function intVar(env: Record<string, string | undefined>, name: string, fallback: number, min = 0): number {
   const raw = env[name];
@@ -112,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchRows: intVar(env, 'PLANTLINE_BATCH_ROWS', 20_000, 1),
       flushIntervalMs: intVar(env, 'PLANTLINE_FLUSH_MS', 1_000, 1),
       maxBufferedRows: intVar(env, 'PLANTLINE_MAX_BUFFERED_ROWS', 200_000, 1),
+      maxBufferedBytes: intVar(env, 'PLANTLINE_MAX_BUFFERED_BYTES', DEFAULT_MAX_BUFFERED_BYTES, 1024 * 1024),
       maxBodyBytes: intVar(env, 'PLANTLINE_MAX_BODY_BYTES', 8 * 1024 * 1024, 1024),
       httpBusyWaitMs: intVar(env, 'PLANTLINE_HTTP_BUSY_WAIT_MS', 5_000, 0),
       writeConnections: intVar(env, 'PLANTLINE_WRITE_CONNECTIONS', 1, 1),

@@ -6,7 +6,10 @@ import { ConfigError, loadConfig } from '../lib/config';
 test('defaults: embedded store with the simulator, ingest on, HTTP senders wait 5 s for room', () => {
   const c = loadConfig({});
   assert.equal(c.store.kind, 'embedded');
-  assert.deepEqual([c.port, c.simulator, c.ingest.enabled, c.ingest.httpBusyWaitMs, c.ingest.maxBodyBytes, c.ingest.maxBufferedRows], [3000, true, true, 5_000, 8 * 1024 * 1024, 200_000]);
+  assert.deepEqual(
+    [c.port, c.simulator, c.ingest.enabled, c.ingest.httpBusyWaitMs, c.ingest.maxBodyBytes, c.ingest.maxBufferedRows, c.ingest.maxBufferedBytes],
+    [3000, true, true, 5_000, 8 * 1024 * 1024, 200_000, 268_435_456],
+  );
   // a server store: no simulator unless asked
   const server = loadConfig({ CLICKHOUSE_URL: 'http://clickhouse:8123' });
   assert.deepEqual([server.store.kind, server.simulator], ['server', false]);
@@ -26,7 +29,9 @@ test('numbers below their floor and a cluster without a server are refused by na
   assert.throws(() => loadConfig({ PLANTLINE_HTTP_BUSY_WAIT_MS: '-1' }), (e: unknown) => e instanceof ConfigError && e.message === 'PLANTLINE_HTTP_BUSY_WAIT_MS=-1: expected a whole number ≥ 0');
   assert.throws(() => loadConfig({ PLANTLINE_MAX_BODY_BYTES: '100' }), (e: unknown) => e instanceof ConfigError && e.message === 'PLANTLINE_MAX_BODY_BYTES=100: expected a whole number ≥ 1024');
   assert.throws(() => loadConfig({ CLICKHOUSE_CLUSTER: 'plant' }), (e: unknown) => e instanceof ConfigError && /^CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL/.test(e.message));
+  assert.throws(() => loadConfig({ PLANTLINE_MAX_BUFFERED_BYTES: '65536' }), (e: unknown) => e instanceof ConfigError && e.message === 'PLANTLINE_MAX_BUFFERED_BYTES=65536: expected a whole number ≥ 1048576');
   assert.equal(loadConfig({ PLANTLINE_HTTP_BUSY_WAIT_MS: '0' }).ingest.httpBusyWaitMs, 0);
+  assert.equal(loadConfig({ PLANTLINE_MAX_BUFFERED_BYTES: '1048576' }).ingest.maxBufferedBytes, 1_048_576);
 });
 
 test('a database name of ClickHouse itself is refused, whatever its case; an ordinary one is kept', () => {

@@ -13,7 +13,7 @@ import { openTestStore, scalar } from './support/store';
 import { posting } from './support/fixtures';
 import { insertRows, queryRows, sql, type Store } from '../clickhouse/client';
 import { IngestPipeline } from '../ingest/pipeline';
-import { KafkaSource, ensureTopics } from '../ingest/kafka';
+import { KafkaSource, ensureTopics, type KafkaSourceOptions } from '../ingest/kafka';
 import { TOPICS } from '../lib/contract';
 
 let broker: KafkaBroker;
@@ -48,8 +48,13 @@ async function sendPostings(values: (string | Buffer | null)[], key = 'TX') {
 }
 
 /** Start a source on its own consumer group, consume until every partition is committed to its end. */
-async function consumeAll(store: Store, group: string, pipeline = new IngestPipeline(store, { ingest: { batchRows: 5000, flushIntervalMs: 50, maxBufferedRows: 50_000 } }), maxQueuedMessages?: number) {
-  const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: group, clientId: group, partitions: 3, maxQueuedMessages, log: () => undefined });
+async function consumeAll(
+  store: Store,
+  group: string,
+  pipeline = new IngestPipeline(store, { ingest: { batchRows: 5000, flushIntervalMs: 50, maxBufferedRows: 50_000 } }),
+  queue: Pick<KafkaSourceOptions, 'maxQueuedMessages' | 'maxQueuedBytes'> = {},
+) {
+  const source = new KafkaSource(pipeline, { brokers: [broker.brokers], groupId: group, clientId: group, partitions: 3, ...queue, log: () => undefined });
   await source.start();
   return { source, pipeline };
 }
@@ -268,7 +273,7 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
     { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 6000 } },
     () => undefined,
   );
-  const { source } = await consumeAll(store, 'g-outage', pipeline, 5000);
+  const { source } = await consumeAll(store, 'g-outage', pipeline, { maxQueuedMessages: 5000 });
   let peakBuffered = 0;
   let peakQueued = 0;
   const sampler = setInterval(() => {
@@ -294,6 +299,65 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
   assert.ok(peakBuffered <= 6000 + 4000, `peak buffered rows ${peakBuffered}`);
   assert.ok(peakQueued <= 5000 + 3 * 4000, `peak queued messages ${peakQueued}`);
   assert.equal(source.state().queued, 0);
+  await store.close();
+});
+
+test('large messages: while the store is down the writers and the fetch queue hold to their byte bounds, far below their row bounds; nothing is lost', async () => {
+  const { store } = await openTestStore();
+  // 60 postings of ≈150 KB (9 MB in all), one a send so that each is its own record batch, over 6 keys
+  // and so the topic's 3 partitions
+  const N = 60;
+  for (let i = 0; i < N; i++) {
+    await producer.send({
+      topic: TOPICS.postings,
+      messages: [{ key: `big-${i % 6}`, value: JSON.stringify(posting({ event_id: `big-${i}`, correlation_id: `TX-BIG-${i}`, payload: { text: 'x'.repeat(150_000) } })) }],
+    });
+  }
+  const MiB = 1024 * 1024;
+  let down = true;
+  let failedInserts = 0;
+  const pipeline = new IngestPipeline(
+    async (table, columns, chunks, token) => {
+      if (down) {
+        failedInserts++;
+        throw new Error('injected: ClickHouse is unreachable');
+      }
+      await insertRows(store, table, columns, chunks, token);
+    },
+    { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 100_000, maxBufferedBytes: MiB } },
+    () => undefined,
+  );
+  // the group reads the topic from its start: the earlier tests' few thousand small postings come too
+  const { source } = await consumeAll(store, 'g-big', pipeline, { maxQueuedMessages: 20_000, maxQueuedBytes: MiB });
+  let peakBuffered = 0;
+  let peakQueued = 0;
+  const sampler = setInterval(() => {
+    peakBuffered = Math.max(peakBuffered, pipeline.bufferedBytes);
+    peakQueued = Math.max(peakQueued, source.state().queuedBytes);
+  }, 5);
+  try {
+    await waitFor('the writers to fill up and consumption to pause', () => pipeline.saturated && failedInserts >= 3);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await scalar(store, `SELECT count() FROM postings WHERE event_id LIKE 'big-%'`), 0);
+    // held by what the rows weigh, not by their number
+    assert.ok(pipeline.bufferedBytes >= MiB && pipeline.bufferedRows < 100_000, `buffered ${pipeline.bufferedRows} rows, ${pipeline.bufferedBytes} bytes`);
+    assert.equal(source.state().state, 'paused');
+    down = false;
+    await waitFor('consumption to resume and finish', () => caughtUp(source, [TOPICS.postings]), 120_000);
+  } finally {
+    clearInterval(sampler);
+    down = false;
+    await source.stop();
+  }
+  assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'big-%'`), N);
+  assert.equal(await scalar(store, `SELECT min(length(payload)) FROM postings WHERE event_id LIKE 'big-%'`), 150_011);
+  // the writers: their bound plus the batch decoded last (a fetch of one partition, at most 1 MiB of
+  // messages, serialized with a few hundred characters more a row); the queue: its bound plus at most
+  // one fetch for each of the 3 partitions handled at once. Row bounds alone let all 9 MB in.
+  assert.ok(peakBuffered <= MiB + 1.1 * MiB, `peak buffered ${peakBuffered} bytes`);
+  assert.ok(peakQueued <= MiB + 3 * MiB, `peak queued ${peakQueued} bytes`);
+  assert.ok(peakBuffered >= MiB, `the writers reached their bound (${peakBuffered} bytes)`);
+  assert.equal(source.state().queuedBytes, 0);
   await store.close();
 });
 
@@ -353,10 +417,10 @@ test('a member whose store held part of partitions the group then gave to anothe
       { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 8000 } },
       () => undefined,
     ),
-    500,
+    { maxQueuedMessages: 500 },
   );
   await waitFor('the first member to be held by its store', () => first.pipeline.saturated);
-  const second = await consumeAll(store, 'g-stale', new IngestPipeline(store, { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 1000 } }), 500);
+  const second = await consumeAll(store, 'g-stale', new IngestPipeline(store, { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 1000 } }), { maxQueuedMessages: 500 });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -413,9 +477,9 @@ test('a second consumer joining the group mid-stream: the partitions are shared 
       { ingest: { batchRows: 500, flushIntervalMs: 20, maxBufferedRows: 1000 } },
       () => undefined,
     );
-  const first = await consumeAll(store, 'g-rebalance', pipeline(true), 500);
+  const first = await consumeAll(store, 'g-rebalance', pipeline(true), { maxQueuedMessages: 500 });
   await waitFor('the first member to be held by its store', () => first.pipeline.saturated);
-  second = await consumeAll(store, 'g-rebalance', pipeline(false), 500);
+  second = await consumeAll(store, 'g-rebalance', pipeline(false), { maxQueuedMessages: 500 });
   const admin = kafka.admin();
   await admin.connect();
   try {

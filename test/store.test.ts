@@ -195,7 +195,7 @@ test('a row the store refuses as data is split out and handed over; the rest is 
   await store.close();
 });
 
-test('a row the store cannot parse at all (half a surrogate pair) goes to rejects and the rest is stored; a reject quoting one is kept', async () => {
+test('a row the store cannot parse at all (half a surrogate pair) goes to rejects under its own source position and the rest is stored; a reject quoting one is kept', async () => {
   const { store } = await openTestStore();
   const pipeline = new IngestPipeline(store, { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 10_000 } }, () => undefined);
   // spans of an hour ago (older ones would fall to the spans table's TTL)
@@ -208,16 +208,25 @@ test('a row the store cannot parse at all (half a surrogate pair) goes to reject
   // (CANNOT_PARSE_ESCAPE_SEQUENCE): the writer used to retry that batch for ever, holding the stream
   rows[1].span_name = 'half \ud800 a pair';
   await pipeline.submitSpans(rows, 'otlp-test');
+  // a posting: its reject names its own source position (here a Kafka message), not the batch's
+  const refused = postingToRow(posting({ event_id: 'refused-1' }) as never, { source: 'kafka', position: 'plantline.postings.v1/2/17' });
+  refused.material = 'half \ud800 a pair';
+  await pipeline.submitPostings([postingToRow(posting({ event_id: 'kept-1' }) as never, { source: 'kafka', position: 'plantline.postings.v1/2/16' }), refused], 'plantline.postings.v1/2/16-17');
   // a parser's message quoting the first half of an emoji (the DLQ and rejects keep the reason)
   await pipeline.reject([{ stream: 'postings', source: 'http', position: 'req-1', line: 1, reason: 'invalid JSON: Unexpected token \ud83d', raw: Buffer.from('\u{1F600} not json') }]);
   await pipeline.close();
   assert.deepEqual(await queryRows(store, 'test', sql`SELECT span_name FROM spans`), [{ span_name: 'post goods receipt' }]);
-  const rejects = await queryRows<{ stream: string; source: string; reason: string }>(store, 'test', sql`SELECT stream, source, reason FROM rejects ORDER BY stream`);
-  assert.equal(rejects.length, 2);
-  assert.deepEqual(rejects[0], { stream: 'postings', source: 'http', reason: 'invalid JSON: Unexpected token \ufffd' });
-  assert.equal(rejects[1].stream, 'spans');
-  assert.equal(rejects[1].source, 'store');
-  assert.match(rejects[1].reason, /escape sequence/i);
+  assert.deepEqual(await queryRows(store, 'test', sql`SELECT event_id FROM postings`), [{ event_id: 'kept-1' }]);
+  const rejects = await queryRows<{ stream: string; source: string; source_position: string; reason: string }>(
+    store,
+    'test',
+    sql`SELECT stream, source, source_position, reason FROM rejects ORDER BY stream, source`,
+  );
+  assert.equal(rejects.length, 3);
+  assert.deepEqual(rejects[0], { stream: 'postings', source: 'http', source_position: 'req-1', reason: 'invalid JSON: Unexpected token \ufffd' });
+  assert.deepEqual([rejects[1].stream, rejects[1].source, rejects[1].source_position], ['postings', 'store', 'plantline.postings.v1/2/17']);
+  assert.deepEqual([rejects[2].stream, rejects[2].source, rejects[2].source_position], ['spans', 'store', 'otlp-test span 0af7651916cd43dd8448eb211c80319c/b7ad6b7169203332']);
+  for (const r of rejects.slice(1)) assert.match(r.reason, /^store refused the row: .*escape sequence/i);
   // and OTLP/JSON itself names the field
   assert.throws(() => decodeTraceRequest(Buffer.from(body.replace('half of a pair', 'half \\ud800 a pair')), 'json'), /spans\[1\]\.name: unpaired high surrogate/);
   await store.close();
@@ -249,6 +258,34 @@ test('with two connections, a second batch inserts while the first is still in f
   await Promise.all([first, second]);
   assert.equal(await scalar(store, 'SELECT count() FROM rejects'), 4);
   await store.close();
+});
+
+test('back-pressure counts what rows weigh too: two postings with 30 KB payloads fill a 50,000-byte bound that 1,000 rows would not', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const pipeline = new IngestPipeline(
+    async () => {
+      await held;
+    },
+    { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 1000, maxBufferedBytes: 50_000 } },
+    () => undefined,
+  );
+  const row = (i: number) => postingToRow(posting({ event_id: `heavy-${i}`, payload: { text: 'x'.repeat(30_000) } }) as never, { source: 'http', position: `heavy/${i}` });
+  const first = pipeline.submitPostings([row(1)], 'heavy-1');
+  // the row's text: the 30,000-character payload and the rest of the posting (a few hundred characters)
+  assert.ok(pipeline.bufferedBytes > 30_000 && pipeline.bufferedBytes < 31_000, `buffered ${pipeline.bufferedBytes}`);
+  assert.equal(pipeline.saturated, false);
+  const second = pipeline.submitPostings([row(2)], 'heavy-2');
+  assert.equal(pipeline.bufferedRows, 2);
+  assert.equal(pipeline.saturated, true);
+  // what HTTP ingest waits on before it answers 503
+  assert.equal(await pipeline.waitForCapacity(50), false);
+  assert.equal(pipeline.stats().bufferedBytes, pipeline.bufferedBytes);
+  release();
+  await Promise.all([first, second]);
+  assert.equal(pipeline.bufferedBytes, 0);
+  assert.equal(pipeline.saturated, false);
+  assert.equal(await pipeline.waitForCapacity(50), true);
 });
 
 test('back-pressure: a caller waiting for capacity is woken as soon as a stored batch brings the writers under their bound', async () => {

@@ -120,6 +120,20 @@ export class KafkaSource implements DeadLetterSink {
       // what this member knew of partitions it no longer holds: not its to commit, nor to report lag for
       for (const key of [...this.partitions.keys()]) if (!this.assigned.has(key)) this.partitions.delete(key);
     });
+    // A fetch that held only records no one may read (an aborted transaction's, or transaction markers)
+    // reaches no handler: kafkajs reports it here alone, with no message (batchSize 0). Nothing of it is
+    // stored, so its offset is committed as soon as what came before it is durable; otherwise the group's
+    // offset would stay behind it, with lag, until the next readable message on that partition.
+    this.consumer.on(this.consumer.events.START_BATCH_PROCESS, (e) => {
+      const { topic, partition, batchSize, lastOffset, highWatermark } = e.payload as { topic: string; partition: number; batchSize: number; lastOffset: string; highWatermark: string };
+      if (batchSize !== 0 || this.stopping) return;
+      const state = this.partition(topic, partition);
+      const next = BigInt(lastOffset) + 1n;
+      const last = state.pending.at(-1)?.next ?? state.committed;
+      if (last !== null && next <= last) return;
+      state.highWatermark = BigInt(highWatermark);
+      state.pending.push({ next, durable: true });
+    });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.status = 'error';
       this.lastError = String(e.payload.error?.message ?? e.payload.error);

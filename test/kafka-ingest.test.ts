@@ -59,6 +59,17 @@ async function consumeAll(
   return { source, pipeline };
 }
 
+/** The end (high watermark) of each of the postings topic's partitions. */
+async function topicEnds(): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(TOPICS.postings)).map((p) => [p.partition, Number(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function caughtUp(source: KafkaSource, topics: string[]) {
   const admin = kafka.admin();
   await admin.connect();
@@ -499,4 +510,47 @@ test('a second consumer joining the group mid-stream: the partitions are shared 
     await admin.disconnect();
     await store.close();
   }
+});
+
+test("a partition that ends in an aborted transaction's records is committed to its end: no lag is left behind it, nothing of it is stored", async () => {
+  const { store } = await openTestStore();
+  for (const partition of [0, 1, 2]) {
+    await producer.send({ topic: TOPICS.postings, messages: [{ partition, value: JSON.stringify(posting({ event_id: `kept-${partition}`, correlation_id: `TX-KEPT-${partition}` })) }] });
+  }
+  const { source } = await consumeAll(store, 'g-aborted');
+  const transactional = kafka.producer({ transactionalId: 'plantline-test-aborted', idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await waitFor('the committed postings consumed', () => caughtUp(source, [TOPICS.postings]), 30_000);
+    const before = await topicEnds();
+    // then, on each partition, a transaction's two postings and its abort marker: the member's next
+    // fetches hold nothing readable
+    await transactional.connect();
+    const transaction = await transactional.transaction();
+    for (const partition of [0, 1, 2]) {
+      await transaction.send({
+        topic: TOPICS.postings,
+        messages: [0, 1].map((i) => ({ partition, value: JSON.stringify(posting({ event_id: `aborted-${partition}-${i}`, correlation_id: `TX-ABORTED-${partition}` })) })),
+      });
+    }
+    await transaction.abort();
+    // the topic's ends move past the abort markers (two records and the marker on each partition)
+    await waitFor('the ends past the abort markers', async () => {
+      const now = await topicEnds();
+      return [0, 1, 2].every((p) => now.get(p) === before.get(p)! + 3);
+    });
+    // the ends are now after the abort markers: the group commits up to them
+    await waitFor('every partition committed to its end', () => caughtUp(source, [TOPICS.postings]), 30_000);
+    const committed = source.state().partitions.filter((p) => p.topic === TOPICS.postings);
+    assert.deepEqual(
+      committed.map((p) => [p.partition, Number(p.committed), Number(p.highWatermark), p.lag]).sort(),
+      [0, 1, 2].map((p) => [p, before.get(p)! + 3, before.get(p)! + 3, 0]),
+    );
+  } finally {
+    await transactional.disconnect();
+    await source.stop();
+  }
+  assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE startsWith(event_id, 'kept-')`), 3);
+  assert.equal(await scalar(store, `SELECT count() FROM postings WHERE startsWith(event_id, 'aborted-')`), 0);
+  assert.equal(await scalar(store, `SELECT count() FROM rejects`), 0);
+  await store.close();
 });

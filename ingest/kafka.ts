@@ -2,7 +2,7 @@
 // last message whose rows (and rejects) are durably stored, so a crash at any point re-delivers, never
 // loses; re-delivered rows collapse on event_id. Poison messages go to rejects and the DLQ topic and
 // the partition moves on.
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type LogEntry, type EachBatchPayload, type KafkaMessage, type Producer, type Admin } from 'kafkajs';
 import { TOPICS, type InventoryRow, type PostingRow } from '../lib/contract';
 import { decodeMessage } from './decode';
 import { registerKafkaCodecs } from './kafka-codecs';
@@ -89,7 +89,10 @@ export class KafkaSource implements DeadLetterSink {
       clientId: opts.clientId,
       brokers: opts.brokers,
       logLevel: logLevel.ERROR,
-      logCreator: () => ({ label, log }) => this.log(`${label}: ${log.message}`),
+      logCreator: () => (entry) => {
+        const line = kafkaLogLine(entry);
+        if (line !== null) this.log(line);
+      },
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
   }
@@ -400,6 +403,29 @@ export class KafkaSource implements DeadLetterSink {
     await this.producer?.disconnect();
     this.status = 'stopped';
   }
+}
+
+// Broker answers kafkajs logs as errors although it retries them itself and they change nothing: a topic
+// another process created first (both starting at once), a heartbeat during a rebalance, a coordinator or
+// partition leader not elected yet (a broker starting).
+const RETRIED_BY_KAFKAJS = [
+  'Topic with this name already exists',
+  'The group is rebalancing, so a rejoin is needed',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+];
+
+/**
+ * The line kafkajs' log entry becomes, with the broker's error when it gave one, or null for a broker
+ * answer that kafkajs retries by itself (RETRIED_BY_KAFKAJS). What it gives up on is still logged: a
+ * consumer crash, a send that failed.
+ */
+export function kafkaLogLine({ label, log }: Pick<LogEntry, 'label' | 'log'>): string | null {
+  const error = typeof log.error === 'string' ? log.error : '';
+  if (log.message.startsWith('Response ') && RETRIED_BY_KAFKAJS.includes(error)) return null;
+  return `${label}: ${log.message}${error ? `: ${error}` : ''}`;
 }
 
 export async function ensureTopics(kafka: Kafka, partitions: number): Promise<void> {

@@ -2,7 +2,7 @@
 // ingest token), POST /v1/traces (OTLP/HTTP, protobuf or JSON) and GET /api/health. A plain Node
 // handler, mounted in front of Next.js by the embedded server and served alone by `npm run ingest`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
 import { decodeBody, type BusinessStream } from './decode';
 import { decodeValidSpans, encodeErrorStatus, encodeTraceResponse, type OtlpEncoding } from './otlp';
@@ -284,14 +284,23 @@ async function inSlot(req: IncomingMessage, opts: HttpIngestOptions, admit: Admi
   }
 }
 
+/**
+ * A request's id, in the positions of its rows and rejects (`http:<id>:<line>`), from what it carries:
+ * the same body sent again (a sender retrying after a 503 or a timeout) has the same id, so its rejects
+ * are the same rejects, counted once, as its rows are (by event_id).
+ */
+export function requestIdOf(stream: string, body: Buffer): string {
+  return createHash('sha256').update(stream).update('\n').update(body).digest('hex').slice(0, 32);
+}
+
 async function handleBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, admit: Admit) {
   requireToken(req, opts);
   await inSlot(req, opts, admit, (slot) => storeBusiness(stream, req, res, opts, slot));
 }
 
 async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, slot: Slot) {
-  const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
+  const requestId = requestIdOf(stream, body);
   const items = decodeBody(stream, body, (line) => ({ source: 'http', position: `http:${requestId}:${line}` }));
   const rows: (PostingRow | InventoryRow)[] = [];
   const rejects: Reject[] = [];
@@ -331,8 +340,8 @@ async function handleTraces(encoding: OtlpEncoding, req: IncomingMessage, res: S
 }
 
 async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: ServerResponse, opts: HttpIngestOptions, slot: Slot) {
-  const requestId = randomUUID();
   const body = await readBody(req, opts.maxBodyBytes);
+  const requestId = requestIdOf('spans', body);
   let decoded;
   try {
     decoded = decodeValidSpans(body, encoding);

@@ -77,6 +77,24 @@ test('NDJSON: good lines are stored, each bad line is answered with its number a
   assert.equal(rows[1].raw, '{"event_id": "h-3", ');
 });
 
+test('the same body sent again (a retry) has the same request id: its bad lines stay one reject each, in the table and in health', async () => {
+  const body = [JSON.stringify(posting({ event_id: 'again-1', correlation_id: 'TX-AGAIN-1' })), '{"event_id": "again-2", '].join('\n');
+  const rejectsCounted = async () => ((await runtime.health()).body.rejects as Record<string, number>).postings ?? 0;
+  const before = await rejectsCounted();
+  const first = await post('/api/ingest/postings', body);
+  const second = await post('/api/ingest/postings', body);
+  assert.deepEqual([first.status, second.status], [200, 200]);
+  assert.match(String(first.body.request_id), /^[0-9a-f]{32}$/);
+  assert.equal(second.body.request_id, first.body.request_id);
+  assert.deepEqual(second.body.rejected, first.body.rejected);
+  assert.equal(await rejectsCounted(), before + 1);
+  assert.equal(await count(`SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'again-%'`), 1);
+  // another body is another request
+  const other = await post('/api/ingest/postings', `${body}\n`);
+  assert.notEqual(other.body.request_id, first.body.request_id);
+  assert.equal(await rejectsCounted(), before + 2);
+});
+
 test('a JSON array body is accepted element by element', async () => {
   const body = JSON.stringify([posting({ event_id: 'arr-1' }), posting({ event_id: 'arr-2', attempt: -1 })]);
   const res = await post('/api/ingest/postings', body, { 'content-type': 'application/json' });
@@ -401,7 +419,7 @@ test('health reports the backend, the sources and reject counts', async () => {
   assert.equal(h.backend, process.env.PLANTLINE_TEST_CLICKHOUSE_URL ? 'server' : 'chdb');
   assert.equal(h.store.ok, true);
   assert.equal(h.ingest.sources.kafka.state, 'off');
-  assert.equal(h.rejects.postings, 3); // lines 2 and 3 of the first test, element 2 of the array
+  assert.equal(h.rejects.postings, 5); // lines 2 and 3 of the first test, line 2 of the two bodies of the retry test, element 2 of the array
   assert.equal(h.rejects.inventory, 1);
   // the same for the ingest token's holder
   const full = (await (await fetch(`${base}/api/health`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Record<string, any>;

@@ -276,6 +276,24 @@ test('sign-in: the password is checked with scrypt, failures are audited and rat
   assert.equal(Number(leaked[0].n), 0);
 });
 
+test('sign-in: guesses sent side by side are limited like guesses sent one after another', async () => {
+  await createUser(store, { email: 'dora@plant.example', name: 'Dora', role: 'viewer', plants: [], password: 'dora has a long password' }, 'test');
+  const credentials = (authOptions().providers[0] as unknown as { options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> } }).options;
+  const req = { headers: { [CLIENT_HEADER]: '203.0.113.9' } };
+  // 12 at once, then the right password: 5 guesses are checked, the other 7 and the right one refused
+  const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => credentials.authorize({ email: 'dora@plant.example', password: `guess-${i}` }, req)));
+  assert.deepEqual(answers, Array(12).fill(null));
+  assert.equal(await credentials.authorize({ email: 'dora@plant.example', password: 'dora has a long password' }, req), null);
+  const audit = await queryRows<{ outcome: string; n: string }>(
+    store,
+    'test',
+    sql`SELECT outcome, count() AS n FROM audit_log WHERE actor = 'dora@plant.example' AND action = 'sign_in_failed' GROUP BY outcome ORDER BY outcome`,
+  );
+  assert.deepEqual(audit.map((a) => [a.outcome, Number(a.n)]), [['denied', 8], ['failed', 5]]);
+  // another address is not held up by this one's queue, and is counted on its own
+  assert.ok(await credentials.authorize({ email: 'dora@plant.example', password: 'dora has a long password' }, { headers: { [CLIENT_HEADER]: '203.0.113.10' } }));
+});
+
 test('injection strings in every filter and in search: 400 or no rows, never an error or another plant', async () => {
   const attacks = ["' OR 1=1 --", "P02') OR ('1'='1", '"; DROP TABLE postings; --', "\\' UNION SELECT * FROM users --", '%00', "{plants:Array(String)}", 'x'.repeat(5000)];
   const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));

@@ -9,7 +9,7 @@ import { audit } from './directory';
 import { isRole } from './policy';
 import { authSecret } from './principal';
 import { verifyPassword } from './secrets';
-import { signInBlocked } from './rate-limit';
+import { oneAttemptAtATime, signInBlocked } from './rate-limit';
 import { CLIENT_HEADER } from '../clientAddress';
 
 type PlantlineUser = User & { role: string; plants: string[]; provider: 'local' | 'oidc' };
@@ -75,19 +75,22 @@ export function authOptions(): NextAuthOptions {
           const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
           const ip = String(headers[CLIENT_HEADER] ?? '');
           const store = await getReadStore();
-          const limited = await signInBlocked(store, ip, email || 'unknown');
-          if (limited) {
-            await audit(store, { actor: email || 'unknown', actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'denied', ip, details: { reason: 'rate limited' } });
-            return null;
-          }
-          const user = email ? await findUserByEmail(store, email) : null;
-          const ok = !!user && !user.disabled && user.password_hash !== '' && (await verifyPassword(password, user.password_hash));
-          if (!ok || !user) {
-            await audit(store, { actor: email || 'unknown', actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'failed', ip, details: { reason: user ? (user.disabled ? 'disabled' : 'wrong password') : 'unknown user' } });
-            return null;
-          }
-          await audit(store, { actor: user.email, actor_kind: 'user', action: 'sign_in', outcome: 'ok', ip });
-          return { id: user.user_id, email: user.email, name: user.name, role: user.role, plants: user.plants, provider: 'local' } as PlantlineUser;
+          // the limit's check, the password's and the outcome's record, one attempt from an address at a time
+          return oneAttemptAtATime(ip, async () => {
+            const limited = await signInBlocked(store, ip, email || 'unknown');
+            if (limited) {
+              await audit(store, { actor: email || 'unknown', actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'denied', ip, details: { reason: 'rate limited' } });
+              return null;
+            }
+            const user = email ? await findUserByEmail(store, email) : null;
+            const ok = !!user && !user.disabled && user.password_hash !== '' && (await verifyPassword(password, user.password_hash));
+            if (!ok || !user) {
+              await audit(store, { actor: email || 'unknown', actor_kind: 'anonymous', action: 'sign_in_failed', outcome: 'failed', ip, details: { reason: user ? (user.disabled ? 'disabled' : 'wrong password') : 'unknown user' } });
+              return null;
+            }
+            await audit(store, { actor: user.email, actor_kind: 'user', action: 'sign_in', outcome: 'ok', ip });
+            return { id: user.user_id, email: user.email, name: user.name, role: user.role, plants: user.plants, provider: 'local' } as PlantlineUser;
+          });
         },
       }),
       ...(oidc ? [oidc] : []),

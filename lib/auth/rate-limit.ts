@@ -10,6 +10,27 @@ export const SIGN_IN_WINDOW_MS = 15 * 60_000;
 export const SIGN_IN_ACCOUNT_LIMIT = 5;
 export const SIGN_IN_ADDRESS_LIMIT = 30;
 
+/**
+ * Run one sign-in attempt from `address` at a time in this process, each after the one before it has
+ * recorded its outcome. The limits are a check of the failures recorded so far, so attempts sent side by
+ * side would otherwise all pass it before any had failed (20 at once were 20 password guesses). Across
+ * web processes each one's attempts are one at a time: at most one unchecked attempt per process.
+ */
+export function oneAttemptAtATime<T>(address: string, attempt: () => Promise<T>): Promise<T> {
+  const before = attemptsInProgress.get(address) ?? Promise.resolve();
+  const result = before.then(attempt, attempt);
+  const settled = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  attemptsInProgress.set(address, settled);
+  void settled.then(() => {
+    if (attemptsInProgress.get(address) === settled) attemptsInProgress.delete(address);
+  });
+  return result;
+}
+const attemptsInProgress = new Map<string, Promise<void>>();
+
 export async function signInBlocked(store: Store, ip: string, account: string, now = new Date()): Promise<boolean> {
   const failures = await recentSignInFailures(store, ip, account, new Date(now.getTime() - SIGN_IN_WINDOW_MS));
   return failures.account >= SIGN_IN_ACCOUNT_LIMIT || failures.address >= SIGN_IN_ADDRESS_LIMIT;

@@ -2,7 +2,7 @@
 // ingest token), POST /v1/traces (OTLP/HTTP, protobuf or JSON) and GET /api/health. A plain Node
 // handler, mounted in front of Next.js by the embedded server and served alone by `npm run ingest`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
 import { decodeBody, type BusinessStream } from './decode';
 import { decodeValidSpans, encodeErrorStatus, encodeTraceResponse, type OtlpEncoding } from './otlp';
@@ -285,6 +285,14 @@ async function inSlot(req: IncomingMessage, opts: HttpIngestOptions, admit: Admi
 }
 
 /**
+ * The writers' position for a request's rows: its id and this delivery. The same body sent again is
+ * another submission, so its insert carries another deduplication token: were the first copy's rows
+ * gone from the store (deleted), the store would otherwise drop the second as a repeat of the first.
+ * What arrives twice is counted once by event_id (trace and span id) all the same.
+ */
+const submission = (origin: string) => `${origin}#${randomUUID()}`;
+
+/**
  * A request's id, in the positions of its rows and rejects (`http:<id>:<line>`), from what it carries:
  * the same body sent again (a sender retrying after a 503 or a timeout) has the same id, so its rejects
  * are the same rejects, counted once, as its rows are (by event_id).
@@ -308,13 +316,13 @@ async function storeBusiness(stream: BusinessStream, req: IncomingMessage, res: 
     if (item.result.ok) rows.push(item.result.row);
     else rejects.push({ stream, source: 'http', position: `http:${requestId}:${item.line}`, line: item.line, reason: item.result.reason, raw: item.raw });
   }
-  const position = `http:${requestId}`;
+  const origin = `http:${requestId}`;
   const tables: TablesOf = rejects.length ? [stream, 'rejects'] : [stream];
   await slot.room(tables);
   const stored = Promise.all([
     stream === 'postings'
-      ? opts.pipeline.submitPostings(rows as PostingRow[], position)
-      : opts.pipeline.submitInventory(rows as InventoryRow[], position),
+      ? opts.pipeline.submitPostings(rows as PostingRow[], submission(origin), origin)
+      : opts.pipeline.submitInventory(rows as InventoryRow[], submission(origin), origin),
     opts.pipeline.reject(rejects),
   ]);
   // the rows are the writers' now (counted in their bound): the slot goes to the next body
@@ -359,7 +367,7 @@ async function storeTraces(encoding: OtlpEncoding, req: IncomingMessage, res: Se
   const tables: TablesOf = partial ? ['spans', 'rejects'] : ['spans'];
   await slot.room(tables);
   const stored = Promise.all([
-    opts.pipeline.submitSpans(spans, `http:${requestId}`),
+    opts.pipeline.submitSpans(spans, submission(`http:${requestId}`), `http:${requestId}`),
     partial ? opts.pipeline.reject([{ stream: 'spans', source: 'http', position: `http:${requestId}`, line: 0, reason: partial.errorMessage, raw: body }]) : undefined,
   ]);
   slot.release();

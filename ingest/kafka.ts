@@ -129,7 +129,7 @@ export class KafkaSource implements DeadLetterSink {
     // offset would stay behind it, with lag, until the next readable message on that partition.
     this.consumer.on(this.consumer.events.START_BATCH_PROCESS, (e) => {
       const { topic, partition, batchSize, lastOffset, highWatermark } = e.payload as { topic: string; partition: number; batchSize: number; lastOffset: string; highWatermark: string };
-      if (batchSize !== 0 || this.stopping) return;
+      if (batchSize !== 0 || this.stopping || (this.assigned && !this.assigned.has(`${topic}/${partition}`))) return;
       const state = this.partition(topic, partition);
       const next = BigInt(lastOffset) + 1n;
       const last = state.pending.at(-1)?.next ?? state.committed;
@@ -259,10 +259,13 @@ export class KafkaSource implements DeadLetterSink {
       if (result.ok) (stream === 'postings' ? postings : inventory).push(result.row as never);
       else rejects.push({ stream, source: 'kafka', position, line: 0, reason: result.reason, raw });
     }
+    // a fetch's offset range depends on where it began (a re-delivery starts elsewhere): a row the store
+    // refuses is named by its topic and partition (spans) or its own offset (postings, snapshots)
+    const origin = `${topic}/${partition}`;
     const durable = Promise.all([
-      this.pipeline.submitPostings(postings, range),
-      this.pipeline.submitInventory(inventory, range),
-      this.pipeline.submitSpans(spans, range),
+      this.pipeline.submitPostings(postings, range, origin),
+      this.pipeline.submitInventory(inventory, range, origin),
+      this.pipeline.submitSpans(spans, range, origin),
       this.pipeline.reject(rejects),
     ]);
     durable.then(

@@ -79,18 +79,16 @@ const VALUES: Record<Stream, (row: object) => unknown[]> = {
 
 /**
  * Where a row the store refused came from, for its reject: a posting's or snapshot's own source position
- * (its Kafka message, its HTTP request and line, its file and line); a span's submission (the Kafka
- * messages or HTTP request it came in) with its trace and span id. `submission` is the writer's
- * position, `stream:` and what the source gave.
+ * (its Kafka message, its HTTP request and line, its file and line); a span's origin (its Kafka topic and
+ * partition, its HTTP request) with its trace and span id. The same row sent again gets the same.
  */
-function refusedRowPosition(stream: Stream, line: string, submission: string): string {
-  const from = submission.slice(stream.length + 1);
+function refusedRowPosition(stream: Stream, line: string, origin: string): string {
   try {
     const values = JSON.parse(line) as unknown[];
     const at = (column: string) => String(values[(COLUMNS[stream] as readonly string[]).indexOf(column)] ?? '');
-    return stream === 'spans' ? `${from} span ${at('trace_id')}/${at('span_id')}` : at('source_position') || from;
+    return stream === 'spans' ? `${origin} span ${at('trace_id')}/${at('span_id')}` : at('source_position') || origin;
   } catch {
-    return from;
+    return origin;
   }
 }
 
@@ -110,10 +108,17 @@ export class IngestPipeline {
     private readonly config: { ingest: Pick<Config['ingest'], 'batchRows' | 'flushIntervalMs' | 'maxBufferedRows'> & Partial<Pick<Config['ingest'], 'maxBufferedBytes'>> },
     private readonly log: (msg: string) => void = (m) => console.error(`[ingest] ${m}`),
   ) {
-    const opts = { batchRows: config.ingest.batchRows, flushIntervalMs: config.ingest.flushIntervalMs, log, onSettled: () => this.releaseCapacityWaiters() };
-    const onPoisonRow = (stream: Stream) => async (line: string, reason: string, position: string) => {
+    const opts = {
+      batchRows: config.ingest.batchRows,
+      // a quarter of the byte bound: whichever writer holds most of what fills it is then inserting
+      batchBytes: Math.ceil((config.ingest.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) / 4),
+      flushIntervalMs: config.ingest.flushIntervalMs,
+      log,
+      onSettled: () => this.releaseCapacityWaiters(),
+    };
+    const onPoisonRow = (stream: Stream) => async (line: string, reason: string, origin: string) => {
       // A row that passed validation but that the store still refuses: keep it, with the reason.
-      await this.reject([{ stream, source: 'store', position: refusedRowPosition(stream, line, position), line: 0, reason, raw: Buffer.from(line) }]);
+      await this.reject([{ stream, source: 'store', position: refusedRowPosition(stream, line, origin), line: 0, reason, raw: Buffer.from(line) }]);
     };
     this.writers = {
       postings: new TableWriter(TABLE.postings, store, { ...opts, columns: COLUMNS.postings, onPoisonRow: onPoisonRow('postings') }),
@@ -127,22 +132,27 @@ export class IngestPipeline {
     this.deadLetters = sink;
   }
 
-  submitPostings(rows: PostingRow[], position: string) {
-    return this.submit('postings', rows, position);
+  /**
+   * `position` names the submission (the writers derive deduplication tokens from it); `origin`, where
+   * its rows came from in a way that stays the same when they are sent again (default: the position),
+   * names a row the store refuses (refusedRowPosition).
+   */
+  submitPostings(rows: PostingRow[], position: string, origin?: string) {
+    return this.submit('postings', rows, position, origin);
   }
-  submitInventory(rows: InventoryRow[], position: string) {
-    return this.submit('inventory', rows, position);
+  submitInventory(rows: InventoryRow[], position: string, origin?: string) {
+    return this.submit('inventory', rows, position, origin);
   }
-  submitSpans(rows: SpanRow[], position: string) {
-    return this.submit('spans', rows, position);
+  submitSpans(rows: SpanRow[], position: string, origin?: string) {
+    return this.submit('spans', rows, position, origin);
   }
 
-  private async submit(stream: Stream, rows: object[], position: string): Promise<void> {
+  private async submit(stream: Stream, rows: object[], position: string, origin = position): Promise<void> {
     if (rows.length === 0) return;
     const values = VALUES[stream];
     const lines = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) lines[i] = JSON.stringify(values(rows[i]));
-    await this.writers[stream].add(rowsFromLines(lines), `${stream}:${position}`);
+    await this.writers[stream].add(rowsFromLines(lines), `${stream}:${position}`, origin);
     this.accepted[stream] += rows.length;
   }
 

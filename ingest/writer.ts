@@ -20,15 +20,21 @@ export type WriterOptions = {
    * queue, and batches still grow to batchRows whenever inserts are slower than arrivals.
    */
   minBatchRows?: number;
+  /**
+   * The same by weight (sizeOf): rows this heavy are a worthwhile batch whatever their number, and no
+   * batch grows heavier (it holds one submission at least). Without it, rows heavy enough to fill the pipeline's byte
+   * bound before minBatchRows would pause the sources with nothing being inserted until the timer.
+   */
+  batchBytes?: number;
   flushIntervalMs: number;
   /** First retry delay; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
   /**
    * Rows that the store refuses as data (not as an outage) are handed here after the batch is split down
-   * to them, with the position their submission was added with.
+   * to them, with the origin their submission was added with.
    */
-  onPoisonRow?: (line: string, reason: string, position: string) => Promise<void>;
+  onPoisonRow?: (line: string, reason: string, origin: string) => Promise<void>;
   /** Called whenever a batch has left the writer (stored, or given up): its rows no longer count as buffered. */
   onSettled?: () => void;
   log?: (msg: string) => void;
@@ -46,18 +52,18 @@ export function rowsFromLines(lines: string[]): Rows {
   return { text: lines.length ? `${lines.join('\n')}\n` : '', count: lines.length };
 }
 
-/** Serialized rows and where they came from (the position they were added with). */
-type Part = { text: string; position: string };
+/** Serialized rows and where they came from (the origin they were added with). */
+type Part = { text: string; origin: string };
 
 /**
  * Each row on its own with its position. A row's JSON never holds a raw newline (JSON.stringify escapes
  * it), so lines split rows exactly.
  */
 function linesOf(parts: Part[]): Part[] {
-  return parts.flatMap(({ text, position }) => text.split('\n').filter((line) => line !== '').map((line) => ({ text: `${line}\n`, position })));
+  return parts.flatMap(({ text, origin }) => text.split('\n').filter((line) => line !== '').map((line) => ({ text: `${line}\n`, origin })));
 }
 
-type Entry = { text: string; count: number; position: string; done: () => void; failed: (e: Error) => void };
+type Entry = { text: string; count: number; position: string; origin: string; done: () => void; failed: (e: Error) => void };
 
 /**
  * What a text of rows weighs in memory, for back-pressure: its length in characters. V8 keeps text that
@@ -70,8 +76,9 @@ export type WriterStats = {
   table: string;
   bufferedRows: number;
   inFlightRows: number;
-  /** What the rows queued and in flight weigh (sizeOf their text). */
+  /** What the rows queued, and those in flight, weigh (sizeOf their text). */
   bufferedBytes: number;
+  inFlightBytes: number;
   insertedRows: number;
   insertedBatches: number;
   failedAttempts: number;
@@ -110,21 +117,22 @@ export class TableWriter {
     const fns = targets.map((t): InsertFn => (typeof t === 'function' ? t : (tb, columns, chunks, token) => insertRows(t, tb, columns, chunks, token, { background: true })));
     const concurrency = Math.max(1, opts.concurrency ?? fns.length);
     this.idle = Array.from({ length: concurrency }, (_, i) => fns[i % fns.length]);
-    this.stats = { table, bufferedRows: 0, inFlightRows: 0, bufferedBytes: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null, totalInsertMs: 0 };
+    this.stats = { table, bufferedRows: 0, inFlightRows: 0, bufferedBytes: 0, inFlightBytes: 0, insertedRows: 0, insertedBatches: 0, failedAttempts: 0, lastError: null, lastInsertMs: null, totalInsertMs: 0 };
   }
 
   /**
    * Queue serialized rows (`Rows`, or one JSON array or object per line, without newlines). Resolves
-   * once they are durably in the table. `position` names where the rows came from; the batch's
-   * deduplication token is derived from the positions it holds, so the same batch always carries the
-   * same token.
+   * once they are durably in the table. `position` names the submission: the batch's deduplication
+   * token is derived from the positions it holds, so the same batch always carries the same token.
+   * `origin` (default: the position) is where the rows came from, for the reject of a row the store
+   * refuses (onPoisonRow): a position that stays the same when they are sent again.
    */
-  add(rows: Rows | string[], position: string): Promise<void> {
+  add(rows: Rows | string[], position: string, origin = position): Promise<void> {
     const { text, count } = Array.isArray(rows) ? rowsFromLines(rows) : rows;
     if (this.closed) return Promise.reject(new Error(`writer for ${this.table} is closed`));
     if (count === 0) return Promise.resolve();
     return new Promise<void>((done, failed) => {
-      this.queue.push({ text, count, position, done, failed });
+      this.queue.push({ text, count, position, origin, done, failed });
       this.queuedRows += count;
       this.queuedBytes += sizeOf(text);
       this.schedule();
@@ -135,10 +143,15 @@ export class TableWriter {
     return Math.max(1, Math.min(this.opts.batchRows, this.opts.minBatchRows ?? Math.ceil(this.opts.batchRows / 4)));
   }
 
+  /** Enough waits to be worth an insert of its own: minBatchRows rows, or batchBytes of them. */
+  private get worthwhile(): boolean {
+    return this.queuedRows >= this.minBatchRows || (this.opts.batchBytes !== undefined && this.queuedBytes >= this.opts.batchBytes);
+  }
+
   /** Insert now when a full batch waits, or a worthwhile one and a connection is free; else when the time has come. */
   private schedule() {
     if (this.queuedRows === 0) return;
-    if (this.queuedRows >= this.opts.batchRows || (this.idle.length > 0 && this.queuedRows >= this.minBatchRows)) this.kick();
+    if (this.queuedRows >= this.opts.batchRows || (this.idle.length > 0 && this.worthwhile)) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.opts.flushIntervalMs);
   }
 
@@ -152,7 +165,7 @@ export class TableWriter {
   }
 
   snapshot(): WriterStats {
-    return { ...this.stats, bufferedRows: this.queuedRows, inFlightRows: this.inFlightRows, bufferedBytes: this.bufferedBytes };
+    return { ...this.stats, bufferedRows: this.queuedRows, inFlightRows: this.inFlightRows, bufferedBytes: this.queuedBytes, inFlightBytes: this.inFlightBytes };
   }
 
   /** Flush everything queued now and wait for it. */
@@ -182,7 +195,7 @@ export class TableWriter {
         this.schedule();
       });
       this.inFlight.add(batch);
-      if (this.queuedRows < this.minBatchRows) break;
+      if (!this.worthwhile) break;
     }
   }
 
@@ -191,7 +204,8 @@ export class TableWriter {
     const batch: Entry[] = [];
     let rows = 0;
     let bytes = 0;
-    while (this.queue.length && (rows === 0 || rows + this.queue[0].count <= this.opts.batchRows)) {
+    const maxBytes = this.opts.batchBytes ?? Infinity;
+    while (this.queue.length && (rows === 0 || (rows + this.queue[0].count <= this.opts.batchRows && bytes + sizeOf(this.queue[0].text) <= maxBytes))) {
       const e = this.queue.shift()!;
       batch.push(e);
       rows += e.count;
@@ -265,7 +279,7 @@ export class TableWriter {
   /** The store refused the data itself: halve until the offending rows are alone, and hand those over. */
   private async splitAndInsert(insert: InsertFn, lines: Part[], token: string, err: Error): Promise<void> {
     if (lines.length === 1) {
-      await this.opts.onPoisonRow!(lines[0].text.slice(0, -1), `store refused the row: ${err.message.slice(0, 300)}`, lines[0].position);
+      await this.opts.onPoisonRow!(lines[0].text.slice(0, -1), `store refused the row: ${err.message.slice(0, 300)}`, lines[0].origin);
       return;
     }
     const mid = Math.ceil(lines.length / 2);

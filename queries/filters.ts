@@ -124,6 +124,19 @@ export function nextCursor(f: Pick<Filters, 'offset' | 'limit' | 'at'>, returned
   return returned < f.limit ? null : cursorFor(f.offset + f.limit, f.at);
 }
 
+/** A list page's LIMIT: one row more than the page, so that a full page is known to be the last or not. */
+export function pageLimitSql(f: Pick<Filters, 'offset' | 'limit'>): Sql {
+  return sql`LIMIT ${param('limit', 'UInt32', f.limit + 1)} OFFSET ${param('offset', 'UInt32', f.offset)}`;
+}
+
+/**
+ * The page of a pageLimitSql query's rows (all but the extra one), and the next page's cursor: null when
+ * no row came after the page, so a full last page offers no empty next one.
+ */
+export function pageOf<T>(f: Pick<Filters, 'offset' | 'limit' | 'at'>, rows: T[]): { items: T[]; next_cursor: string | null } {
+  return { items: rows.slice(0, f.limit), next_cursor: rows.length > f.limit ? cursorFor(f.offset + f.limit, f.at) : null };
+}
+
 /** DateTime64(3, 'UTC') parameter text. */
 export const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 

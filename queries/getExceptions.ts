@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { ERROR_CATEGORIES, FLOWS } from '../lib/contract';
 import { AGING_BUCKETS, type AgingBucket } from '../lib/sla';
-import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
+import { chTime, isoFromCh, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
 import { builtRowsSql, planKpi, rollupOrRawSql } from './kpiRollup';
 import { AGE_BUCKET_SQL, transactionsSql } from './transactions';
 
@@ -86,7 +86,7 @@ SELECT correlation_id, flow, plant, order_no, material, error_code, error_catego
        attempts, exception_since, age_seconds, age_bucket, state, assignee
 FROM (${await exceptionsSql(store, f, scope, p, opts)})
 ORDER BY exception_since ASC, correlation_id ASC
-LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
+${pageLimitSql(f)}`,
   );
   const items = rows.map((r) => ({
     correlation_id: r.correlation_id,
@@ -105,5 +105,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     state: r.state,
     assignee: r.assignee,
   }));
-  return { items, next_cursor: nextCursor(f, items.length) };
+  return pageOf(f, items);
 }

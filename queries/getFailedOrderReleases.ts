@@ -2,7 +2,7 @@
 // flow — production orders ERP sent down that no plant received — oldest first.
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
 import type { AgingBucket } from '../lib/sla';
-import { isoFromCh, nextCursor, type Filters, type Scope } from './filters';
+import { isoFromCh, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
 import { exceptionsSql } from './getExceptions';
 
 export type FailedOrderRelease = {
@@ -30,8 +30,8 @@ SELECT correlation_id, plant, order_no, material, error_code, error_category, er
        exception_since AS first_failed_at, age_seconds, age_bucket, state
 FROM (${await exceptionsSql(store, releases, scope, { status: 'open' }, opts)})
 ORDER BY exception_since ASC, correlation_id ASC
-LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
+${pageLimitSql(f)}`,
   );
   const items = rows.map((r) => ({ ...r, attempts: Number(r.attempts), age_seconds: Number(r.age_seconds), first_failed_at: isoFromCh(r.first_failed_at)! }));
-  return { items, next_cursor: nextCursor(f, items.length) };
+  return pageOf(f, items);
 }

@@ -5,7 +5,7 @@
 // the rows are read, with the threshold in force at `at` (slaStateSql), either way.
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
-import { chTime, isoFromCh, nextCursor, type Filters, type Scope } from './filters';
+import { chTime, isoFromCh, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
 import { builtRowsSql, planKpi, rollupOrRawSql } from './kpiRollup';
 import { policyJoinSql, slaStateSql, thresholdSql, transactionsSql } from './transactions';
 
@@ -64,7 +64,7 @@ SELECT correlation_id, flow, plant, order_no, occurred_at, threshold_minutes, sl
 FROM (${await slaRowsSql(store, f, scope, opts)})
 WHERE sla_state IN ${param('sla_states', 'Array(String)', states)}
 ORDER BY occurred_at ASC, correlation_id ASC
-LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
+${pageLimitSql(f)}`,
   );
   const items = rows.map((r) => ({
     correlation_id: r.correlation_id,
@@ -76,5 +76,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     latency_seconds: Number(r.latency_ms) / 1000,
     state: (r.sla_state === 'closed_breach' ? 'closed' : 'open') as 'open' | 'closed',
   }));
-  return { items, next_cursor: nextCursor(f, items.length) };
+  return pageOf(f, items);
 }

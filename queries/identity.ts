@@ -1,7 +1,7 @@
 // Identity lookups: users by email or id, API tokens by hash, the token list and the audit log.
 // Latest version per id wins (the tables are versioned, append-only).
 import { param, queryRows, sql, type Store } from '../clickhouse/client';
-import { isoFromCh } from './filters';
+import { chTime, isoFromCh, pageLimitSql, pageOf, type Filters } from './filters';
 
 export type UserRecord = { user_id: string; email: string; name: string; role: string; plants: string[]; password_hash: string; disabled: boolean };
 export type TokenRecord = { token_id: string; name: string; role: string; plants: string[]; created_by: string; created_at: string; revoked_at: string | null; last_used_at: string | null };
@@ -69,10 +69,11 @@ export async function listTokens(store: Store): Promise<TokenRecord[]> {
 
 export type AuditEntry = { at: string; actor: string; actor_kind: string; action: string; target: string; plant: string; outcome: string; ip: string; details: string };
 
-export async function listAudit(store: Store, opts: { from: Date; to: Date; actor?: string; action?: string; limit: number; offset: number }): Promise<AuditEntry[]> {
+/** One page of the audit log, newest first, and the next page's cursor (null after the last). */
+export async function listAudit(store: Store, f: Pick<Filters, 'from' | 'to' | 'limit' | 'offset' | 'at'>, opts: { actor?: string; action?: string }): Promise<{ items: AuditEntry[]; next_cursor: string | null }> {
   const conditions = [
-    sql`at >= ${param('from', "DateTime64(3, 'UTC')", opts.from.toISOString().replace('T', ' ').replace('Z', ''))}`,
-    sql`at < ${param('to', "DateTime64(3, 'UTC')", opts.to.toISOString().replace('T', ' ').replace('Z', ''))}`,
+    sql`at >= ${param('from', "DateTime64(3, 'UTC')", chTime(f.from))}`,
+    sql`at < ${param('to', "DateTime64(3, 'UTC')", chTime(f.to))}`,
   ];
   if (opts.actor) conditions.push(sql`actor = ${param('actor', 'String', opts.actor)}`);
   if (opts.action) conditions.push(sql`action = ${param('action', 'String', opts.action)}`);
@@ -81,9 +82,9 @@ export async function listAudit(store: Store, opts: { from: Date; to: Date; acto
     store,
     'identity.listAudit',
     sql`SELECT at, actor, actor_kind, action, target, plant, outcome, ip, details FROM audit_log WHERE ${where}
-        ORDER BY at DESC, actor, action, target, details, plant, outcome, ip, actor_kind LIMIT ${param('limit', 'UInt32', opts.limit)} OFFSET ${param('offset', 'UInt32', opts.offset)}`,
+        ORDER BY at DESC, actor, action, target, details, plant, outcome, ip, actor_kind ${pageLimitSql(f)}`,
   );
-  return rows.map((r) => ({ ...r, at: isoFromCh(r.at)! }));
+  return pageOf(f, rows.map((r) => ({ ...r, at: isoFromCh(r.at)! })));
 }
 
 /**

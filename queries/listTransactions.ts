@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
 import { STATUSES } from '../lib/contract';
-import { isoFromCh, nextCursor, type Filters, type Scope } from './filters';
+import { isoFromCh, keyConditions, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
+import { inventoryTransactionsSql } from './inventory';
 import { transactionsSql } from './transactions';
 
 export const transactionListParams = z.object({
@@ -13,6 +14,18 @@ export const transactionListParams = z.object({
   /** finished transactions (posted or failed) whose attempt 1 ended posted (true) or not (false) */
   first_pass: z.enum(['true', 'false']).optional(),
   material: z.string().trim().min(1).max(128).optional(),
+  /**
+   * The transactions behind a part of the inventory variance (CONTRACT §3) at `at` as the cut-off: the
+   * ERP-bound ones with a stock effect that were pending or failed then, or that the ERP posted more than
+   * once; with the key's storage location and lot (and the plant and material filters) they are the rows
+   * behind one variance row's figure.
+   */
+  explains: z.enum(['pending', 'failed', 'duplicate']).optional(),
+  storage_location: z.string().max(128).optional(),
+  lot: z.string().max(128).optional(),
+}).refine((p) => p.explains || (p.storage_location === undefined && p.lot === undefined), {
+  message: 'storage_location and lot narrow an inventory key: they go with explains',
+  path: ['explains'],
 });
 export type TransactionListParams = z.infer<typeof transactionListParams>;
 
@@ -35,6 +48,16 @@ export type TransactionListItem = {
   first_pass: boolean | null;
 };
 
+/** The correlation ids behind an explained part of the variance (p.explains), from the same rows it sums. */
+function explainingSql(f: Filters, scope: Scope, p: TransactionListParams): Sql {
+  const key: Sql[] = keyConditions({ ...f, flows: [] }, scope);
+  if (p.material) key.push(sql`material = ${param('material', 'String', p.material)}`);
+  if (p.storage_location !== undefined) key.push(sql`storage_location = ${param('storage_location', 'String', p.storage_location)}`);
+  if (p.lot !== undefined) key.push(sql`lot = ${param('lot', 'String', p.lot)}`);
+  const which = p.explains === 'duplicate' ? sql`posted_again != 0` : sql`status_at_cutoff = ${param('explains', 'String', p.explains)} AND delta != 0`;
+  return sql`SELECT correlation_id FROM (${inventoryTransactionsSql(f.at, key.reduce((a, c) => sql`${a} AND ${c}`, sql`1`))}) WHERE ${which}`;
+}
+
 export async function listTransactions(
   store: Store,
   f: Filters,
@@ -49,6 +72,7 @@ export async function listTransactions(
     conditions.push(p.first_pass === 'true' ? sql`attempt1_status = 'posted'` : sql`attempt1_status != 'posted'`);
   }
   if (p.material) conditions.push(sql`material = ${param('material', 'String', p.material)}`);
+  if (p.explains) conditions.push(sql`correlation_id IN (${explainingSql(f, scope, p)})`);
   const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
   const rows = await queryRows<Record<string, string | number | null>>(
     store,
@@ -59,7 +83,7 @@ SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attem
 FROM (${transactionsSql(f, scope)})
 WHERE ${where}
 ORDER BY occurred_at DESC, correlation_id ASC
-LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
+${pageLimitSql(f)}`,
   );
   const items = rows.map((r) => ({
     correlation_id: String(r.correlation_id),
@@ -79,5 +103,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     sla_state: String(r.sla_state),
     first_pass: r.status === 'pending' ? null : r.attempt1_status === 'posted',
   }));
-  return { items, total: rows.length ? Number(rows[0].total) : 0, next_cursor: nextCursor(f, items.length) };
+  return { ...pageOf(f, items), total: rows.length ? Number(rows[0].total) : 0 };
 }

@@ -2,7 +2,7 @@
 // correlation id or trace id equals q, newest first, within the viewer's plants. Exact matches only:
 // every one of these keys has a bloom filter, so a lookup skips the granules that cannot hold it.
 import { param, queryRows, raw, sql, type Store } from '../clickhouse/client';
-import { isoFromCh, nextCursor, postingConditions, type Filters, type Scope } from './filters';
+import { isoFromCh, pageLimitSql, pageOf, postingConditions, type Filters, type Scope } from './filters';
 
 export type SearchHit = {
   correlation_id: string;
@@ -48,7 +48,7 @@ WHERE ${postingConditions(f, scope)}
   )
 GROUP BY correlation_id
 ORDER BY hit_occurred_at DESC, correlation_id ASC
-LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.offset)}`,
+${pageLimitSql(f)}`,
   );
   const items: SearchHit[] = rows.map((r) => ({
     correlation_id: String(r.correlation_id),
@@ -63,5 +63,5 @@ LIMIT ${param('limit', 'UInt32', f.limit)} OFFSET ${param('offset', 'UInt32', f.
     trace_id: String(r.hit_trace_id),
     matched_on: r.matched_on as string[],
   }));
-  return { items, next_cursor: nextCursor(f, items.length) };
+  return pageOf(f, items);
 }

@@ -192,6 +192,11 @@ test('every page shows the seeded day', async () => {
   await open('/flows/P02');
   assert.match(await page.locator('h1').innerText(), /Plant P02/);
   await page.locator('[data-testid=volume-chart] .recharts-surface').first().waitFor();
+  // the plant's lists show the first 50; the whole lists are a click away
+  const all = async (testId: string) => new URL(String(await page.getByTestId(testId).getAttribute('href')), app.baseUrl);
+  const [exceptionsAll, breachesAll] = [await all('plant-exceptions-all'), await all('plant-breaches-all')];
+  assert.deepEqual([exceptionsAll.pathname, exceptionsAll.searchParams.get('plant'), await text('plant-exceptions-all')], ['/exceptions', 'P02', 'All 2 →']);
+  assert.deepEqual([breachesAll.pathname, breachesAll.searchParams.get('plant'), breachesAll.searchParams.get('state'), await text('plant-breaches-all')], ['/sla', 'P02', 'open', 'All 1 →']);
   await shot('plant-P02');
 
   await open('/exceptions');
@@ -227,6 +232,15 @@ test('every page shows the seeded day', async () => {
   assert.match(await text('stock-count'), /latest stock count, at Nov 3, 11:30:00 UTC/);
   assert.equal(new URL(String(await page.getByTestId('stock-count-link').getAttribute('href')), app.baseUrl).searchParams.get('as_of'), '2026-11-03T11:30:00.000Z');
   await shot('inventory');
+  // an explained figure opens exactly the transactions it sums: M-100's failed −3 is T12 (a material
+  // issue), M-200's duplicate +1.5 is T8 (posted twice)
+  for (const [row, link, expected] of [['variance-M-100', 0, ['T12']], ['variance-M-200', 1, ['T8']]] as const) {
+    await open('/inventory');
+    await Promise.all([page.waitForURL(/\/transactions\?/), page.getByTestId(row).locator('a.num-failed').nth(link).click()]);
+    await page.getByTestId('transaction-list').waitFor();
+    assert.deepEqual(await page.getByTestId('tx-row').locator('td:first-child').allInnerTexts(), expected);
+    assert.match(await text('explains-key'), row === 'variance-M-100' ? /Inventory key P01 \/ 0001 \/ M-100 \/ L1/ : /Inventory key P02 \/ 0002 \/ M-200:/);
+  }
 
   await open('/transactions?status=pending');
   assert.deepEqual(await page.getByTestId('tx-row').locator('td:first-child').allInnerTexts(), ['T5', 'T4', 'T9']);

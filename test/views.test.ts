@@ -14,6 +14,7 @@ import { getLatency } from '../queries/getLatency';
 import { getTransaction } from '../queries/getTransaction';
 import { searchTransactions } from '../queries/searchTransactions';
 import { getInventoryVariance } from '../queries/getInventoryVariance';
+import { listTransactions, transactionListParams, type TransactionListParams } from '../queries/listTransactions';
 import { openTestStore } from './support/store';
 import { insertRows, type Store } from '../clickhouse/client';
 import { AT, loadViewsDataset } from './support/views-dataset';
@@ -99,6 +100,19 @@ test('paging: limit and cursor walk the list without gaps', async () => {
   const second = await getExceptions(store, filters(`limit=2&cursor=${first.next_cursor}`), ALL_PLANTS, { status: 'open' });
   assert.deepEqual(second.items.map((i) => i.correlation_id), ['T11']);
   assert.equal(second.next_cursor, null);
+  // a page that holds the rest exactly is the last: no cursor to an empty page
+  const whole = await getExceptions(store, filters('limit=3'), ALL_PLANTS, { status: 'open' });
+  assert.deepEqual([whole.items.map((i) => i.correlation_id), whole.next_cursor], [['T6', 'T3', 'T11'], null]);
+  const lastTwo = await getExceptions(store, filters(`limit=1&cursor=${first.next_cursor}`), ALL_PLANTS, { status: 'open' });
+  assert.deepEqual(lastTwo.items.map((i) => i.correlation_id), ['T11']);
+  assert.equal(lastTwo.next_cursor, null);
+  // the same in every list: the 11 transactions of the day in a page of 11, the SLA breaches, the failed releases
+  const all = await listTransactions(store, filters('limit=11'), ALL_PLANTS, {});
+  assert.deepEqual([all.items.length, all.total, all.next_cursor], [11, 11, null]);
+  assert.ok((await listTransactions(store, filters('limit=10'), ALL_PLANTS, {})).next_cursor);
+  const breaches = await getSlaBreaches(store, filters('limit=100'), ALL_PLANTS, {});
+  assert.equal((await getSlaBreaches(store, filters(`limit=${breaches.items.length}`), ALL_PLANTS, {})).next_cursor, null);
+  assert.equal((await getFailedOrderReleases(store, filters('limit=1'), ALL_PLANTS)).next_cursor, null);
 });
 
 test('exception aging: open exceptions per plant and bucket', async () => {
@@ -195,6 +209,28 @@ test('inventory variance at the cut-off: pending, failed and duplicate postings 
     { plant: 'P02', storage_location: '0002', material: 'M-200', lot: '', uom: 'KG', mes_qty: 50.75, erp_qty: 49.5, variance: 1.25, value: 5, explained_pending: 0, explained_failed: -0.25, explained_duplicate: 1.5, residual: 0, flags: [] },
     { plant: 'P02', storage_location: '0002', material: 'M-300', lot: 'LX', uom: 'EA', mes_qty: 10, erp_qty: 12, variance: -2, value: -14, explained_pending: 0, explained_failed: 0, explained_duplicate: 0, residual: -2, flags: ['unexplained'] },
   ]);
+});
+
+test('the transactions behind each explained part of a variance row are exactly the ones it sums (the inventory page links there)', async () => {
+  // the inventory page's link: the key, every day kept up to the cut-off, no flow filter
+  const linked = (q: string) => filters(`from=2025-09-29T12:00:01.000Z&to=2026-11-03T12:00:01.000Z&${q}`);
+  const ids = async (q: string, p: TransactionListParams) => (await listTransactions(store, linked(q), ALL_PLANTS, p)).items.map((t) => t.correlation_id).sort();
+  const m100 = { storage_location: '0001', material: 'M-100', lot: 'L1' };
+  const m200 = { storage_location: '0002', material: 'M-200', lot: '' };
+  // P01 M-100 L1: pending +7 is T9 (posted only at 12:30, after the cut-off); failed −3 is T12 (a
+  // material issue; the flow filter of the inventory page does not narrow it); T1 and T2 were posted by then
+  assert.deepEqual(await ids('plant=P01', { ...m100, explains: 'pending' }), ['T9']);
+  assert.deepEqual(await ids('plant=P01', { ...m100, explains: 'failed' }), ['T12']);
+  assert.deepEqual(await ids('plant=P01', { ...m100, explains: 'duplicate' }), []);
+  // P02 M-200: failed −0.25 is T6; duplicate +1.5 is T8 (two posted events); T7 posted once
+  assert.deepEqual(await ids('plant=P02', { ...m200, explains: 'failed' }), ['T6']);
+  assert.deepEqual(await ids('plant=P02', { ...m200, explains: 'duplicate' }), ['T8']);
+  // another lot of the same material is another key
+  assert.deepEqual(await ids('plant=P01', { ...m100, lot: 'L2', explains: 'failed' }), []);
+  // a key's parts without explains are refused with the reason
+  const refused = transactionListParams.safeParse({ lot: 'L1' });
+  assert.equal(refused.success, false);
+  assert.equal(refused.error?.issues[0].message, 'storage_location and lot narrow an inventory key: they go with explains');
 });
 
 test('the latest stock count: the newest instant both MES and ERP balances were taken, up to `at`', async () => {

@@ -51,7 +51,7 @@ export default async function FailedReleasesPage({ searchParams }: { searchParam
           </div>
         </div>
       )}
-      <Card title="Failed releases" sub={`${fmtInt(items.length)}${next_cursor ? '+' : ''}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/order-releases/failed', { limit: EXPORT_LIMIT })} />} testId="failed-releases">
+      <Card title="Failed releases" sub={`${fmtInt(total)}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/order-releases/failed', { limit: EXPORT_LIMIT })} />} testId="failed-releases">
         <DataTable
           columns={['Correlation id', 'Plant', 'Order · material', 'Error', num('Attempts'), 'Age · failing since (UTC)', 'State']}
           rows={items}
@@ -75,7 +75,7 @@ export default async function FailedReleasesPage({ searchParams }: { searchParam
             </tr>
           )}
         />
-        <Pager offset={f.offset} shown={items.length} prev={pages.prev} next={pages.next} />
+        <Pager offset={f.offset} shown={items.length} total={total} prev={pages.prev} next={pages.next} />
       </Card>
     </>
   );

@@ -50,15 +50,20 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   const { items, as_of, totals, next_cursor } = variance;
   const pages = pageLinks(view, next_cursor);
   const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}), sort: 'attention' };
-  // the postings behind an explained part: the material's transactions up to the cut-off, as they stood then
+  // the transactions behind an explained part: those of the key that the figure sums, as they stood at the
+  // cut-off, over every day a posting is kept (the figure has no lower bound; the list's range is at most
+  // 400 days, PLANTLINE_RETENTION_DAYS' default); the variance is per key, whatever the flow filter
   const cutoff = new Date(as_of);
-  const explainedLink = (r: (typeof items)[number], status: string) =>
+  const explainedLink = (r: (typeof items)[number], explains: 'pending' | 'failed' | 'duplicate') =>
     view.href('/transactions', {
       plant: r.plant,
+      flow: null,
+      storage_location: r.storage_location,
       material: r.material,
-      status,
+      lot: r.lot,
+      explains,
       range: null,
-      from: new Date(cutoff.getTime() - 90 * 86_400_000).toISOString(),
+      from: new Date(cutoff.getTime() + 1000 - 400 * 86_400_000).toISOString(),
       to: new Date(cutoff.getTime() + 1000).toISOString(),
       at: as_of,
     });
@@ -129,7 +134,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                 <td className="num">{fmtMoney(r.value)}</td>
                 <td className="num">{r.explained_pending ? <Link className="num-pending" href={explainedLink(r, 'pending')}>{fmtSigned(r.explained_pending)}</Link> : <span className="zero">0</span>}</td>
                 <td className="num">{r.explained_failed ? <Link className="num-failed" href={explainedLink(r, 'failed')}>{fmtSigned(r.explained_failed)}</Link> : <span className="zero">0</span>}</td>
-                <td className="num">{r.explained_duplicate ? <Link className="num-failed" href={explainedLink(r, 'posted')}>{fmtSigned(r.explained_duplicate)}</Link> : <span className="zero">0</span>}</td>
+                <td className="num">{r.explained_duplicate ? <Link className="num-failed" href={explainedLink(r, 'duplicate')}>{fmtSigned(r.explained_duplicate)}</Link> : <span className="zero">0</span>}</td>
                 <td className={`num ${r.residual ? 'num-failed' : r.residual === 0 ? 'num-posted' : ''}`}>{fmtSigned(r.residual)}</td>
                 <td>
                   {r.flags.length === 0 ? (

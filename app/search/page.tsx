@@ -10,7 +10,7 @@ import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager, MaybeLink } from '@/components/Card';
 import { DataTable } from '@/components/DataTable';
 import { StatusBadge } from '@/components/StatusBadge';
-import { flowLabel, fmtWhen } from '@/components/format';
+import { flowLabel, fmtInt, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
 
 export const dynamic = 'force-dynamic';
@@ -48,7 +48,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
         </Form>
       </div>
       {result && (
-        <Card title={`Results for “${q}”`} sub={`${result.items.length}${result.next_cursor ? '+' : ''} transaction${result.items.length === 1 ? '' : 's'}`} actions={<CsvLink href={view.csv('/api/v1/search', { q, limit: EXPORT_LIMIT })} />} testId="search-results">
+        <Card title={`Results for “${q}”`} sub={`${fmtInt(f.offset + result.items.length)}${result.next_cursor ? '+' : ''} transaction${f.offset + result.items.length === 1 ? '' : 's'}`} actions={<CsvLink href={view.csv('/api/v1/search', { q, limit: EXPORT_LIMIT })} />} testId="search-results">
           <DataTable
             columns={['Correlation id', 'Status', 'Plant · flow', 'Occurred (UTC)', 'Order', 'Material · lot', 'Document', 'Matched on']}
             rows={result.items}

@@ -43,6 +43,8 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
   );
   const compliance = total.posted + total.open === 0 ? null : total.met / (total.posted + total.open);
   const pages = breaches ? pageLinks(view, breaches.next_cursor) : { prev: null, next: null };
+  // the list's length from the summary's counts (the same definition, every page)
+  const breachCount = state === 'open' ? total.open : state === 'closed' ? total.closed : total.open + total.closed;
 
   return (
     <>
@@ -133,7 +135,7 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
         <div className="section">
           <Card
             title={state === 'open' ? 'Open breaches' : state === 'closed' ? 'Closed breaches (posted late)' : 'Breaches'}
-            sub={`${fmtInt(breaches.items.length)}${breaches.next_cursor ? '+' : ''}, oldest first`}
+            sub={`${fmtInt(breachCount)}, oldest first`}
             actions={
               <>
                 <div className="seg" role="group" aria-label="Breach state">
@@ -172,7 +174,7 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
                 </tr>
               )}
             />
-            <Pager offset={f.offset} shown={breaches.items.length} prev={pages.prev} next={pages.next} />
+            <Pager offset={f.offset} shown={breaches.items.length} total={breachCount} prev={pages.prev} next={pages.next} />
           </Card>
         </div>
       )}

@@ -18,26 +18,43 @@ export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Transactions' };
 
 const TITLES: Record<string, string> = { posted: 'Posted transactions', pending: 'Pending transactions', failed: 'Failed transactions' };
+// the parts of an inventory variance (the inventory page's Pending, Failed and Duplicate figures)
+const EXPLAINS_TITLES: Record<string, string> = {
+  pending: 'Pending at the cut-off: explains part of a variance',
+  failed: 'Failed at the cut-off: explains part of a variance',
+  duplicate: 'Posted more than once by the ERP: explains part of a variance',
+};
 
 export default async function TransactionsPage({ searchParams }: { searchParams: Promise<PageSearchParams> }) {
   const sp = await searchParams;
   const access = await pageAccess('view:transactions', returnPath('/transactions', sp));
   const view = resolveView(sp);
   if (!view.ok) return <FilterProblems problems={view.problems} />;
-  const own = transactionListParams.safeParse({ status: view.params.get('status') ?? undefined, sla: view.params.get('sla') ?? undefined, first_pass: view.params.get('first_pass') ?? undefined, material: view.params.get('material') ?? undefined });
+  const own = transactionListParams.safeParse(
+    Object.fromEntries(['status', 'sla', 'first_pass', 'material', 'explains', 'storage_location', 'lot'].map((name) => [name, view.params.get(name) ?? undefined])),
+  );
   if (!own.success) return <FilterProblems problems={problemsOf(own.error)} />;
   const p = own.data;
   const f = view.filters;
   const { items, total, next_cursor } = await listTransactions(await getReadStore(), f, access.scope, p);
   const pages = pageLinks(view, next_cursor);
-  const title = p.first_pass === 'false' ? 'Not posted on the first attempt' : p.first_pass === 'true' ? 'Posted on the first attempt' : (TITLES[p.status ?? ''] ?? 'Transactions');
+  const title = p.explains
+    ? EXPLAINS_TITLES[p.explains]
+    : p.first_pass === 'false' ? 'Not posted on the first attempt' : p.first_pass === 'true' ? 'Posted on the first attempt' : (TITLES[p.status ?? ''] ?? 'Transactions');
+  const inventoryKey = p.explains ? [f.plants.join(', '), p.storage_location, p.material, p.lot].filter((part) => part !== undefined && part !== '').join(' / ') : '';
   return (
     <>
       <div className="page-head">
         <div>
           <div className="crumbs"><Link href={view.href('/')}>Overview</Link> / transactions</div>
           <h1>{title}</h1>
-          <p>{view.rangeLabel}{f.plants.length ? ` · plants ${f.plants.join(', ')}` : ''}{p.material ? ` · material ${p.material}` : ''}; status as of the instant shown.</p>
+          {p.explains ? (
+            <p data-testid="explains-key">
+              Inventory key {inventoryKey || 'any'}: ERP-bound postings with a stock effect, as they stood at the cut-off (the instant shown) · {view.rangeLabel}.
+            </p>
+          ) : (
+            <p>{view.rangeLabel}{f.plants.length ? ` · plants ${f.plants.join(', ')}` : ''}{p.material ? ` · material ${p.material}` : ''}; status as of the instant shown.</p>
+          )}
         </div>
       </div>
       <Card

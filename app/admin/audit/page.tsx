@@ -7,7 +7,6 @@ import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/c
 import { getReadStore } from '@/clickhouse/shared';
 import { pagePrincipal } from '@/lib/auth/page';
 import { listAudit } from '@/queries/identity';
-import { nextCursor } from '@/queries/filters';
 import { fmtInt } from '@/components/format';
 
 export const dynamic = 'force-dynamic';
@@ -22,8 +21,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const actor = typeof sp.actor === 'string' && sp.actor ? sp.actor : undefined;
   const action = typeof sp.action === 'string' && sp.action ? sp.action : undefined;
   // the same question as GET /api/v1/admin/audit, page for page
-  const entries = await listAudit(await getReadStore(), { from: f.from, to: f.to, actor, action, limit: f.limit, offset: f.offset });
-  const next = nextCursor(f, entries.length);
+  const { items: entries, next_cursor: next } = await listAudit(await getReadStore(), f, { actor, action });
   const pages = pageLinks(view, next);
   return (
     <>

@@ -114,7 +114,16 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
       </div>
 
       <div className="section grid-2">
-        <Card title="Open exceptions" sub={fmtInt(overview.open_exceptions)} actions={<CsvLink href={view.csv('/api/v1/exceptions', { limit: EXPORT_LIMIT })} />}>
+        <Card
+          title="Open exceptions"
+          sub={exceptions.next_cursor ? `the first ${fmtInt(exceptions.items.length)} of ${fmtInt(overview.open_exceptions)}` : fmtInt(overview.open_exceptions)}
+          actions={
+            <>
+              <Link className="btn" href={view.href('/exceptions', only)} data-testid="plant-exceptions-all">All {fmtInt(overview.open_exceptions)} →</Link>
+              <CsvLink href={view.csv('/api/v1/exceptions', { limit: EXPORT_LIMIT })} />
+            </>
+          }
+        >
           <DataTable
             columns={['Transaction', 'Flow', 'Error', 'Age']}
             rows={exceptions.items}
@@ -129,7 +138,16 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
             )}
           />
         </Card>
-        <Card title="Open SLA breaches" sub={fmtInt(overview.open_sla_breaches)} actions={<CsvLink href={view.csv('/api/v1/sla/breaches', { state: 'open', limit: EXPORT_LIMIT })} />}>
+        <Card
+          title="Open SLA breaches"
+          sub={breaches.next_cursor ? `the first ${fmtInt(breaches.items.length)} of ${fmtInt(overview.open_sla_breaches)}` : fmtInt(overview.open_sla_breaches)}
+          actions={
+            <>
+              <Link className="btn" href={view.href('/sla', { ...only, state: 'open' })} data-testid="plant-breaches-all">All {fmtInt(overview.open_sla_breaches)} →</Link>
+              <CsvLink href={view.csv('/api/v1/sla/breaches', { state: 'open', limit: EXPORT_LIMIT })} />
+            </>
+          }
+        >
           <DataTable
             columns={['Transaction', 'Flow', 'Occurred', num('Waiting')]}
             rows={breaches.items}

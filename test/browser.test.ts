@@ -204,6 +204,7 @@ test('every page shows the seeded day', async () => {
   assert.equal(await text('aging-P02-<1h'), '1');
   assert.equal(await text('aging-P02-4-24h'), '1');
   assert.match(await page.getByTestId('exception-T6').innerText(), /assigned[\s\S]*ben/);
+  assert.equal(await text('aging-all-total'), '3');
   await shot('exceptions');
 
   await open('/sla');
@@ -225,6 +226,7 @@ test('every page shows the seeded day', async () => {
   // the totals over every key, and the flagged keys first
   assert.match(await text('variance-keys'), /^keys\s*5$/i);
   assert.match(await text('variance-flagged'), /^flagged keys\s*3\b/i);
+  assert.equal(new URL(String(await page.getByTestId('variance-flagged-link').getAttribute('href')), app.baseUrl).searchParams.get('only'), 'unexplained');
   assert.deepEqual((await page.locator('[data-testid^=variance-M-]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')))), ['variance-M-300', 'variance-M-400', 'variance-M-500', 'variance-M-100', 'variance-M-200']);
   // per key at a cut-off: the time range and flow filters do not apply, and are not offered
   assert.deepEqual([await page.getByTestId('range-24h').count(), await page.getByTestId('flow-filter').count(), await page.getByTestId('plant-filter').count()], [0, 0, 1]);

@@ -65,7 +65,7 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
               {AGING_BUCKETS.map((b) => (
                 <td key={b.bucket} className="num">{count(null, b.bucket) ? <Link href={view.href('/exceptions', { ...own4, aging: b.bucket })}>{fmtInt(count(null, b.bucket))}</Link> : <span className="zero">0</span>}</td>
               ))}
-              <td className="num">{fmtInt(count(null, null))}</td>
+              <td className="num">{count(null, null) ? <Link className="strong" href={view.href('/exceptions', { ...own4, aging: null })} data-testid="aging-all-total">{fmtInt(count(null, null))}</Link> : <span className="zero">0</span>}</td>
             </tr>
           }
           row={(plant) => (

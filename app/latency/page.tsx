@@ -43,7 +43,7 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
       <div className="page-head">
         <div>
           <h1>Latency</h1>
-          <p>Time from the business event (occurred) to the target&apos;s first confirmation (posted), {fmtInt(posted)} posted transactions, {view.rangeLabel}. Exact quantiles.</p>
+          <p>Time from the business event (occurred) to the target&apos;s first confirmation (posted), {fmtInt(posted)} posted transactions, {view.rangeLabel}. Exact quantiles (ClickHouse <code>quantileExact</code>: the latency at position ⌊level × n⌋ of the sorted latencies, so the p50 of two is the larger).</p>
         </div>
       </div>
 

@@ -59,6 +59,27 @@ async function consumeAll(
   return { source, pipeline };
 }
 
+/** A pipeline whose store fails every insert (as if ClickHouse were unreachable) until `up()`. */
+function storeDownFor(store: Store, ingest: ConstructorParameters<typeof IngestPipeline>[1]['ingest']) {
+  const outage = {
+    down: true,
+    failedInserts: 0,
+    up: () => void (outage.down = false),
+    pipeline: new IngestPipeline(
+      async (table, columns, chunks, token) => {
+        if (outage.down) {
+          outage.failedInserts++;
+          throw new Error('injected: ClickHouse is unreachable');
+        }
+        await insertRows(store, table, columns, chunks, token);
+      },
+      { ingest },
+      () => undefined,
+    ),
+  };
+  return outage;
+}
+
 /** The end (high watermark) of each of the postings topic's partitions. */
 async function topicEnds(): Promise<Map<number, number>> {
   const admin = kafka.admin();
@@ -271,19 +292,8 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
   const values = Array.from({ length: N }, (_, i) => JSON.stringify(posting({ event_id: `ko-${i}`, correlation_id: `TX-KO-${i % 997}` })));
   await sendPostings(values, 'TX-KO');
 
-  let down = true;
-  let failedInserts = 0;
-  const pipeline = new IngestPipeline(
-    async (table, columns, chunks, token) => {
-      if (down) {
-        failedInserts++;
-        throw new Error('injected: ClickHouse is unreachable');
-      }
-      await insertRows(store, table, columns, chunks, token);
-    },
-    { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 6000 } },
-    () => undefined,
-  );
+  const outage = storeDownFor(store, { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 6000 });
+  const { pipeline } = outage;
   const { source } = await consumeAll(store, 'g-outage', pipeline, { maxQueuedMessages: 5000 });
   let peakBuffered = 0;
   let peakQueued = 0;
@@ -291,7 +301,7 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
     peakBuffered = Math.max(peakBuffered, pipeline.bufferedRows);
     peakQueued = Math.max(peakQueued, source.state().queued);
   }, 5);
-  await waitFor('the writers to fill up and consumption to pause', () => pipeline.saturated && failedInserts >= 3);
+  await waitFor('the writers to fill up and consumption to pause', () => pipeline.saturated && outage.failedInserts >= 3);
   await new Promise((r) => setTimeout(r, 1500));
   // paused: nothing stored, nothing committed past the store, memory held to the bound plus the
   // batches already fetched (at most one fetch per partition consumed concurrently)
@@ -300,7 +310,7 @@ test('a store that fails inserts for a while: consumption pauses with memory bou
   assert.deepEqual(committed, []);
   assert.ok(pipeline.bufferedRows < N, `buffered ${pipeline.bufferedRows} of ${N}`);
 
-  down = false;
+  outage.up();
   await waitFor('consumption to resume and finish', () => caughtUp(source, [TOPICS.postings]), 120_000);
   clearInterval(sampler);
   await source.stop();
@@ -325,19 +335,8 @@ test('large messages: while the store is down the writers and the fetch queue ho
     });
   }
   const MiB = 1024 * 1024;
-  let down = true;
-  let failedInserts = 0;
-  const pipeline = new IngestPipeline(
-    async (table, columns, chunks, token) => {
-      if (down) {
-        failedInserts++;
-        throw new Error('injected: ClickHouse is unreachable');
-      }
-      await insertRows(store, table, columns, chunks, token);
-    },
-    { ingest: { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 100_000, maxBufferedBytes: MiB } },
-    () => undefined,
-  );
+  const outage = storeDownFor(store, { batchRows: 2000, flushIntervalMs: 50, maxBufferedRows: 100_000, maxBufferedBytes: MiB });
+  const { pipeline } = outage;
   // the group reads the topic from its start: the earlier tests' few thousand small postings come too
   const { source } = await consumeAll(store, 'g-big', pipeline, { maxQueuedMessages: 20_000, maxQueuedBytes: MiB });
   let peakBuffered = 0;
@@ -347,17 +346,17 @@ test('large messages: while the store is down the writers and the fetch queue ho
     peakQueued = Math.max(peakQueued, source.state().queuedBytes);
   }, 5);
   try {
-    await waitFor('the writers to fill up and consumption to pause', () => pipeline.saturated && failedInserts >= 3);
+    await waitFor('the writers to fill up and consumption to pause', () => pipeline.saturated && outage.failedInserts >= 3);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await scalar(store, `SELECT count() FROM postings WHERE event_id LIKE 'big-%'`), 0);
     // held by what the rows weigh, not by their number
     assert.ok(pipeline.bufferedBytes >= MiB && pipeline.bufferedRows < 100_000, `buffered ${pipeline.bufferedRows} rows, ${pipeline.bufferedBytes} bytes`);
     assert.equal(source.state().state, 'paused');
-    down = false;
+    outage.up();
     await waitFor('consumption to resume and finish', () => caughtUp(source, [TOPICS.postings]), 120_000);
   } finally {
     clearInterval(sampler);
-    down = false;
+    outage.up();
     await source.stop();
   }
   assert.equal(await scalar(store, `SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'big-%'`), N);

@@ -38,7 +38,6 @@ export type PipelineStats = {
   writers: WriterStats[];
 };
 
-
 const TABLE: Record<Stream, string> = { postings: 'postings', inventory: 'inventory_snapshots', spans: 'spans' };
 
 /** Column order of each stream's serialized rows; every column the contract fills (the rest have defaults). */

@@ -40,6 +40,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     getFlowMatrix(store, f, access.scope, { silent_after_minutes: 30 }),
   ]);
   const period = view.rangeKey ?? 'period';
+  // the previous period as the trends compare with it: its range, as it stood at its end
+  const previous = previousPeriod(f);
+  const previousHref = view.href('/', { range: null, from: previous.from.toISOString(), to: previous.to.toISOString(), at: previous.at.toISOString() });
   const success = postingSuccess(now);
   const prevSuccess = postingSuccess(before);
   const agingTotals = AGING_BUCKETS.map((b) => ({ bucket: b.bucket, count: aging.items.filter((a) => a.bucket === b.bucket).reduce((n, a) => n + a.count, 0) }));
@@ -90,7 +93,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               <MaybeLink href={access.open(view.href('/exceptions', { status: 'all' }))} className="num-failed" data-testid="kpi-failed">{fmtInt(now.failed)} failed</MaybeLink>
             </>
           }
-          trend={<Trend current={now.transactions} previous={before.transactions} kind="count" better="none" period={period} />}
+          trend={<Trend current={now.transactions} previous={before.transactions} kind="count" better="none" period={period} href={previousHref} />}
         />
         <KpiTile
           id="posting-success"
@@ -99,7 +102,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           tone={ratioTone(success, HEALTH_TARGETS.successRed, HEALTH_TARGETS.successAmber)}
           href={access.open(view.href('/exceptions', { status: 'all' }))}
           detail={<span>posted / (posted + failed) = {fmtInt(now.posted)} / {fmtInt(now.posted + now.failed)}</span>}
-          trend={<Trend current={success} previous={prevSuccess} kind="ratio" better="up" period={period} />}
+          trend={<Trend current={success} previous={prevSuccess} kind="ratio" better="up" period={period} href={previousHref} />}
         />
         <KpiTile
           id="first-pass-yield"
@@ -108,7 +111,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           tone={ratioTone(now.first_pass_yield, 0.9, 0.97)}
           href={access.open(view.href('/transactions', { first_pass: 'false' }))}
           detail={<MaybeLink href={access.open(view.href('/transactions', { first_pass: 'false' }))}>posted on attempt 1, of posted + failed</MaybeLink>}
-          trend={<Trend current={now.first_pass_yield} previous={before.first_pass_yield} kind="ratio" better="up" period={period} />}
+          trend={<Trend current={now.first_pass_yield} previous={before.first_pass_yield} kind="ratio" better="up" period={period} href={previousHref} />}
         />
         <KpiTile
           id="sla-compliance"
@@ -117,7 +120,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           tone={ratioTone(now.sla_compliance, HEALTH_TARGETS.slaRed, HEALTH_TARGETS.slaAmber)}
           href={access.open(view.href('/sla'))}
           detail={<span>posted within threshold / (posted + open breaches)</span>}
-          trend={<Trend current={now.sla_compliance} previous={before.sla_compliance} kind="ratio" better="up" period={period} />}
+          trend={<Trend current={now.sla_compliance} previous={before.sla_compliance} kind="ratio" better="up" period={period} href={previousHref} />}
         />
         <KpiTile
           id="open-exceptions"
@@ -143,7 +146,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               )}
             </div>
           }
-          trend={<Trend current={now.open_exceptions} previous={before.open_exceptions} kind="count" better="down" period={period} />}
+          trend={<Trend current={now.open_exceptions} previous={before.open_exceptions} kind="count" better="down" period={period} href={previousHref} />}
         />
         <KpiTile
           id="open-sla-breaches"
@@ -152,7 +155,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           tone={countTone(now.open_sla_breaches)}
           href={access.open(view.href('/sla', { state: 'open' }))}
           detail={<span>not posted, older than their flow&apos;s threshold</span>}
-          trend={<Trend current={now.open_sla_breaches} previous={before.open_sla_breaches} kind="count" better="down" period={period} />}
+          trend={<Trend current={now.open_sla_breaches} previous={before.open_sla_breaches} kind="count" better="down" period={period} href={previousHref} />}
         />
         <KpiTile
           id="latency"
@@ -172,7 +175,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           }
           href={access.open(view.href('/latency'))}
           detail={<span>occurred → first posted, {fmtInt(now.posted)} posted</span>}
-          trend={<Trend current={now.latency_p95_ms} previous={before.latency_p95_ms} kind="duration" better="down" period={period} />}
+          trend={<Trend current={now.latency_p95_ms} previous={before.latency_p95_ms} kind="duration" better="down" period={period} href={previousHref} />}
         />
       </section>
 

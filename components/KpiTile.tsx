@@ -21,10 +21,11 @@ export function KpiTile(props: { id: string; label: string; value: ReactNode; hr
 }
 
 /**
- * The change from the previous period. `better`: which direction is good ('up' for success rates,
+ * The change from the previous period; `href` opens that period's view (what the change is against).
+ * `better`: which direction is good ('up' for success rates,
  * 'down' for breaches and latency, 'none' for volume).
  */
-export function Trend({ current, previous, kind, better, period }: { current: number | null; previous: number | null; kind: Kind; better: 'up' | 'down' | 'none'; period: string }) {
+export function Trend({ current, previous, kind, better, period, href = null }: { current: number | null; previous: number | null; kind: Kind; better: 'up' | 'down' | 'none'; period: string; href?: string | null }) {
   if (current === null || previous === null) {
     return <div className="trend none" data-testid="trend">nothing to compare in the previous {period}</div>;
   }
@@ -41,7 +42,7 @@ export function Trend({ current, previous, kind, better, period }: { current: nu
   const good = better === 'none' ? 'flat' : (delta > 0) === (better === 'up') ? 'good' : 'bad';
   return (
     <div className={`trend ${good}`} data-testid="trend">
-      {arrow} {text} vs previous {period}
+      {arrow} {text} vs <MaybeLink href={href} data-testid="trend-previous">previous {period}</MaybeLink>
     </div>
   );
 }

@@ -103,6 +103,14 @@ test('the overview shows the hand-computed figures of the seeded day', async () 
   // every number is a link to its rows
   assert.match((await page.getByTestId('kpi-open-exceptions-value').getAttribute('href'))!, /^\/exceptions\?.*at=/);
   await shot('overview');
+  // a trend opens the period it compares with, as it stood at that period's end: the 24 hours before, empty here
+  const previous = new URL(String(await page.getByTestId('kpi-transactions').getByTestId('trend-previous').getAttribute('href')), app.baseUrl);
+  assert.deepEqual(
+    ['from', 'to', 'at', 'range'].map((k) => previous.searchParams.get(k)),
+    ['2026-11-01T12:00:00.000Z', '2026-11-02T12:00:00.000Z', '2026-11-02T12:00:00.000Z', null],
+  );
+  await page.goto(previous.href, { waitUntil: 'networkidle' });
+  assert.equal(await text('kpi-transactions-value'), '0');
 });
 
 test('a plant filter (P02) changes every figure and is kept in the URL', async () => {

@@ -147,6 +147,7 @@ test('roles: each read route answers exactly the roles of its permission', async
     ['/api/v1/search', 'view:transactions'],
     ['/api/v1/admin/tokens', 'admin'],
     ['/api/v1/admin/audit', 'admin'],
+    ['/api/v1/admin/rejects', 'admin'],
   ];
   const routes = Object.fromEntries(apiRoutes().map((r) => [r.url, r]));
   for (const [url, permission] of expectations) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AT, DOCS_SCREENSHOT_DIR, SCREENSHOT_DIR, launchChromium, seed, signIn, startApp, type TestApp } from './support/browser';
+import { AT, DOCS_SCREENSHOT_DIR, INGEST_TOKEN, SCREENSHOT_DIR, launchChromium, seed, signIn, startApp, type TestApp } from './support/browser';
 
 let app: TestApp;
 let browser: Browser;
@@ -420,6 +420,16 @@ test('an admin creates an API token in the admin UI (shown once), it works, and 
   await page.goto(`${app.baseUrl}/admin/audit?action=token_revoked`, { waitUntil: 'networkidle' });
   assert.match(await page.getByTestId('audit').innerText(), /token_revoked/);
   await shot('admin-audit');
+  // a line the contract refuses, sent by a plant, shows under the admin's Rejected messages tab
+  const refused = await fetch(`${app.baseUrl}/api/ingest/postings`, { method: 'POST', body: '{"event_id":"ui-bad","flow":"teleport"}\n', headers: { authorization: `Bearer ${INGEST_TOKEN}` } });
+  assert.equal(refused.status, 200);
+  await Promise.all([page.waitForURL(/\/admin\/rejects/), page.getByTestId('admin-nav').getByRole('link', { name: 'Rejected messages' }).click()]);
+  await page.getByTestId('rejects-card').waitFor();
+  const rejectRows = await page.getByTestId('reject-row').allInnerTexts();
+  assert.equal(rejectRows.length, 1, rejectRows.join('\n'));
+  assert.match(rejectRows[0], /postings[\s\S]*http[\s\S]*http:[0-9a-f]{32}:1[\s\S]*field[\s\S]*ui-bad/);
+  assert.equal(await page.getByTestId('admin-nav').getByRole('link', { name: 'Rejected messages' }).getAttribute('aria-current'), 'true');
+  await shot('admin-rejects');
   // a page at a time, the time range kept: the next page continues the list, and the filter keeps the range
   await page.goto(`${app.baseUrl}/admin/audit?range=7d&limit=1`, { waitUntil: 'networkidle' });
   const rows = () => page.getByTestId('audit').locator('tbody tr');

@@ -10,6 +10,8 @@ import { postingToRow } from '../lib/contract';
 import { decodeTraceRequest } from '../ingest/otlp';
 import { posting } from './support/fixtures';
 import { openTestStore, scalar } from './support/store';
+import { listRejects } from '../queries/listRejects';
+import { parseFilters } from '../queries/filters';
 
 test('migrations apply once and a second run changes nothing', async () => {
   const { config, store } = await openTestStore();
@@ -233,6 +235,45 @@ test('a row the store cannot parse at all (half a surrogate pair) goes to reject
   for (const r of rejects.slice(1)) assert.match(r.reason, /^store refused the row: .*escape sequence/i);
   // and OTLP/JSON itself names the field
   assert.throws(() => decodeTraceRequest(Buffer.from(body.replace('half of a pair', 'half \\ud800 a pair')), 'json'), /spans\[1\]\.name: unpaired high surrogate/);
+  await store.close();
+});
+
+test('rejected messages are listed newest first, once each however often delivered, with their reason, position and bytes', async () => {
+  const { store } = await openTestStore();
+  const pipeline = new IngestPipeline(store, { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 10_000 } }, () => undefined);
+  const flowReason = 'field flow: expected one of order_release, production_confirmation; got "teleport"';
+  const bad = { stream: 'postings' as const, source: 'http' as const, position: 'http:abc:2', line: 2, reason: flowReason, raw: Buffer.from('{"flow":"teleport"}') };
+  await pipeline.reject([
+    bad,
+    { stream: 'postings', source: 'kafka', position: 'plantline.postings.v1/1/7', line: 0, reason: 'invalid UTF-8 at byte 1', raw: Buffer.from([0x66, 0xff, 0x67]) },
+    { stream: 'spans', source: 'kafka', position: 'otlp_spans/0/5', line: 0, reason: 'empty message', raw: Buffer.alloc(0) },
+  ]);
+  // the sender's retry: the same reject again, later
+  await pipeline.reject([bad]);
+  await pipeline.close();
+  const at = new Date(Date.now() + 1000).toISOString();
+  const f = (q = '') => parseFilters(new URLSearchParams(`range=1h&at=${at}${q}`));
+  const all = await listRejects(store, f(), {});
+  assert.equal(all.next_cursor, null);
+  // the retried one is the newest; the others, received together, by stream, source and position
+  assert.deepEqual(
+    all.items.map((r) => [r.stream, r.source, r.source_position, r.line, r.reason, r.raw_preview, r.raw_bytes, r.raw_base64]),
+    [
+      ['postings', 'http', 'http:abc:2', 2, flowReason, '{"flow":"teleport"}', 19, 'eyJmbG93IjoidGVsZXBvcnQifQ=='],
+      ['postings', 'kafka', 'plantline.postings.v1/1/7', 0, 'invalid UTF-8 at byte 1', 'f\ufffdg', 3, 'Zv9n'],
+      ['spans', 'kafka', 'otlp_spans/0/5', 0, 'empty message', '', 0, ''],
+    ],
+  );
+  assert.deepEqual((await listRejects(store, f(), { stream: 'spans' })).items.map((r) => r.source_position), ['otlp_spans/0/5']);
+  assert.deepEqual((await listRejects(store, f(), { reason: 'FIELD FLOW' })).items.map((r) => r.source_position), ['http:abc:2']);
+  assert.deepEqual((await listRejects(store, f(), { source: 'store' })).items, []);
+  // a page of 2, then the last one
+  const first = await listRejects(store, f('&limit=2'), {});
+  assert.equal(first.items.length, 2);
+  const second = await listRejects(store, f(`&limit=2&cursor=${first.next_cursor}`), {});
+  assert.deepEqual([second.items.map((r) => r.source_position), second.next_cursor], [['otlp_spans/0/5'], null]);
+  // before they were received: nothing
+  assert.deepEqual((await listRejects(store, parseFilters(new URLSearchParams('range=1h&at=2026-01-01T00:00:00Z')), {})).items, []);
   await store.close();
 });
 

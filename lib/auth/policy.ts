@@ -24,7 +24,7 @@ export const PERMISSIONS = {
   'act:replay': ['erp_support', 'admin'],
   /** month-end sign-off */
   'act:signoff': ['finance', 'admin'],
-  /** users, API tokens, SLA policies, audit log */
+  /** users, API tokens, SLA policies, audit log, rejected messages */
   admin: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

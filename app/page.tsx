@@ -40,7 +40,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     getFlowMatrix(store, f, access.scope, { silent_after_minutes: 30 }),
   ]);
   const period = view.rangeKey ?? 'period';
-  // the previous period as the trends compare with it: its range, as it stood at its end
+  // the previous period as the trends compare with it: its range, and `at` as far before this view's
   const previous = previousPeriod(f);
   const previousHref = view.href('/', { range: null, from: previous.from.toISOString(), to: previous.to.toISOString(), at: previous.at.toISOString() });
   const success = postingSuccess(now);

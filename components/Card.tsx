@@ -1,6 +1,7 @@
 // The frame every table and chart sits in: a title with its count, the CSV export of exactly those
 // rows (/api/v1/…&format=csv with the page's filters), and the empty state when there is nothing.
 import Link from 'next/link';
+import { fmtInt } from './format';
 import type { AnchorHTMLAttributes, HTMLAttributes, ReactNode } from 'react';
 
 export function Card({ title, sub, actions, children, testId, id }: { title: ReactNode; sub?: ReactNode; actions?: ReactNode; children: ReactNode; testId?: string; id?: string }) {
@@ -48,7 +49,7 @@ export function Pager({ offset, shown, total, next, prev }: { offset: number; sh
     <div className="pager">
       <span>
         {offset + 1}–{offset + shown}
-        {total !== undefined ? ` of ${total}` : ''}
+        {total !== undefined ? ` of ${fmtInt(total)}` : ''}
       </span>
       <span className="card-actions">
         {prev && <Link className="btn" href={prev}>← Previous</Link>}

@@ -24,14 +24,21 @@ export type RejectItem = {
   raw_bytes: number;
   /** the first 300 bytes as text (bytes that are not UTF-8 shown as U+FFFD) */
   raw_preview: string;
-  /** every byte as received */
-  raw_base64: string;
+  /** more bytes than the preview shows */
+  truncated: boolean;
+  /** every byte as received (with `bytes: true`) */
+  raw_base64?: string;
 };
 
 /** PREVIEW_BYTES of a reject's raw bytes are shown as text. */
 const PREVIEW_BYTES = 300;
 
-export async function listRejects(store: Store, f: Filters, p: RejectParams): Promise<{ items: RejectItem[]; next_cursor: string | null }> {
+/**
+ * A page of rejects; `bytes: true` adds every byte of each (`raw_base64`: the API and its CSV). The page
+ * is chosen on the narrow columns first, and only its rows' bytes are read: a reject can hold a whole
+ * request body (up to PLANTLINE_MAX_BODY_BYTES).
+ */
+export async function listRejects(store: Store, f: Filters, p: RejectParams, opts: { bytes?: boolean } = {}): Promise<{ items: RejectItem[]; next_cursor: string | null }> {
   const conditions = [
     sql`received_at >= ${param('from', "DateTime64(3, 'UTC')", chTime(f.from))}`,
     sql`received_at < ${param('to', "DateTime64(3, 'UTC')", chTime(f.to))}`,
@@ -40,20 +47,24 @@ export async function listRejects(store: Store, f: Filters, p: RejectParams): Pr
   if (p.stream) conditions.push(sql`stream = ${param('stream', 'String', p.stream)}`);
   if (p.source) conditions.push(sql`source = ${param('source', 'String', p.source)}`);
   if (p.reason) conditions.push(sql`positionCaseInsensitiveUTF8(reason, ${param('reason', 'String', p.reason)}) > 0`);
-  const rows = await queryRows<Omit<RejectItem, 'line' | 'raw_bytes'> & { line: string | number; raw_bytes: string | number }>(
+  const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
+  const order = sql`ORDER BY received_at DESC, stream, source, source_position LIMIT 1 BY stream, source, source_position`;
+  const rows = await queryRows<Omit<RejectItem, 'line' | 'raw_bytes' | 'truncated'> & { line: string | number; raw_bytes: string | number; truncated: number | boolean }>(
     store,
     'listRejects',
     sql`
 SELECT received_at, stream, source, source_position, line, reason, raw_bytes,
-       toValidUTF8(substring(base64Decode(raw_base64), 1, ${param('preview', 'UInt32', PREVIEW_BYTES)})) AS raw_preview, raw_base64
+       toValidUTF8(substring(base64Decode(raw_base64), 1, ${param('preview', 'UInt32', PREVIEW_BYTES)})) AS raw_preview,
+       raw_bytes > ${param('preview', 'UInt32', PREVIEW_BYTES)} AS truncated${opts.bytes ? sql`, raw_base64` : sql``}
 FROM rejects
-WHERE ${conditions.reduce((a, c) => sql`${a} AND ${c}`)}
-ORDER BY received_at DESC, stream, source, source_position
-LIMIT 1 BY stream, source, source_position
-${pageLimitSql(f)}`,
+WHERE ${where} AND (received_at, stream, source, source_position) IN (
+  SELECT received_at, stream, source, source_position FROM rejects WHERE ${where}
+  ${order}
+  ${pageLimitSql(f)})
+${order}`,
   );
   return pageOf(
     f,
-    rows.map((r) => ({ ...r, received_at: isoFromCh(r.received_at)!, line: Number(r.line), raw_bytes: Number(r.raw_bytes) })),
+    rows.map((r) => ({ ...r, received_at: isoFromCh(r.received_at)!, line: Number(r.line), raw_bytes: Number(r.raw_bytes), truncated: Boolean(r.truncated) })),
   );
 }

@@ -48,14 +48,19 @@ export type TransactionListItem = {
   first_pass: boolean | null;
 };
 
-/** The correlation ids behind an explained part of the variance (p.explains), from the same rows it sums. */
+/**
+ * The correlation ids behind an explained part of the variance (p.explains), from the same rows it sums:
+ * the plant scope on the events, then the key on each transaction's own (tx_) parts, as the variance
+ * groups them.
+ */
 function explainingSql(f: Filters, scope: Scope, p: TransactionListParams): Sql {
-  const key: Sql[] = keyConditions({ ...f, flows: [] }, scope);
-  if (p.material) key.push(sql`material = ${param('material', 'String', p.material)}`);
-  if (p.storage_location !== undefined) key.push(sql`storage_location = ${param('storage_location', 'String', p.storage_location)}`);
-  if (p.lot !== undefined) key.push(sql`lot = ${param('lot', 'String', p.lot)}`);
-  const which = p.explains === 'duplicate' ? sql`posted_again != 0` : sql`status_at_cutoff = ${param('explains', 'String', p.explains)} AND delta != 0`;
-  return sql`SELECT correlation_id FROM (${inventoryTransactionsSql(f.at, key.reduce((a, c) => sql`${a} AND ${c}`, sql`1`))}) WHERE ${which}`;
+  const key: Sql[] = [sql`1`];
+  if (p.material) key.push(sql`tx_material = ${param('material', 'String', p.material)}`);
+  if (p.storage_location !== undefined) key.push(sql`tx_storage_location = ${param('storage_location', 'String', p.storage_location)}`);
+  if (p.lot !== undefined) key.push(sql`tx_lot = ${param('lot', 'String', p.lot)}`);
+  key.push(p.explains === 'duplicate' ? sql`posted_again != 0` : sql`status_at_cutoff = ${param('explains', 'String', p.explains)} AND delta != 0`);
+  const events = keyConditions({ ...f, flows: [] }, scope).reduce((a, c) => sql`${a} AND ${c}`, sql`1`);
+  return sql`SELECT correlation_id FROM (${inventoryTransactionsSql(f.at, events)}) WHERE ${key.reduce((a, c) => sql`${a} AND ${c}`)}`;
 }
 
 export async function listTransactions(
@@ -72,7 +77,7 @@ export async function listTransactions(
     conditions.push(p.first_pass === 'true' ? sql`attempt1_status = 'posted'` : sql`attempt1_status != 'posted'`);
   }
   if (p.material) conditions.push(sql`material = ${param('material', 'String', p.material)}`);
-  if (p.explains) conditions.push(sql`correlation_id IN (${explainingSql(f, scope, p)})`);
+
   const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
   const rows = await queryRows<Record<string, string | number | null>>(
     store,
@@ -80,7 +85,7 @@ export async function listTransactions(
     sql`
 SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
        error_category, latency_ms, threshold_minutes, sla_state, attempt1_status, count() OVER () AS total
-FROM (${transactionsSql(f, scope)})
+FROM (${transactionsSql(f, scope, p.explains ? sql`correlation_id IN (${explainingSql(f, scope, p)})` : undefined)})
 WHERE ${where}
 ORDER BY occurred_at DESC, correlation_id ASC
 ${pageLimitSql(f)}`,

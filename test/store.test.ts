@@ -251,17 +251,17 @@ test('rejected messages are listed newest first, once each however often deliver
   // the sender's retry: the same reject again, later
   await pipeline.reject([bad]);
   await pipeline.close();
-  const at = new Date(Date.now() + 1000).toISOString();
+  const at = new Date(Date.now() + 60_000).toISOString();
   const f = (q = '') => parseFilters(new URLSearchParams(`range=1h&at=${at}${q}`));
-  const all = await listRejects(store, f(), {});
+  const all = await listRejects(store, f(), {}, { bytes: true });
   assert.equal(all.next_cursor, null);
   // the retried one is the newest; the others, received together, by stream, source and position
   assert.deepEqual(
-    all.items.map((r) => [r.stream, r.source, r.source_position, r.line, r.reason, r.raw_preview, r.raw_bytes, r.raw_base64]),
+    all.items.map((r) => [r.stream, r.source, r.source_position, r.line, r.reason, r.raw_preview, r.raw_bytes, r.truncated, r.raw_base64]),
     [
-      ['postings', 'http', 'http:abc:2', 2, flowReason, '{"flow":"teleport"}', 19, 'eyJmbG93IjoidGVsZXBvcnQifQ=='],
-      ['postings', 'kafka', 'plantline.postings.v1/1/7', 0, 'invalid UTF-8 at byte 1', 'f\ufffdg', 3, 'Zv9n'],
-      ['spans', 'kafka', 'otlp_spans/0/5', 0, 'empty message', '', 0, ''],
+      ['postings', 'http', 'http:abc:2', 2, flowReason, '{"flow":"teleport"}', 19, false, 'eyJmbG93IjoidGVsZXBvcnQifQ=='],
+      ['postings', 'kafka', 'plantline.postings.v1/1/7', 0, 'invalid UTF-8 at byte 1', 'f\ufffdg', 3, false, 'Zv9n'],
+      ['spans', 'kafka', 'otlp_spans/0/5', 0, 'empty message', '', 0, false, ''],
     ],
   );
   assert.deepEqual((await listRejects(store, f(), { stream: 'spans' })).items.map((r) => r.source_position), ['otlp_spans/0/5']);
@@ -272,6 +272,14 @@ test('rejected messages are listed newest first, once each however often deliver
   assert.equal(first.items.length, 2);
   const second = await listRejects(store, f(`&limit=2&cursor=${first.next_cursor}`), {});
   assert.deepEqual([second.items.map((r) => r.source_position), second.next_cursor], [['otlp_spans/0/5'], null]);
+  // the page's query leaves the bytes out; a long message is marked truncated after 300 bytes (here 200
+  // two-byte characters: 400 bytes, 150 of them shown)
+  assert.equal(first.items[0].raw_base64, undefined);
+  const more = new IngestPipeline(store, { ingest: { batchRows: 100, flushIntervalMs: 5, maxBufferedRows: 10_000 } }, () => undefined);
+  await more.reject([{ stream: 'inventory', source: 'file', position: 'file:counts.ndjson:1', line: 1, reason: 'invalid JSON', raw: Buffer.from('é'.repeat(200)) }]);
+  await more.close();
+  const [long] = (await listRejects(store, f(), { stream: 'inventory' })).items;
+  assert.deepEqual([long.raw_bytes, long.truncated, long.raw_preview], [400, true, 'é'.repeat(150)]);
   // before they were received: nothing
   assert.deepEqual((await listRejects(store, parseFilters(new URLSearchParams('range=1h&at=2026-01-01T00:00:00Z')), {})).items, []);
   await store.close();

@@ -11,21 +11,22 @@ export const SIGN_IN_ACCOUNT_LIMIT = 5;
 export const SIGN_IN_ADDRESS_LIMIT = 30;
 
 /**
- * Run one sign-in attempt from `address` at a time in this process, each after the one before it has
- * recorded its outcome. The limits are a check of the failures recorded so far, so attempts sent side by
- * side would otherwise all pass it before any had failed (20 at once were 20 password guesses). Across
- * web processes each one's attempts are one at a time: at most one unchecked attempt per process.
+ * Run one sign-in attempt for `key` (an address, an account) at a time in this process, each after the
+ * one before it has recorded its outcome. The limits are a check of the failures recorded so far, so
+ * attempts sent side by side would otherwise all pass it before any had failed (20 at once were 20
+ * password guesses). Across web processes each one's attempts are one at a time: at most one unchecked
+ * attempt per process. The account limit counts per address and account, so an address's turn covers it.
  */
-export function oneAttemptAtATime<T>(address: string, attempt: () => Promise<T>): Promise<T> {
-  const before = attemptsInProgress.get(address) ?? Promise.resolve();
+export function oneAttemptAtATime<T>(key: string, attempt: () => Promise<T>): Promise<T> {
+  const before = attemptsInProgress.get(key) ?? Promise.resolve();
   const result = before.then(attempt, attempt);
   const settled = result.then(
     () => undefined,
     () => undefined,
   );
-  attemptsInProgress.set(address, settled);
+  attemptsInProgress.set(key, settled);
   void settled.then(() => {
-    if (attemptsInProgress.get(address) === settled) attemptsInProgress.delete(address);
+    if (attemptsInProgress.get(key) === settled) attemptsInProgress.delete(key);
   });
   return result;
 }

@@ -62,7 +62,7 @@ export default async function RejectsPage({ searchParams }: { searchParams: Prom
               </td>
               <td className="wrap">{r.reason}</td>
               <td className="wrap">
-                <code className="mono">{r.raw_preview}{r.raw_bytes > r.raw_preview.length ? '…' : ''}</code>
+                <code className="mono">{r.raw_preview}{r.truncated ? '…' : ''}</code>
                 <span className="sub">{fmtInt(r.raw_bytes)} bytes</span>
               </td>
             </tr>

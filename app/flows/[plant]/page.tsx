@@ -119,7 +119,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
           sub={exceptions.next_cursor ? `the first ${fmtInt(exceptions.items.length)} of ${fmtInt(overview.open_exceptions)}` : fmtInt(overview.open_exceptions)}
           actions={
             <>
-              <Link className="btn" href={view.href('/exceptions', only)} data-testid="plant-exceptions-all">All {fmtInt(overview.open_exceptions)} →</Link>
+              {overview.open_exceptions > 0 && <Link className="btn" href={view.href('/exceptions', only)} data-testid="plant-exceptions-all">All {fmtInt(overview.open_exceptions)} →</Link>}
               <CsvLink href={view.csv('/api/v1/exceptions', { limit: EXPORT_LIMIT })} />
             </>
           }
@@ -143,7 +143,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
           sub={breaches.next_cursor ? `the first ${fmtInt(breaches.items.length)} of ${fmtInt(overview.open_sla_breaches)}` : fmtInt(overview.open_sla_breaches)}
           actions={
             <>
-              <Link className="btn" href={view.href('/sla', { ...only, state: 'open' })} data-testid="plant-breaches-all">All {fmtInt(overview.open_sla_breaches)} →</Link>
+              {overview.open_sla_breaches > 0 && <Link className="btn" href={view.href('/sla', { ...only, state: 'open' })} data-testid="plant-breaches-all">All {fmtInt(overview.open_sla_breaches)} →</Link>}
               <CsvLink href={view.csv('/api/v1/sla/breaches', { state: 'open', limit: EXPORT_LIMIT })} />
             </>
           }

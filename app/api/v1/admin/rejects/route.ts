@@ -8,5 +8,5 @@ export const GET = readRoute({
   name: 'rejects',
   permission: 'admin',
   params: rejectParams,
-  run: ({ store, filters, params }) => listRejects(store, filters, params),
+  run: ({ store, filters, params }) => listRejects(store, filters, params, { bytes: true }),
 });

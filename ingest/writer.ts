@@ -22,8 +22,8 @@ export type WriterOptions = {
   minBatchRows?: number;
   /**
    * The same by weight (sizeOf): rows this heavy are a worthwhile batch whatever their number, and no
-   * batch grows heavier (it holds one submission at least). Without it, rows heavy enough to fill the pipeline's byte
-   * bound before minBatchRows would pause the sources with nothing being inserted until the timer.
+   * batch grows heavier (it holds one submission at least). Without it, rows heavy enough to fill the
+   * pipeline's byte bound before minBatchRows would pause the sources with nothing inserting until the timer.
    */
   batchBytes?: number;
   flushIntervalMs: number;

@@ -57,7 +57,7 @@ SELECT received_at, stream, source, source_position, line, reason, raw_bytes,
        toValidUTF8(substring(base64Decode(raw_base64), 1, ${param('preview', 'UInt32', PREVIEW_BYTES)})) AS raw_preview,
        raw_bytes > ${param('preview', 'UInt32', PREVIEW_BYTES)} AS truncated${opts.bytes ? sql`, raw_base64` : sql``}
 FROM rejects
-WHERE ${where} AND (received_at, stream, source, source_position) IN (
+WHERE (received_at, stream, source, source_position) IN (
   SELECT received_at, stream, source, source_position FROM rejects WHERE ${where}
   ${order}
   ${pageLimitSql(f)})

@@ -11,7 +11,7 @@ export const SIGN_IN_ACCOUNT_LIMIT = 5;
 export const SIGN_IN_ADDRESS_LIMIT = 30;
 
 /**
- * Run one sign-in attempt for `key` (an address, an account) at a time in this process, each after the
+ * Run one sign-in attempt for `key` (the client's address) at a time in this process, each after the
  * one before it has recorded its outcome. The limits are a check of the failures recorded so far, so
  * attempts sent side by side would otherwise all pass it before any had failed (20 at once were 20
  * password guesses). Across web processes each one's attempts are one at a time: at most one unchecked

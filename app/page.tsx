@@ -13,7 +13,7 @@ import { Card, CsvLink, Empty, FilterProblems, MaybeLink } from '@/components/Ca
 import { DataTable, num } from '@/components/DataTable';
 import { KpiTile, Trend, type Tone } from '@/components/KpiTile';
 import { fmtDuration, fmtInt, fmtPct, fmtUtc } from '@/components/format';
-import { HEALTH_TARGETS, healthyText, plantHealth, postingSuccess } from '@/components/plantHealth';
+import { HEALTH_TARGETS, RATIO_ROWS, healthyText, numeratorOf, plantHealth, postingSuccess } from '@/components/plantHealth';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Overview' };
@@ -45,6 +45,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const previousHref = view.href('/', { range: null, from: previous.from.toISOString(), to: previous.to.toISOString(), at: previous.at.toISOString() });
   const success = postingSuccess(now);
   const prevSuccess = postingSuccess(before);
+  const firstPass = numeratorOf(now.first_pass_yield, now.posted + now.failed);
+  const slaMet = numeratorOf(now.sla_compliance, now.posted + now.open_sla_breaches);
   const agingTotals = AGING_BUCKETS.map((b) => ({ bucket: b.bucket, count: aging.items.filter((a) => a.bucket === b.bucket).reduce((n, a) => n + a.count, 0) }));
   const pulses = new Map(matrix.plants.map((p) => [p.plant, p]));
   const silent = matrix.plants.filter((p) => p.silent);
@@ -100,8 +102,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="Posting success"
           value={fmtPct(success)}
           tone={ratioTone(success, HEALTH_TARGETS.successRed, HEALTH_TARGETS.successAmber)}
-          href={access.open(view.href('/exceptions', { status: 'all' }))}
-          detail={<span>posted / (posted + failed) = {fmtInt(now.posted)} / {fmtInt(now.posted + now.failed)}</span>}
+          href={access.open(view.href('/transactions', RATIO_ROWS.finished))}
+          detail={
+            <span>
+              posted / (posted + failed) ={' '}
+              <MaybeLink href={access.open(view.href('/transactions', { status: 'posted' }))} data-testid="kpi-success-posted">{fmtInt(now.posted)}</MaybeLink> /{' '}
+              <MaybeLink href={access.open(view.href('/transactions', RATIO_ROWS.finished))} data-testid="kpi-success-finished">{fmtInt(now.posted + now.failed)}</MaybeLink>
+            </span>
+          }
           trend={<Trend current={success} previous={prevSuccess} kind="ratio" better="up" period={period} href={previousHref} />}
         />
         <KpiTile
@@ -109,8 +117,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="First-pass yield"
           value={fmtPct(now.first_pass_yield)}
           tone={ratioTone(now.first_pass_yield, 0.9, 0.97)}
-          href={access.open(view.href('/transactions', { first_pass: 'false' }))}
-          detail={<MaybeLink href={access.open(view.href('/transactions', { first_pass: 'false' }))}>posted on attempt 1, of posted + failed</MaybeLink>}
+          href={access.open(view.href('/transactions', RATIO_ROWS.finished))}
+          detail={
+            <span>
+              <MaybeLink href={access.open(view.href('/transactions', { first_pass: 'true' }))} data-testid="kpi-fpy-first">{fmtInt(firstPass)} posted on attempt 1</MaybeLink> of{' '}
+              <MaybeLink href={access.open(view.href('/transactions', RATIO_ROWS.finished))}>{fmtInt(now.posted + now.failed)} posted + failed</MaybeLink> ·{' '}
+              <MaybeLink href={access.open(view.href('/transactions', { first_pass: 'false' }))} data-testid="kpi-fpy-not-first">not on attempt 1</MaybeLink>
+            </span>
+          }
           trend={<Trend current={now.first_pass_yield} previous={before.first_pass_yield} kind="ratio" better="up" period={period} href={previousHref} />}
         />
         <KpiTile
@@ -118,8 +132,15 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           label="SLA compliance"
           value={fmtPct(now.sla_compliance)}
           tone={ratioTone(now.sla_compliance, HEALTH_TARGETS.slaRed, HEALTH_TARGETS.slaAmber)}
-          href={access.open(view.href('/sla'))}
-          detail={<span>posted within threshold / (posted + open breaches)</span>}
+          href={access.open(view.href('/transactions', RATIO_ROWS.slaCounted))}
+          detail={
+            <span>
+              <MaybeLink href={access.open(view.href('/transactions', { sla: 'met' }))} data-testid="kpi-sla-met">{fmtInt(slaMet)} within threshold</MaybeLink> / (
+              <MaybeLink href={access.open(view.href('/transactions', { status: 'posted' }))}>{fmtInt(now.posted)} posted</MaybeLink> +{' '}
+              <MaybeLink href={access.open(view.href('/sla', { state: 'open' }))}>{fmtInt(now.open_sla_breaches)} open breaches</MaybeLink>) ·{' '}
+              <MaybeLink href={access.open(view.href('/sla'))}>by plant and flow</MaybeLink>
+            </span>
+          }
           trend={<Trend current={now.sla_compliance} previous={before.sla_compliance} kind="ratio" better="up" period={period} href={previousHref} />}
         />
         <KpiTile
@@ -173,8 +194,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
               </span>
             </>
           }
-          href={access.open(view.href('/latency'))}
-          detail={<span>occurred → first posted, {fmtInt(now.posted)} posted</span>}
+          href={access.open(view.href('/transactions', { status: 'posted', sort: 'latency' }))}
+          detail={
+            <span>
+              occurred → first posted,{' '}
+              <MaybeLink href={access.open(view.href('/transactions', { status: 'posted', sort: 'latency' }))}>{fmtInt(now.posted)} posted, slowest first</MaybeLink> ·{' '}
+              <MaybeLink href={access.open(view.href('/latency'))}>by plant and flow</MaybeLink>
+            </span>
+          }
           trend={<Trend current={now.latency_p95_ms} previous={before.latency_p95_ms} kind="duration" better="down" period={period} href={previousHref} />}
         />
       </section>
@@ -215,7 +242,15 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                       <div>
                         <MaybeLink className="health-name" href={access.open(view.href(`/flows/${encodeURIComponent(r.plant)}`))}>{r.plant}</MaybeLink>
                         <ul className="health-reasons">
-                          {r.health.reasons.length === 0 ? <li>{healthyText(r)}</li> : r.health.reasons.map((x) => <li key={x.text} className={x.level}>{x.text}</li>)}
+                          {r.health.reasons.length === 0 ? (
+                            <li>{healthyText(r)}</li>
+                          ) : (
+                            r.health.reasons.map((x) => (
+                              <li key={x.text} className={x.level}>
+                                <MaybeLink href={access.open(view.href(x.link.path, { ...x.link.params, ...(x.link.path.startsWith('/flows/') ? {} : only) }))}>{x.text}</MaybeLink>
+                              </li>
+                            ))
+                          )}
                         </ul>
                       </div>
                     </div>
@@ -224,12 +259,12 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                   <td className="num"><MaybeLink className="num-posted" href={access.open(view.href('/transactions', { ...only, status: 'posted' }))}>{fmtInt(r.posted)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.pending ? 'num-pending' : 'zero'} href={access.open(view.href('/transactions', { ...only, status: 'pending' }))}>{fmtInt(r.pending)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.failed ? 'num-failed' : 'zero'} href={access.open(view.href('/exceptions', { ...only, status: 'all' }))}>{fmtInt(r.failed)}</MaybeLink></td>
-                  <td className="num"><MaybeLink href={access.open(view.href('/exceptions', { ...only, status: 'all' }))}>{fmtPct(postingSuccess(r))}</MaybeLink></td>
-                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, first_pass: 'false' }))}>{fmtPct(r.first_pass_yield)}</MaybeLink></td>
-                  <td className="num"><MaybeLink href={access.open(view.href('/sla', only))}>{fmtPct(r.sla_compliance)}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, ...RATIO_ROWS.finished }))}>{fmtPct(postingSuccess(r))}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, ...RATIO_ROWS.finished }))}>{fmtPct(r.first_pass_yield)}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, ...RATIO_ROWS.slaCounted }))}>{fmtPct(r.sla_compliance)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.open_exceptions ? 'num-failed' : 'zero'} href={access.open(view.href('/exceptions', only))}>{fmtInt(r.open_exceptions)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.open_sla_breaches ? 'num-failed' : 'zero'} href={access.open(view.href('/sla', { ...only, state: 'open' }))}>{fmtInt(r.open_sla_breaches)}</MaybeLink></td>
-                  <td className="num"><MaybeLink href={access.open(view.href('/latency', only))}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</MaybeLink></td>
+                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, status: 'posted', sort: 'latency' }))}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</MaybeLink></td>
                   <td className="nowrap">
                     {pulse?.silent ? <span className="badge badge-silent plain">silent</span> : null} {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : <span className="zero">not in the last 7 days</span>}
                   </td>

@@ -85,3 +85,17 @@ export const CATEGORY_LABELS: Record<string, string> = {
   unknown: 'Unknown',
 };
 export const categoryLabel = (c: string) => CATEGORY_LABELS[c] ?? c;
+
+/** "1st", "2nd", "3rd", "4th", "11th", "21st". */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${fmtInt(n)}${suffix}`;
+}
+
+/**
+ * Which of n latencies, counted from the slowest, an exact quantile is (queries/getLatency.ts: ClickHouse's
+ * quantileExact takes the value at 0-based position ⌊level × n⌋ of the sorted latencies): the row of
+ * a slowest-first list that holds it.
+ */
+export const slowestRank = (level: number, n: number) => n - Math.min(Math.floor(level * n), n - 1);

@@ -23,6 +23,11 @@ export const MIN_SLA_MINUTES = 1;
 /** The largest: a week. */
 export const MAX_SLA_MINUTES = 10_080;
 
+/** SLA states of a transaction (queries/transactions.ts slaStateSql). */
+export const SLA_STATES = ['met', 'closed_breach', 'open_breach', 'open'] as const;
+/** The SLA states a compliance ratio counts (CONTRACT §3): posted (met or late) and open breaches. */
+export const SLA_COUNTED: (typeof SLA_STATES)[number][] = ['met', 'closed_breach', 'open_breach'];
+
 /** Exception aging buckets, in the contract's order, with their upper bounds in seconds. */
 export const AGING_BUCKETS = [
   { bucket: '<1h', below: 3600 },
@@ -32,3 +37,6 @@ export const AGING_BUCKETS = [
   { bucket: '>3d', below: Infinity },
 ] as const;
 export type AgingBucket = (typeof AGING_BUCKETS)[number]['bucket'];
+/** The buckets of exceptions open 4 hours or more (what turns a plant red), and those under 4 hours. */
+export const AGING_4H_OR_MORE: AgingBucket[] = AGING_BUCKETS.filter((b) => b.below > 4 * 3600).map((b) => b.bucket);
+export const AGING_UNDER_4H: AgingBucket[] = AGING_BUCKETS.filter((b) => b.below <= 4 * 3600).map((b) => b.bucket);

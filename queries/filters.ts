@@ -31,6 +31,24 @@ const list = (name: string, item: z.ZodType<string, string>) =>
     .transform((values) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(item).max(100, `${name}: at most 100 values`));
 
+/**
+ * A page's own parameter that takes one value or several, comma-separated (`status=posted,failed`): the
+ * distinct values, in the order given. A parameter given twice is refused (repeatedParams), so a list is
+ * one value with commas.
+ */
+export function oneOrMore<T extends string>(values: readonly [T, ...T[]]) {
+  return z.string().transform((s, ctx) => {
+    const given = [...new Set(s.split(',').map((v) => v.trim()).filter(Boolean))];
+    const unknown = given.filter((v) => !(values as readonly string[]).includes(v));
+    if (given.length === 0 || unknown.length) {
+      const what = given.length === 0 ? 'nothing given' : `${unknown.map((v) => JSON.stringify(v)).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not one of them`;
+      ctx.addIssue({ code: 'custom', message: `expected one or more of ${values.join(', ')}, comma-separated: ${what}` });
+      return z.NEVER;
+    }
+    return given as T[];
+  });
+}
+
 /** A zod string parsed by parseInstant, its problem as the issue's message. */
 export const instant = z.string().transform((s, ctx) => {
   const parsed = parseInstant(s);

@@ -6,13 +6,14 @@ import { z } from 'zod';
 import { param, queryRows, raw, sql, type Sql, type Store } from '../clickhouse/client';
 import { ERROR_CATEGORIES, FLOWS } from '../lib/contract';
 import { AGING_BUCKETS, type AgingBucket } from '../lib/sla';
-import { chTime, isoFromCh, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
+import { chTime, isoFromCh, oneOrMore, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
 import { builtRowsSql, planKpi, rollupOrRawSql } from './kpiRollup';
 import { AGE_BUCKET_SQL, transactionsSql } from './transactions';
 
 export const exceptionParams = z.object({
   status: z.enum(['open', 'all']).default('open'),
-  aging: z.enum(AGING_BUCKETS.map((b) => b.bucket) as [AgingBucket, ...AgingBucket[]]).optional(),
+  /** one age bucket or several, comma-separated (`4-24h,1-3d,>3d`: open 4 hours or more) */
+  aging: oneOrMore(AGING_BUCKETS.map((b) => b.bucket) as [AgingBucket, ...AgingBucket[]]).optional(),
   category: z.enum(ERROR_CATEGORIES).optional(),
   recoverable: z.enum(['true', 'false']).optional(),
 });
@@ -67,7 +68,7 @@ export async function exceptionsSql(store: Store, f: Filters, scope: Scope, p: E
 SELECT *, intDiv(dateDiff('millisecond', exception_since, ${at}), 1000) AS age_seconds, ${AGE_BUCKET_SQL} AS age_bucket
 FROM (${await exceptionRowsSql(store, f, scope, opts)})
 WHERE ${where}`;
-  return p.aging ? sql`SELECT * FROM (${inner}) WHERE age_bucket = ${param('aging', 'String', p.aging)}` : inner;
+  return p.aging ? sql`SELECT * FROM (${inner}) WHERE age_bucket IN ${param('aging', 'Array(String)', p.aging)}` : inner;
 }
 
 type Row = Omit<ExceptionItem, 'recoverable' | 'attempts' | 'age_seconds' | 'first_failed_at'> & {

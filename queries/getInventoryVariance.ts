@@ -15,7 +15,8 @@ import { planKpi, rawRestriction, trustedHoursSql } from './kpiRollup';
 export const varianceParams = z.object({
   as_of: instant.optional(),
   material: z.string().max(128).optional(),
-  only: z.enum(['all', 'unexplained']).default('all'),
+  /** `unexplained`: flagged keys only; `variance`: keys whose variance has a value (what the variance value adds up) */
+  only: z.enum(['all', 'unexplained', 'variance']).default('all'),
   /** `key`: plant, storage location, material, lot; `attention`: flagged keys first, then the largest values */
   sort: z.enum(['key', 'attention']).default('key'),
 });
@@ -210,7 +211,7 @@ SELECT count() AS keys, countIf(notEmpty(flags)) AS flagged, sum(value) AS total
        arraySlice(groupArraySorted(${param('take', 'UInt32', offset + limit)})((${raw([...prefix, ...ROW_COLUMNS].join(', '))})),
                   ${param('offset', 'UInt32', offset)} + 1) AS page
 FROM keyed
-${p.only === 'unexplained' ? sql`WHERE notEmpty(flags)` : sql``}`,
+${p.only === 'unexplained' ? sql`WHERE notEmpty(flags)` : p.only === 'variance' ? sql`WHERE ifNull(value, 0) != 0` : sql``}`,
   );
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   const items: VarianceRow[] = result.page.map((t) => {

@@ -4,13 +4,16 @@
 import { z } from 'zod';
 import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
 import { STATUSES } from '../lib/contract';
-import { isoFromCh, keyConditions, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
+import { SLA_STATES } from '../lib/sla';
+import { isoFromCh, keyConditions, oneOrMore, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
 import { inventoryTransactionsSql } from './inventory';
 import { transactionsSql } from './transactions';
 
 export const transactionListParams = z.object({
-  status: z.enum(STATUSES).optional(),
-  sla: z.enum(['met', 'closed_breach', 'open_breach', 'open']).optional(),
+  /** one status or several, comma-separated (`posted,failed`: the finished ones, a success ratio's denominator) */
+  status: oneOrMore(STATUSES).optional(),
+  /** one SLA state or several (`met,closed_breach,open_breach`: what SLA compliance counts) */
+  sla: oneOrMore(SLA_STATES).optional(),
   /** finished transactions (posted or failed) whose attempt 1 ended posted (true) or not (false) */
   first_pass: z.enum(['true', 'false']).optional(),
   material: z.string().trim().min(1).max(128).optional(),
@@ -23,6 +26,8 @@ export const transactionListParams = z.object({
   explains: z.enum(['pending', 'failed', 'duplicate']).optional(),
   storage_location: z.string().max(128).optional(),
   lot: z.string().max(128).optional(),
+  /** `occurred`: newest first; `latency`: slowest posting first (the rows behind a latency percentile) */
+  sort: z.enum(['occurred', 'latency']).optional(),
 }).refine((p) => p.explains || (p.storage_location === undefined && p.lot === undefined), {
   message: 'storage_location and lot narrow an inventory key: they go with explains',
   path: ['explains'],
@@ -70,8 +75,8 @@ export async function listTransactions(
   p: TransactionListParams,
 ): Promise<{ items: TransactionListItem[]; total: number; next_cursor: string | null }> {
   const conditions: Sql[] = [sql`1`];
-  if (p.status) conditions.push(sql`status = ${param('status', 'String', p.status)}`);
-  if (p.sla) conditions.push(sql`sla_state = ${param('sla', 'String', p.sla)}`);
+  if (p.status) conditions.push(sql`status IN ${param('status', 'Array(String)', p.status)}`);
+  if (p.sla) conditions.push(sql`sla_state IN ${param('sla', 'Array(String)', p.sla)}`);
   if (p.first_pass) {
     conditions.push(sql`status IN ('posted', 'failed')`);
     conditions.push(p.first_pass === 'true' ? sql`attempt1_status = 'posted'` : sql`attempt1_status != 'posted'`);
@@ -87,7 +92,7 @@ SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attem
        error_category, latency_ms, threshold_minutes, sla_state, attempt1_status, count() OVER () AS total
 FROM (${transactionsSql(f, scope, p.explains ? sql`correlation_id IN (${explainingSql(f, scope, p)})` : undefined)})
 WHERE ${where}
-ORDER BY occurred_at DESC, correlation_id ASC
+ORDER BY ${p.sort === 'latency' ? sql`latency_ms DESC NULLS LAST, ` : sql``}occurred_at DESC, correlation_id ASC
 ${pageLimitSql(f)}`,
   );
   const items = rows.map((r) => ({

@@ -96,7 +96,9 @@ test('bad parameters get 400 with the reason, never 500', async () => {
   const bad: [(r: Request) => Promise<Response>, string, string, RegExp][] = [
     [overview.GET, '/api/v1/overview', '&flow=teleport', /^flow\.0: Invalid option/],
     [overview.GET, '/api/v1/overview', '&from=garbage', /^from: expected an ISO-8601 time/],
-    [exceptions.GET, '/api/v1/exceptions', '&aging=ancient', /^aging: Invalid option/],
+    [exceptions.GET, '/api/v1/exceptions', '&aging=ancient', /^aging: expected one or more of <1h, 1-4h, 4-24h, 1-3d, >3d, comma-separated: "ancient" is not one of them$/],
+    [transactions.GET, '/api/v1/transactions', '&status=posted,shipped', /^status: expected one or more of pending, posted, failed, comma-separated: "shipped" is not one of them$/],
+    [transactions.GET, '/api/v1/transactions', '&sort=fastest', /^sort: Invalid option/],
     [exceptions.GET, '/api/v1/exceptions', '&category=gremlins', /^category: Invalid option/],
     [exceptions.GET, '/api/v1/exceptions', '&limit=100000', /^limit: /],
     [breaches.GET, '/api/v1/sla/breaches', '&state=sideways', /^state: Invalid option/],
@@ -195,6 +197,11 @@ test('the transaction list and the SLA summary answer, and export, the rows thei
   const failedCsv = parse((await call(transactions.GET, '/api/v1/transactions', '&status=failed&format=csv')).text, { columns: true }) as Record<string, string>[];
   assert.deepEqual(failedCsv.map((r) => [r.correlation_id, r.status, r.sla_state]), [['T11', 'failed', 'open'], ['T12', 'failed', 'open_breach'], ['T3', 'failed', 'open_breach'], ['T6', 'failed', 'open_breach']]);
   assert.equal((await call(transactions.GET, '/api/v1/transactions', '&sla=late')).status, 400);
+  // a ratio's rows (the pages' links): posted slowest first, then the failed by occurred time; SLA compliance's 9 in the CSV
+  const finished = await call(transactions.GET, '/api/v1/transactions', '&status=posted,failed&sort=latency');
+  assert.deepEqual([finished.body.total, finished.body.items.map((t: { correlation_id: string }) => t.correlation_id)], [8, ['T2', 'T8', 'T7', 'T1', 'T11', 'T12', 'T3', 'T6']]);
+  const counted = parse((await call(transactions.GET, '/api/v1/transactions', '&sla=met,closed_breach,open_breach&format=csv')).text, { columns: true }) as Record<string, string>[];
+  assert.deepEqual(counted.map((r) => r.sla_state).sort(), ['closed_breach', 'closed_breach', 'met', 'met', 'open_breach', 'open_breach', 'open_breach', 'open_breach', 'open_breach']);
 
   // per plant × flow, worked out from the day's transactions (P02 shipment has a 20-minute override)
   const summary = await call(slaSummary.GET, '/api/v1/sla/summary');

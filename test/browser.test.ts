@@ -232,7 +232,7 @@ test('every page shows the seeded day', async () => {
   assert.match(await page.getByTestId('variance-M-300').innerText(), /−?-?2[\s\S]*unexplained residual/);
   assert.match(await page.getByTestId('variance-M-200').innerText(), /fully explained/);
   // the totals over every key, and the flagged keys first
-  assert.match(await text('variance-keys'), /^keys\s*5$/i);
+  assert.match(await text('variance-keys'), /^keys\s*5\s*compared at the cut-off$/i);
   assert.match(await text('variance-flagged'), /^flagged keys\s*3\b/i);
   assert.equal(new URL(String(await page.getByTestId('variance-flagged-link').getAttribute('href')), app.baseUrl).searchParams.get('only'), 'unexplained');
   assert.deepEqual((await page.locator('[data-testid^=variance-M-]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')))), ['variance-M-300', 'variance-M-400', 'variance-M-500', 'variance-M-100', 'variance-M-200']);
@@ -267,6 +267,48 @@ test('every page shows the seeded day', async () => {
   await page.getByTestId('attempt-e30').locator('summary').click();
   assert.match(await page.getByTestId('attempt-e30').locator('pre').innerText(), /"movement_type": "101"/);
   await shot('transaction-T13-payload');
+});
+
+test('a ratio, a percentile, a plant\'s reason and a value tile open exactly the rows they count', async () => {
+  // follow a link in the page and read the list it opens
+  // (the URL changes as the navigation starts; the list is there once its card is)
+  const follow = async (link: ReturnType<Page['getByTestId']>, where: RegExp, ready: string) => {
+    await Promise.all([page.waitForURL(where), link.click()]);
+    await page.getByTestId(ready).waitFor();
+    await page.waitForLoadState('networkidle');
+  };
+  const txIds = () => page.locator('[data-testid=tx-row] td:first-child').evaluateAll((cells) => cells.map((c) => (c as HTMLElement).innerText.trim()));
+  await open('/');
+  // posting success 4 / 8: its denominator, the 8 finished transactions
+  await follow(page.getByTestId('kpi-success-finished'), /\/transactions\?.*status=posted%2Cfailed/, 'transaction-list');
+  assert.equal(await page.locator('h1').innerText(), 'Finished transactions (posted or failed)');
+  assert.deepEqual((await txIds()).sort(), ['T1', 'T11', 'T12', 'T2', 'T3', 'T6', 'T7', 'T8']);
+  // SLA compliance 2 / 9: its 2 within threshold
+  await open('/');
+  await follow(page.getByTestId('kpi-sla-met'), /sla=met/, 'transaction-list');
+  assert.deepEqual((await txIds()).sort(), ['T1', 'T7']);
+  // P02's red reason opens its one exception open 4 h or more (T6, 22 h 29 min), not the younger T11
+  await open('/');
+  await follow(page.getByTestId('plant-row-P02').getByRole('link', { name: '1 exception open 4 h or more' }), /\/exceptions\?.*aging=4-24h%2C1-3d%2C%3E3d/, 'exception-list');
+  assert.deepEqual(await page.locator('[data-testid^=exception-T]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), ['exception-T6']);
+  assert.equal(await page.getByTestId('param-aging').inputValue(), '4-24h,1-3d,>3d');
+  // P01 goods receipts' p95 (40 min, of 2 posted: the 1st slowest) opens them slowest first: T2 on top
+  await open('/latency');
+  assert.match(String(await page.getByTestId('latency-p95-P01-goods_receipt').getAttribute('title')), /the 1st slowest of 2 posted/);
+  await follow(page.getByTestId('latency-p95-P01-goods_receipt'), /sort=latency/, 'transaction-list');
+  assert.deepEqual(await txIds(), ['T2', 'T1']);
+  assert.match(await text('transaction-list'), /2 transactions, slowest first/);
+  // SLA compliance of P02 shipment (1 / 2: T7 within its 20 min override, T8 late)
+  await open('/sla');
+  assert.equal(await text('sla-compliance-P02-shipment'), '50.0%');
+  await follow(page.getByTestId('sla-compliance-P02-shipment'), /sla=met%2Cclosed_breach%2Copen_breach/, 'transaction-list');
+  assert.deepEqual((await txIds()).sort(), ['T7', 'T8']);
+  // the inventory's variance value (29: |−14| + 10 + 5) opens the three keys that add up to it
+  await open('/inventory');
+  await follow(page.getByTestId('variance-value-link'), /only=variance/, 'variance-table');
+  await page.getByTestId('variance-value-link').waitFor({ state: 'detached' });
+  assert.deepEqual(await page.locator('[data-testid^=variance-M-]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), ['variance-M-300', 'variance-M-100', 'variance-M-200']);
+  await shot('inventory-valued-keys');
 });
 
 test('empty and refused states speak plainly', async () => {

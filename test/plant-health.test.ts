@@ -6,10 +6,10 @@ import { healthyText, plantHealth } from '../components/plantHealth';
 import { durationTick, latencyAxis } from '../components/Charts';
 import type { OverviewFigures } from '../queries/getOverview';
 
-const figures = (o: Partial<OverviewFigures>): OverviewFigures => ({
-  transactions: 200, posted: 200, failed: 0, pending: 0, first_pass_yield: 1, sla_compliance: 1, open_exceptions: 0, open_sla_breaches: 0,
+const figures = (o: Partial<OverviewFigures & { plant: string }>): OverviewFigures & { plant: string } => ({
+  plant: 'P01', transactions: 200, posted: 200, failed: 0, pending: 0, first_pass_yield: 1, sla_compliance: 1, open_exceptions: 0, open_sla_breaches: 0,
   latency_p50_ms: 1_000, latency_p95_ms: 5_000, ...o,
-} as OverviewFigures);
+} as OverviewFigures & { plant: string });
 const pulse = { plant: 'P01', last_reported_at: '2026-11-03T11:59:00.000Z', silent: false, minutes_since_last: 1 };
 
 test('a green plant is "on time" only when every posting was; otherwise within targets, with the figures', () => {
@@ -24,10 +24,31 @@ test('a green plant is "on time" only when every posting was; otherwise within t
 
 test('a plant with nothing at all (a typo, a plant not live) is not shown healthy; a silent one is red', () => {
   const none = figures({ transactions: 0, posted: 0, first_pass_yield: null, sla_compliance: null, latency_p50_ms: null, latency_p95_ms: null });
-  assert.deepEqual(plantHealth(none, [], undefined), { level: 'amber', reasons: [{ level: 'amber', text: 'nothing received in this range, nor in the 7 days before the view’s instant' }] });
+  assert.deepEqual(plantHealth(none, [], undefined), { level: 'amber', reasons: [{ level: 'amber', text: 'nothing received in this range, nor in the 7 days before the view’s instant', link: { path: '/flows/P01', params: {} } }] });
   // heard from this week, nothing in the range: no such reason
   assert.deepEqual(plantHealth(none, [], pulse), { level: 'green', reasons: [] });
-  assert.deepEqual(plantHealth(figures({}), [], { ...pulse, silent: true, minutes_since_last: 65 }).reasons, [{ level: 'red', text: 'silent for 1 h 5 min' }]);
+  assert.deepEqual(plantHealth(figures({}), [], { ...pulse, silent: true, minutes_since_last: 65 }).reasons, [{ level: 'red', text: 'silent for 1 h 5 min', link: { path: '/flows/P01', params: {} } }]);
+});
+
+test('every reason links to the rows behind it: exceptions by age, a ratio by the transactions it counts, breaches', () => {
+  // 100 finished: 90 posted, 10 failed (90 %: red); compliance 85 / 100 (red); 3 open, 2 of them 4 h or more; 4 open breaches
+  const f = figures({ plant: 'P 7', transactions: 120, posted: 90, failed: 10, pending: 20, sla_compliance: 0.85, open_exceptions: 3, open_sla_breaches: 4 });
+  const aging = [
+    { plant: 'P 7', bucket: '1-4h' as const, count: 1 },
+    { plant: 'P 7', bucket: '4-24h' as const, count: 1 },
+    { plant: 'P 7', bucket: '>3d' as const, count: 1 },
+  ];
+  assert.deepEqual(plantHealth(f, aging, { ...pulse, plant: 'P 7', silent: true, minutes_since_last: 45 }), {
+    level: 'red',
+    reasons: [
+      { level: 'red', text: 'silent for 45 min', link: { path: '/flows/P%207', params: {} } },
+      { level: 'red', text: '2 exceptions open 4 h or more', link: { path: '/exceptions', params: { aging: '4-24h,1-3d,>3d' } } },
+      { level: 'red', text: 'posting success 90.0%', link: { path: '/transactions', params: { status: 'posted,failed' } } },
+      { level: 'red', text: 'SLA compliance 85.0%', link: { path: '/transactions', params: { sla: 'met,closed_breach,open_breach' } } },
+      { level: 'amber', text: '1 open exception under 4 h', link: { path: '/exceptions', params: { aging: '<1h,1-4h' } } },
+      { level: 'amber', text: '4 open SLA breaches', link: { path: '/sla', params: { state: 'open' } } },
+    ],
+  });
 });
 
 test('the latency axis runs from the round duration below the smallest percentile to the one above the largest', () => {

@@ -4,9 +4,10 @@
 // duplicates counted once, inventory variance and what explains it.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_PLANTS, parseFilters, BadRequest } from '../queries/filters';
+import { ALL_PLANTS, parseFilters, problemsOf, BadRequest } from '../queries/filters';
+import { slowestRank } from '../components/format';
 import { getOverview } from '../queries/getOverview';
-import { getExceptions } from '../queries/getExceptions';
+import { exceptionParams, getExceptions, type ExceptionParams } from '../queries/getExceptions';
 import { getExceptionAging } from '../queries/getExceptionAging';
 import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
 import { getSlaBreaches } from '../queries/getSlaBreaches';
@@ -87,7 +88,7 @@ test('exceptions age from the first failure after the last non-failed event, old
   ]);
   const validation = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open', category: 'validation' });
   assert.deepEqual(validation.items.map((i) => i.correlation_id), ['T11']);
-  const oneToFour = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open', aging: '1-4h' });
+  const oneToFour = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open', aging: ['1-4h'] });
   assert.deepEqual(oneToFour.items.map((i) => i.correlation_id), ['T3']);
   const unrecoverable = await getExceptions(store, filters(), ALL_PLANTS, { status: 'open', recoverable: 'false' });
   assert.deepEqual(unrecoverable.items.map((i) => i.correlation_id), ['T3']);
@@ -159,6 +160,41 @@ test('latency per plant and flow (exact quantiles)', async () => {
     { plant: 'P01', flow: 'goods_receipt', count: 2, p50_ms: 2_400_000, p95_ms: 2_400_000, p99_ms: 2_400_000 },
     { plant: 'P02', flow: 'shipment', count: 2, p50_ms: 1_500_000, p95_ms: 1_500_000, p99_ms: 1_500_000 },
   ]);
+});
+
+test('the rows behind a ratio, a percentile and a plant\'s reasons: the lists the pages link to hold exactly what the figures count', async () => {
+  const list = async (p: TransactionListParams, q = '') => (await listTransactions(store, filters(q), ALL_PLANTS, p)).items.map((t) => t.correlation_id);
+  const sorted = async (p: TransactionListParams, q = '') => (await list(p, q)).sort();
+  // posting success 4 / 8 and first-pass yield 3 / 8: the finished transactions are T1, T2, T7, T8 (posted)
+  // and T3, T6, T11, T12 (failed); posted on attempt 1: T1, T7, T8 (T2 failed its attempt 1)
+  assert.deepEqual(await sorted({ status: ['posted', 'failed'] }), ['T1', 'T11', 'T12', 'T2', 'T3', 'T6', 'T7', 'T8']);
+  assert.deepEqual(await sorted({ first_pass: 'true' }), ['T1', 'T7', 'T8']);
+  // SLA compliance 2 / 9: within threshold T1 and T7 (20 min = P02's shipment override); counted: those,
+  // posted late T2 and T8, open breaches T3, T4, T6, T9, T12 (T5 and T11 are still within their thresholds)
+  assert.deepEqual(await sorted({ sla: ['met'] }), ['T1', 'T7']);
+  assert.deepEqual(await sorted({ sla: ['met', 'closed_breach', 'open_breach'] }), ['T1', 'T12', 'T2', 'T3', 'T4', 'T6', 'T7', 'T8', 'T9']);
+  // P01's 1 / 6: T1 within; T2 late; T3, T4, T9, T12 open breaches
+  assert.deepEqual(await sorted({ sla: ['met', 'closed_breach', 'open_breach'] }, 'plant=P01'), ['T1', 'T12', 'T2', 'T3', 'T4', 'T9']);
+  // latency, slowest first: T2 40 min, T8 25 min, T7 20 min, T1 10 min. quantileExact takes position
+  // ⌊level × n⌋ of the ascending latencies: p95 of 4 is position 3 (T2, the 1st slowest), p50 position 2
+  // (T8, the 2nd slowest): the overview's 2 400 000 and 1 500 000 ms
+  const slowest = await listTransactions(store, filters(), ALL_PLANTS, { status: ['posted'], sort: 'latency' });
+  assert.deepEqual(slowest.items.map((t) => [t.correlation_id, t.latency_ms]), [['T2', 2_400_000], ['T8', 1_500_000], ['T7', 1_200_000], ['T1', 600_000]]);
+  assert.deepEqual([slowestRank(0.95, 4), slowestRank(0.5, 4), slowestRank(0.99, 4)], [1, 2, 1]);
+  // P02 shipment: p50 of 2 is position 1, T8's 25 min, the 1st slowest
+  assert.deepEqual(await list({ status: ['posted'], sort: 'latency' }, 'plant=P02&flow=shipment'), ['T8', 'T7']);
+  assert.equal(slowestRank(0.5, 2), 1);
+  // a plant's reasons: exceptions open 4 h or more (P02's T6) and under 4 h (T3 at P01, T11 at P02), oldest first
+  const exceptions = async (aging: ExceptionParams['aging'], q = '') => (await getExceptions(store, filters(q), ALL_PLANTS, { status: 'open', aging })).items.map((i) => i.correlation_id);
+  assert.deepEqual(await exceptions(['4-24h', '1-3d', '>3d']), ['T6']);
+  assert.deepEqual(await exceptions(['<1h', '1-4h']), ['T3', 'T11']);
+  assert.deepEqual(await exceptions(['<1h', '1-4h'], 'plant=P02'), ['T11']);
+  assert.deepEqual(await exceptions(['4-24h', '1-3d', '>3d'], 'plant=P01'), []);
+  // the lists' parameters as a link carries them, and a wrong one named with the reason
+  assert.deepEqual(transactionListParams.parse({ status: 'posted,failed', sla: 'met, open_breach,met' }), { status: ['posted', 'failed'], sla: ['met', 'open_breach'] });
+  assert.deepEqual(exceptionParams.parse({ aging: '4-24h,1-3d,>3d' }), { status: 'open', aging: ['4-24h', '1-3d', '>3d'] });
+  const wrong = transactionListParams.safeParse({ status: 'posted,shipped' });
+  assert.deepEqual(wrong.success ? null : problemsOf(wrong.error), ['status: expected one or more of pending, posted, failed, comma-separated: "shipped" is not one of them']);
 });
 
 test('one transaction end to end: every event once, its status, its SLA', async () => {
@@ -255,6 +291,10 @@ test('inventory variance a page at a time: flagged keys first, then the largest 
   }
   assert.deepEqual(pages, [['M-300', 'M-400'], ['M-500', 'M-100'], ['M-200']]);
   // only the flagged keys: the totals are theirs
+  // the keys with a variance value (what the value tile adds up): M-300, then M-100 (10) and M-200 (5)
+  const valued = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'variance', sort: 'attention' });
+  assert.deepEqual(valued.items.map((i) => [i.material, i.value]), [['M-300', -14], ['M-100', 10], ['M-200', 5]]);
+  assert.deepEqual(valued.totals, { keys: 3, flagged: 1, value: 1, value_abs: 29, unexplained_value: -14, unexplained_value_abs: 14 });
   const flagged = await getInventoryVariance(store, filters(), ALL_PLANTS, { only: 'unexplained' });
   assert.deepEqual(flagged.items.map((i) => i.material), ['M-400', 'M-500', 'M-300']);
   assert.deepEqual(flagged.totals, { keys: 3, flagged: 3, value: -14, value_abs: 14, unexplained_value: -14, unexplained_value_abs: 14 });

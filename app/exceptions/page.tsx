@@ -6,7 +6,7 @@ import { getReadStore } from '@/clickhouse/shared';
 import { problemsOf } from '@/queries/filters';
 import { exceptionParams, getExceptions } from '@/queries/getExceptions';
 import { getExceptionAging } from '@/queries/getExceptionAging';
-import { AGING_BUCKETS } from '@/lib/sla';
+import { AGING_4H_OR_MORE, AGING_BUCKETS, AGING_UNDER_4H } from '@/lib/sla';
 import { ERROR_CATEGORIES } from '@/lib/contract';
 import { EXPORT_LIMIT, pageLinks, resolveView, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
@@ -36,10 +36,10 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
   ]);
   const pages = pageLinks(view, list.next_cursor);
   const plants = [...new Set(aging.items.map((a) => a.plant))].sort();
-  const count = (plant: string | null, bucket: string | null) =>
-    aging.items.filter((a) => (plant === null || a.plant === plant) && (bucket === null || a.bucket === bucket)).reduce((n, a) => n + a.count, 0);
+  const count = (plant: string | null, buckets: string | readonly string[] | null) =>
+    aging.items.filter((a) => (plant === null || a.plant === plant) && (buckets === null || buckets.includes(a.bucket))).reduce((n, a) => n + a.count, 0);
   // the list's rows in all: the aging table counts the same exceptions (same filters), and the list also
-  // narrows to one age bucket when one is picked
+  // narrows to the age buckets picked
   const listTotal = count(null, p.aging ?? null);
   const own4 = { status: p.status === 'all' ? 'all' : null, category: p.category ?? null, recoverable: p.recoverable ?? null };
   const exportParams = { status: p.status, ...(p.category ? { category: p.category } : {}), ...(p.recoverable ? { recoverable: p.recoverable } : {}) };
@@ -92,12 +92,12 @@ export default async function ExceptionsPage({ searchParams }: { searchParams: P
       </Card>
 
       <div className="section">
-        <Card title={which} sub={`${fmtInt(listTotal)}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/exceptions', { ...exportParams, ...(p.aging ? { aging: p.aging } : {}), limit: EXPORT_LIMIT })} />} testId="exception-list">
+        <Card title={which} sub={`${fmtInt(listTotal)}, oldest first`} actions={<CsvLink href={view.csv('/api/v1/exceptions', { ...exportParams, ...(p.aging ? { aging: p.aging.join(',') } : {}), limit: EXPORT_LIMIT })} />} testId="exception-list">
           <div className="toolbar">
             <ParamSelect name="status" label="Show" allLabel="Open" options={[{ value: 'all', label: 'Open and resolved' }]} />
             <ParamSelect name="category" label="Error category" options={ERROR_CATEGORIES.map((c) => ({ value: c, label: categoryLabel(c) }))} />
             <ParamSelect name="recoverable" label="Recoverable" allLabel="Either" options={[{ value: 'true', label: 'Yes: a retry may work' }, { value: 'false', label: 'No: needs a fix' }]} />
-            <ParamSelect name="aging" label="Age" allLabel="Any age" options={AGING_BUCKETS.map((b) => ({ value: b.bucket, label: b.bucket }))} />
+            <ParamSelect name="aging" label="Age" allLabel="Any age" options={[...AGING_BUCKETS.map((b) => ({ value: b.bucket, label: b.bucket })), { value: AGING_UNDER_4H.join(','), label: 'under 4 h' }, { value: AGING_4H_OR_MORE.join(','), label: '4 h or more' }]} />
           </div>
           <DataTable
             columns={[

@@ -99,7 +99,7 @@ function MatrixCell({ c, href, plant, flow }: { c: FlowCell; href: (path: string
         <Link className={c.failed ? 'num-failed' : ''} href={href('/exceptions', { ...only, status: 'all' })}>{fmtInt(c.failed)} failed</Link>
         <Link className={c.pending ? 'num-pending' : ''} href={href('/transactions', { ...only, status: 'pending' })}>{fmtInt(c.pending)} pending</Link>
         {c.open_sla_breaches > 0 && <Link className="num-failed" href={href('/sla', { ...only, state: 'open' })}>{fmtInt(c.open_sla_breaches)} breach{c.open_sla_breaches > 1 ? 'es' : ''}</Link>}
-        {c.p95_ms !== null && <Link href={href('/latency', only)}>p95 {fmtDuration(c.p95_ms)}</Link>}
+        {c.p95_ms !== null && <Link href={href('/transactions', { ...only, status: 'posted', sort: 'latency' })}>p95 {fmtDuration(c.p95_ms)}</Link>}
       </div>
     </td>
   );

@@ -49,6 +49,8 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   }
   const { items, as_of, totals, next_cursor } = variance;
   const pages = pageLinks(view, next_cursor);
+  // the same page narrowed to the keys behind a tile (the table lists them, largest first after the flagged)
+  const onlyLink = (only: 'all' | 'unexplained' | 'variance') => view.href('/inventory', { as_of: p.as_of ? as_of : null, material: p.material ?? null, only: only === 'all' ? null : only });
   const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}), sort: 'attention' };
   // the transactions behind an explained part: those of the key that the figure sums, as they stood at the
   // cut-off, over every day a posting is kept (the figure has no lower bound; the list's range is at most
@@ -90,16 +92,30 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
       )}
 
       <section className="kpis" aria-label="Totals" style={{ marginBottom: '1.25rem' }}>
-        <div className="card kpi" data-testid="variance-keys"><div className="kpi-label">Keys</div><div className="kpi-value">{fmtInt(totals.keys)}</div></div>
-        <div className={`card kpi ${totals.value_abs !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value"><div className="kpi-label">Variance value</div><div className="kpi-value">{fmtMoney(totals.value_abs)}</div><div className="kpi-detail">unsigned; net {fmtMoney(totals.value)}</div></div>
-        <div className={`card kpi ${totals.flagged ? 'tone-bad' : 'tone-good'}`} data-testid="variance-flagged"><div className="kpi-label">Flagged keys</div><div className="kpi-value">{totals.flagged && p.only !== 'unexplained' ? <Link href={view.href('/inventory', { as_of: p.as_of ? as_of : null, material: p.material ?? null, only: 'unexplained' })} data-testid="variance-flagged-link">{fmtInt(totals.flagged)}</Link> : fmtInt(totals.flagged)}</div><div className="kpi-detail" data-testid="variance-unexplained">unexplained value {fmtMoney(totals.unexplained_value_abs)} (net {fmtMoney(totals.unexplained_value)})</div></div>
+        <div className="card kpi" data-testid="variance-keys">
+          <div className="kpi-label">Keys</div>
+          <div className="kpi-value"><a href="#variance-table">{fmtInt(totals.keys)}</a></div>
+          <div className="kpi-detail">{p.only === 'all' ? 'compared at the cut-off' : <Link href={onlyLink('all')}>show every key</Link>}</div>
+        </div>
+        <div className={`card kpi ${totals.value_abs !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value">
+          <div className="kpi-label">Variance value</div>
+          <div className="kpi-value">{totals.value_abs !== 0 && p.only !== 'variance' ? <Link href={onlyLink('variance')} data-testid="variance-value-link">{fmtMoney(totals.value_abs)}</Link> : fmtMoney(totals.value_abs)}</div>
+          <div className="kpi-detail">unsigned, over the keys with a variance; net {fmtMoney(totals.value)}</div>
+        </div>
+        <div className={`card kpi ${totals.flagged ? 'tone-bad' : 'tone-good'}`} data-testid="variance-flagged">
+          <div className="kpi-label">Flagged keys</div>
+          <div className="kpi-value">{totals.flagged && p.only !== 'unexplained' ? <Link href={onlyLink('unexplained')} data-testid="variance-flagged-link">{fmtInt(totals.flagged)}</Link> : fmtInt(totals.flagged)}</div>
+          <div className="kpi-detail" data-testid="variance-unexplained">
+            {totals.unexplained_value_abs !== 0 && p.only !== 'unexplained' ? <Link href={onlyLink('unexplained')}>unexplained value {fmtMoney(totals.unexplained_value_abs)}</Link> : `unexplained value ${fmtMoney(totals.unexplained_value_abs)}`} (net {fmtMoney(totals.unexplained_value)})
+          </div>
+        </div>
       </section>
 
-      <Card title="Variance per key" sub={`${fmtInt(totals.keys)} key${totals.keys === 1 ? '' : 's'} · flagged first, then the largest values${next_cursor || f.offset ? ' · every key in the CSV' : ''}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table">
+      <Card title="Variance per key" sub={`${fmtInt(totals.keys)} key${totals.keys === 1 ? '' : 's'} · flagged first, then the largest values${next_cursor || f.offset ? ' · every key in the CSV' : ''}`} actions={<CsvLink href={view.csv('/api/v1/inventory/variance', exportParams)} />} testId="variance-table" id="variance-table">
         <div className="toolbar">
           <ParamDateTime name="as_of" label="Cut-off" placeholder="default: as of" />
           <ParamText name="material" label="Material" placeholder="any" />
-          <ParamSelect name="only" label="Show" allLabel="All keys" options={[{ value: 'unexplained', label: 'Flagged only' }]} />
+          <ParamSelect name="only" label="Show" allLabel="All keys" options={[{ value: 'unexplained', label: 'Flagged only' }, { value: 'variance', label: 'With a variance value' }]} />
         </div>
         <DataTable
           columns={[

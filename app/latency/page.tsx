@@ -10,7 +10,7 @@ import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, MaybeLink } from '@/components/Card';
 import { DataTable, num } from '@/components/DataTable';
 import { LatencyChart } from '@/components/Charts';
-import { flowLabel, fmtDuration, fmtInt } from '@/components/format';
+import { flowLabel, fmtDuration, fmtInt, ordinal, slowestRank } from '@/components/format';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Latency' };
@@ -75,7 +75,7 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
                 const t = thresholdOf(plant, fl);
                 return (
                   <td key={fl} className={`heat heat-${heat(r.p95_ms, t)}`} title={`p50 ${fmtDuration(r.p50_ms)} · p95 ${fmtDuration(r.p95_ms)} · p99 ${fmtDuration(r.p99_ms)} · ${r.count} posted · threshold ${t} min`} data-testid={`heat-${plant}-${fl}`}>
-                    <MaybeLink href={access.open(view.href('/transactions', { plant, flow: fl, status: 'posted' }))}>
+                    <MaybeLink href={access.open(view.href('/transactions', { plant, flow: fl, status: 'posted', sort: 'latency' }))}>
                       {fmtDuration(r.p95_ms)}
                       <span className="sub">{fmtInt(r.count)} posted · SLA {t} min</span>
                     </MaybeLink>
@@ -112,9 +112,17 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
                 <td>{r.plant}</td>
                 <td>{flowLabel(r.flow)}</td>
                 <td className="num"><MaybeLink href={access.open(view.href('/transactions', { plant: r.plant, flow: r.flow, status: 'posted' }))}>{fmtInt(r.count)}</MaybeLink></td>
-                <td className="num">{fmtDuration(r.p50_ms)}</td>
-                <td className="num">{fmtDuration(r.p95_ms)}</td>
-                <td className="num">{fmtDuration(r.p99_ms)}</td>
+                {([['p50', 0.5, r.p50_ms], ['p95', 0.95, r.p95_ms], ['p99', 0.99, r.p99_ms]] as const).map(([name, level, ms]) => (
+                  <td key={name} className="num">
+                    <MaybeLink
+                      href={access.open(view.href('/transactions', { plant: r.plant, flow: r.flow, status: 'posted', sort: 'latency' }))}
+                      title={`${name}: the latency of the ${ordinal(slowestRank(level, r.count))} slowest of ${fmtInt(r.count)} posted (opens them slowest first)`}
+                      data-testid={`latency-${name}-${r.plant}-${r.flow}`}
+                    >
+                      {fmtDuration(ms)}
+                    </MaybeLink>
+                  </td>
+                ))}
                 <td className="num">{thresholdOf(r.plant, r.flow)} min</td>
               </tr>
             )}

@@ -14,7 +14,7 @@ import { DataTable, num } from '@/components/DataTable';
 import { StatusBadge } from '@/components/StatusBadge';
 import { flowLabel, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
-import { HEALTH_TARGETS } from '@/components/plantHealth';
+import { HEALTH_TARGETS, RATIO_ROWS } from '@/components/plantHealth';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'SLA' };
@@ -52,8 +52,12 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
         <div>
           <h1>SLA</h1>
           <p>
-            {view.rangeLabel}: compliance {fmtPct(compliance)} = {fmtInt(total.met)} posted within threshold / ({fmtInt(total.posted)} posted + {fmtInt(total.open)} open breaches).{' '}
-            {fmtInt(total.closed)} posted late.
+            {view.rangeLabel}: compliance{' '}
+            <MaybeLink href={access.open(view.href('/transactions', RATIO_ROWS.slaCounted))} data-testid="sla-compliance">{fmtPct(compliance)}</MaybeLink> ={' '}
+            <MaybeLink href={access.open(view.href('/transactions', { sla: 'met' }))}>{fmtInt(total.met)} posted within threshold</MaybeLink> / (
+            <MaybeLink href={access.open(view.href('/transactions', { status: 'posted' }))}>{fmtInt(total.posted)} posted</MaybeLink> +{' '}
+            <MaybeLink href={view.href('/sla', { state: 'open' })}>{fmtInt(total.open)} open breaches</MaybeLink>).{' '}
+            <MaybeLink href={view.href('/sla', { state: 'closed' })}>{fmtInt(total.closed)} posted late</MaybeLink>.
           </p>
         </div>
       </div>
@@ -84,7 +88,9 @@ export default async function SlaPage({ searchParams }: { searchParams: Promise<
                   <td className="num"><MaybeLink className={r.met ? 'num-posted' : 'zero'} href={access.open(view.href('/transactions', { ...only, sla: 'met' }))}>{fmtInt(r.met)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.closed_breaches ? 'num-failed' : 'zero'} href={access.open(view.href('/sla', { ...only, state: 'closed' }))}>{fmtInt(r.closed_breaches)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.open_breaches ? 'num-failed' : 'zero'} href={access.open(view.href('/sla', { ...only, state: 'open' }))}>{fmtInt(r.open_breaches)}</MaybeLink></td>
-                  <td className={`num ${complianceClass(r.compliance)}`}>{fmtPct(r.compliance)}</td>
+                  <td className="num">
+                    <MaybeLink className={complianceClass(r.compliance)} href={access.open(view.href('/transactions', { ...only, ...RATIO_ROWS.slaCounted }))} data-testid={`sla-compliance-${r.plant}-${r.flow}`}>{fmtPct(r.compliance)}</MaybeLink>
+                  </td>
                 </tr>
               );
             }}

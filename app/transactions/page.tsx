@@ -4,7 +4,8 @@
 import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import { problemsOf } from '@/queries/filters';
-import { listTransactions, transactionListParams } from '@/queries/listTransactions';
+import { listTransactions, transactionListParams, type TransactionListParams } from '@/queries/listTransactions';
+import { SLA_COUNTED } from '@/lib/sla';
 import { EXPORT_LIMIT, resolveView, pageLinks, type PageSearchParams } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, Pager, MaybeLink } from '@/components/Card';
@@ -17,7 +18,18 @@ import { txHref } from '@/components/links';
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Transactions' };
 
-const TITLES: Record<string, string> = { posted: 'Posted transactions', pending: 'Pending transactions', failed: 'Failed transactions' };
+const SLA_WORDS: Record<string, string> = { met: 'within SLA', closed_breach: 'posted late', open_breach: 'open breach', open: 'running, within SLA' };
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v) => b.includes(v));
+
+/** What the list holds, in words: its heading. */
+function titleOf(p: TransactionListParams): string {
+  if (p.explains) return EXPLAINS_TITLES[p.explains];
+  if (p.first_pass) return p.first_pass === 'false' ? 'Not posted on the first attempt' : 'Posted on the first attempt';
+  const status = p.status ? `${p.status.join(' or ')} transactions` : 'transactions';
+  const sla = p.sla ? (sameSet(p.sla, SLA_COUNTED) ? 'counted in SLA compliance' : p.sla.map((s) => SLA_WORDS[s]).join(' or ')) : '';
+  const text = p.status && sameSet(p.status, ['posted', 'failed']) && !p.sla ? 'Finished transactions (posted or failed)' : sla ? `${status}: ${sla}` : status;
+  return text[0].toUpperCase() + text.slice(1);
+}
 // the parts of an inventory variance (the inventory page's Pending, Failed and Duplicate figures)
 const EXPLAINS_TITLES: Record<string, string> = {
   pending: 'Pending at the cut-off: explains part of a variance',
@@ -31,16 +43,15 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
   const view = resolveView(sp);
   if (!view.ok) return <FilterProblems problems={view.problems} />;
   const own = transactionListParams.safeParse(
-    Object.fromEntries(['status', 'sla', 'first_pass', 'material', 'explains', 'storage_location', 'lot'].map((name) => [name, view.params.get(name) ?? undefined])),
+    Object.fromEntries(['status', 'sla', 'first_pass', 'material', 'explains', 'storage_location', 'lot', 'sort'].map((name) => [name, view.params.get(name) ?? undefined])),
   );
   if (!own.success) return <FilterProblems problems={problemsOf(own.error)} />;
   const p = own.data;
   const f = view.filters;
   const { items, total, next_cursor } = await listTransactions(await getReadStore(), f, access.scope, p);
   const pages = pageLinks(view, next_cursor);
-  const title = p.explains
-    ? EXPLAINS_TITLES[p.explains]
-    : p.first_pass === 'false' ? 'Not posted on the first attempt' : p.first_pass === 'true' ? 'Posted on the first attempt' : (TITLES[p.status ?? ''] ?? 'Transactions');
+  const title = titleOf(p);
+  const exportParams = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
   const inventoryKey = p.explains ? [f.plants.join(', '), p.storage_location, p.material, p.lot].filter((part) => part !== undefined && part !== '').join(' / ') : '';
   return (
     <>
@@ -59,15 +70,16 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
       </div>
       <Card
         title={title}
-        sub={`${fmtInt(total)} transaction${total === 1 ? '' : 's'}`}
-        actions={<CsvLink href={view.csv('/api/v1/transactions', { ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)), limit: EXPORT_LIMIT })} />}
+        sub={`${fmtInt(total)} transaction${total === 1 ? '' : 's'}, ${p.sort === 'latency' ? 'slowest first' : 'newest first'}`}
+        actions={<CsvLink href={view.csv('/api/v1/transactions', { ...exportParams, limit: EXPORT_LIMIT })} />}
         testId="transaction-list"
       >
         <div className="toolbar">
-          <ParamSelect name="status" label="Status" options={[{ value: 'posted', label: 'posted' }, { value: 'pending', label: 'pending' }, { value: 'failed', label: 'failed' }]} />
-          <ParamSelect name="sla" label="SLA" options={[{ value: 'met', label: 'within SLA' }, { value: 'closed_breach', label: 'posted late' }, { value: 'open_breach', label: 'open breach' }, { value: 'open', label: 'running, within SLA' }]} />
+          <ParamSelect name="status" label="Status" options={[{ value: 'posted', label: 'posted' }, { value: 'pending', label: 'pending' }, { value: 'failed', label: 'failed' }, { value: 'posted,failed', label: 'posted or failed' }]} />
+          <ParamSelect name="sla" label="SLA" options={[...Object.entries(SLA_WORDS).map(([value, label]) => ({ value, label })), { value: SLA_COUNTED.join(','), label: 'counted in compliance' }]} />
           <ParamSelect name="first_pass" label="First attempt" options={[{ value: 'true', label: 'posted on attempt 1' }, { value: 'false', label: 'not posted on attempt 1' }]} />
           <ParamText name="material" label="Material" placeholder="any" />
+          <ParamSelect name="sort" label="Order" allLabel="Newest first" options={[{ value: 'latency', label: 'Slowest first' }]} />
         </div>
         <DataTable
           columns={[

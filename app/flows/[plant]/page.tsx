@@ -16,7 +16,7 @@ import { VolumeChart } from '@/components/Charts';
 import { AgeBadge } from '@/components/StatusBadge';
 import { categoryLabel, flowLabel, fmtAge, fmtDuration, fmtInt, fmtPct, fmtUtc, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
-import { healthyText, plantHealth, postingSuccess } from '@/components/plantHealth';
+import { RATIO_ROWS, healthyText, plantHealth, postingSuccess } from '@/components/plantHealth';
 
 export const dynamic = 'force-dynamic';
 
@@ -42,7 +42,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
     getVolumeOverTime(store, f, access.scope),
   ]);
   const pulse = matrix.plants.find((p) => p.plant === plant);
-  const health = plantHealth(overview, aging.items, pulse);
+  const health = plantHealth({ ...overview, plant }, aging.items, pulse);
   const only = { plant };
 
   return (
@@ -57,7 +57,14 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
           </h1>
           <p>
             {view.rangeLabel} · last posting result {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm:ss')} UTC` : 'none in the last 7 days'}
-            {health.reasons.length ? ` · ${health.reasons.map((r) => r.text).join(' · ')}` : ` · ${healthyText(overview)}`}
+            {health.reasons.length
+              ? health.reasons.map((r) => (
+                  <span key={r.text}>
+                    {' · '}
+                    <Link href={r.link.path.startsWith('/flows/') ? view.href('/flows', { plant: null }) : view.href(r.link.path, { ...r.link.params, ...only })} data-testid="plant-reason">{r.text}</Link>
+                  </span>
+                ))
+              : ` · ${healthyText(overview)}`}
           </p>
         </div>
         <CsvLink href={view.csv('/api/v1/overview')} label="KPIs as CSV" />
@@ -68,9 +75,9 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
         <Figure label="Posted" value={fmtInt(overview.posted)} href={view.href('/transactions', { ...only, status: 'posted' })} cls={overview.posted ? 'num-posted' : ''} />
         <Figure label="Pending" value={fmtInt(overview.pending)} href={view.href('/transactions', { ...only, status: 'pending' })} cls={overview.pending ? 'num-pending' : ''} />
         <Figure label="Failed" value={fmtInt(overview.failed)} href={view.href('/exceptions', { ...only, status: 'all' })} cls={overview.failed ? 'num-failed' : ''} />
-        <Figure label="Posting success" value={fmtPct(postingSuccess(overview))} href={view.href('/exceptions', { ...only, status: 'all' })} />
-        <Figure label="SLA compliance" value={fmtPct(overview.sla_compliance)} href={view.href('/sla', only)} />
-        <Figure label="Latency p50 / p95" value={`${fmtDuration(overview.latency_p50_ms)} / ${fmtDuration(overview.latency_p95_ms)}`} href={view.href('/latency', only)} />
+        <Figure label="Posting success" value={fmtPct(postingSuccess(overview))} href={view.href('/transactions', { ...only, ...RATIO_ROWS.finished })} />
+        <Figure label="SLA compliance" value={fmtPct(overview.sla_compliance)} href={view.href('/transactions', { ...only, ...RATIO_ROWS.slaCounted })} />
+        <Figure label="Latency p50 / p95" value={`${fmtDuration(overview.latency_p50_ms)} / ${fmtDuration(overview.latency_p95_ms)}`} href={view.href('/transactions', { ...only, status: 'posted', sort: 'latency' })} />
       </section>
 
       <div className="section">
@@ -105,7 +112,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
                   <td className="num"><Link className={c.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...o, status: 'pending' })}>{fmtInt(c.pending)}</Link></td>
                   <td className="num"><Link className={c.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...o, status: 'all' })}>{fmtInt(c.failed)}</Link></td>
                   <td className="num"><Link className={c.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...o, state: 'open' })}>{fmtInt(c.open_sla_breaches)}</Link></td>
-                  <td className="num"><Link href={view.href('/latency', o)}>{fmtDuration(c.p95_ms)}</Link></td>
+                  <td className="num"><Link href={view.href('/transactions', { ...o, status: 'posted', sort: 'latency' })}>{fmtDuration(c.p95_ms)}</Link></td>
                 </tr>
               );
             }}

@@ -1,9 +1,12 @@
 // `npm run import -- --stream postings|inventory FILE.ndjson [--url http://host:3000 --token T]`
 // For plants that still exchange files. Reads the file in blocks, judges every line against the
 // contract and stores the good ones; prints what it accepted and, per rejected line, the reason.
-// Re-importing a file changes nothing: postings collapse on event_id, rejects on file + line.
+// Re-importing a file changes nothing: postings collapse on event_id, rejects on their position (the
+// file's path, a digest of its content, the line), so another file at the same path (tomorrow's export)
+// has rejects of its own.
 // Without --url it writes to the store directly (the embedded store must not be open in another
 // process: with `npm start` running, pass --url to go through the app).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,21 +45,34 @@ function countLines(body: Buffer): number {
   return n;
 }
 
+/**
+ * The file as its lines' positions name it: its path and the first 64 bits of its content's SHA-256. The
+ * same file imported again (or a copy at the same path) has the same positions, so its rejects are the
+ * same rows; other content at that path (the next day's export) has other positions, so its rejects are
+ * not merged into the earlier ones by the table's key (stream, source, source_position).
+ */
+async function fileIdentity(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: BLOCK_BYTES })) hash.update(chunk as Buffer);
+  return `${file}@${hash.digest('hex').slice(0, 16)}`;
+}
+
 export async function importFile(pipeline: IngestPipeline, stream: BusinessStream, file: string): Promise<ImportReport> {
   const name = path.resolve(file);
   const report: ImportReport = { file: name, lines: 0, accepted: 0, rejected: [] };
+  const id = await fileIdentity(name);
   for await (const { firstLine, body } of lineBlocks(name)) {
     const offset = firstLine - 1;
-    const items = decodeBody(stream, body, (line) => ({ source: 'file', position: `file:${name}:${line + offset}` }));
+    const items = decodeBody(stream, body, (line) => ({ source: 'file', position: `file:${id}:${line + offset}` }));
     const rows: (PostingRow | InventoryRow)[] = [];
     const rejects: Reject[] = [];
     for (const item of items) {
       const line = item.line + offset;
       if (item.result.ok) rows.push(item.result.row);
-      else rejects.push({ stream, source: 'file', position: `file:${name}:${line}`, line, reason: item.result.reason, raw: item.raw });
+      else rejects.push({ stream, source: 'file', position: `file:${id}:${line}`, line, reason: item.result.reason, raw: item.raw });
     }
     await pipeline.waitForCapacity();
-    const position = `file:${name}:${firstLine}`;
+    const position = `file:${id}:${firstLine}`;
     await Promise.all([
       stream === 'postings' ? pipeline.submitPostings(rows as PostingRow[], position) : pipeline.submitInventory(rows as InventoryRow[], position),
       pipeline.reject(rejects),

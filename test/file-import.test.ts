@@ -10,6 +10,7 @@ import { importFile } from '../ingest/file-import';
 import { IngestPipeline } from '../ingest/pipeline';
 import { openTestStore, scalar, serverEnv } from './support/store';
 import { posting } from './support/fixtures';
+import { command } from '../clickhouse/client';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-import-'));
 const file = path.join(dir, 'p07-2026-11-03.ndjson');
@@ -48,9 +49,10 @@ test('a file of the same name and length with other lines (the next day\'s expor
   const { config, store } = await openTestStore();
   const pipeline = new IngestPipeline(store, config, () => undefined);
   const daily = path.join(dir, 'p07-daily.ndjson');
-  const day = (d: string) => [1, 2, 3].map((i) => JSON.stringify(posting({ event_id: `${d}-${i}`, correlation_id: `TX-${d}-${i}` }))).join('\n') + '\n';
+  // lines 1–3 good, line 4 a bad line that differs from day to day
+  const day = (d: string) => [1, 2, 3].map((i) => JSON.stringify(posting({ event_id: `${d}-${i}`, correlation_id: `TX-${d}-${i}` }))).join('\n') + `\n{"event_id": "${d}-4", broken\n`;
   fs.writeFileSync(daily, day('d1'));
-  assert.equal((await importFile(pipeline, 'postings', daily)).accepted, 3);
+  assert.deepEqual(await importFile(pipeline, 'postings', daily).then((r) => [r.accepted, r.rejected.length]), [3, 1]);
   // the same positions (file name and lines 1–3) with other rows: stored, not dropped as a retry
   fs.writeFileSync(daily, day('d2'));
   assert.equal((await importFile(pipeline, 'postings', daily)).accepted, 3);
@@ -60,6 +62,13 @@ test('a file of the same name and length with other lines (the next day\'s expor
   await pipeline.close();
   assert.equal(await scalar(store, 'SELECT count() FROM postings'), 6);
   assert.equal(await scalar(store, "SELECT uniqExact(event_id) FROM postings WHERE event_id LIKE 'd2-%'"), 3);
+  // each day's bad line 4 is its own reject, also once the store has merged the table; the first day's,
+  // imported twice, is one
+  await command(store, 'OPTIMIZE TABLE rejects FINAL');
+  const rejects = await store.client.query({ query: "SELECT source_position, toString(raw) AS raw FROM rejects FINAL WHERE source = 'file' ORDER BY raw", format: 'JSONEachRow' });
+  const rows = (await rejects.json()) as { source_position: string; raw: string }[];
+  assert.deepEqual(rows.map((r) => r.raw), ['{"event_id": "d1-4", broken', '{"event_id": "d2-4", broken']);
+  for (const r of rows) assert.match(r.source_position, new RegExp(`^file:${daily.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@[0-9a-f]{16}:4$`));
   await store.close();
 });
 

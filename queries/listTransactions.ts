@@ -51,6 +51,15 @@ export type TransactionListItem = {
   threshold_minutes: number;
   sla_state: string;
   first_pass: boolean | null;
+  /*
+   * Only behind a part of an inventory variance (`explains`): the transaction's status at the cut-off
+   * (what the part counts; `status` is its status at `at`) and its part of the figure in its own unit
+   * (stock_uom; the variance converts it to the ERP's): its stock effect when pending or failed, what the
+   * ERP posted beyond the first posting for a duplicate. Summed, they are the figure.
+   */
+  status_at_cutoff?: string;
+  stock_effect?: number;
+  stock_uom?: string;
 };
 
 /**
@@ -65,7 +74,11 @@ function explainingSql(f: Filters, scope: Scope, p: TransactionListParams): Sql 
   if (p.lot !== undefined) key.push(sql`tx_lot = ${param('lot', 'String', p.lot)}`);
   key.push(p.explains === 'duplicate' ? sql`posted_again != 0` : sql`status_at_cutoff = ${param('explains', 'String', p.explains)} AND delta != 0`);
   const events = keyConditions({ ...f, flows: [] }, scope).reduce((a, c) => sql`${a} AND ${c}`, sql`1`);
-  return sql`SELECT correlation_id FROM (${inventoryTransactionsSql(f.at, events)}) WHERE ${key.reduce((a, c) => sql`${a} AND ${c}`)}`;
+  // its part of the figure, in its own unit: the stock effect when pending or failed, what the ERP posted
+  // beyond the first posting for a duplicate (the variance's duplicate part is minus that: EXPLAINED_SUMS)
+  const effect = p.explains === 'duplicate' ? sql`-posted_again` : sql`delta`;
+  return sql`SELECT correlation_id, status_at_cutoff, ${effect} AS stock_effect, tx_uom AS stock_uom
+FROM (${inventoryTransactionsSql(f.at, events)}) WHERE ${key.reduce((a, c) => sql`${a} AND ${c}`)}`;
 }
 
 export async function listTransactions(
@@ -84,13 +97,17 @@ export async function listTransactions(
   if (p.material) conditions.push(sql`material = ${param('material', 'String', p.material)}`);
 
   const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
+  // behind a part of a variance: each transaction's part beside it (status at the cut-off, stock effect)
+  const explaining = p.explains ? explainingSql(f, scope, p) : null;
   const rows = await queryRows<Record<string, string | number | null>>(
     store,
     'listTransactions',
     sql`
 SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
-       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status, count() OVER () AS total
-FROM (${transactionsSql(f, scope, p.explains ? sql`correlation_id IN (${explainingSql(f, scope, p)})` : undefined)})
+       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status,
+       ${explaining ? sql`e.status_at_cutoff, toString(e.stock_effect) AS stock_effect, e.stock_uom,` : sql``} count() OVER () AS total
+FROM (${transactionsSql(f, scope, explaining ? sql`correlation_id IN (SELECT correlation_id FROM (${explaining}))` : undefined)}) AS t
+${explaining ? sql`INNER JOIN (${explaining}) AS e USING (correlation_id)` : sql``}
 WHERE ${where}
 ORDER BY ${p.sort === 'latency' ? sql`latency_ms DESC NULLS LAST, ` : sql``}occurred_at DESC, correlation_id ASC
 ${pageLimitSql(f)}`,
@@ -112,6 +129,7 @@ ${pageLimitSql(f)}`,
     threshold_minutes: Number(r.threshold_minutes),
     sla_state: String(r.sla_state),
     first_pass: r.status === 'pending' ? null : r.attempt1_status === 'posted',
+    ...(explaining ? { status_at_cutoff: String(r.status_at_cutoff), stock_effect: Number(r.stock_effect), stock_uom: String(r.stock_uom) } : {}),
   }));
   return { ...pageOf(f, items), total: rows.length ? Number(rows[0].total) : 0 };
 }

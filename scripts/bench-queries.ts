@@ -130,6 +130,10 @@ async function endpoints(): Promise<Endpoint[]> {
     { name: 'exceptions/aging', path: '/api/v1/exceptions/aging', handler: (await load('../app/api/v1/exceptions/aging/route')).GET, kind: 'list' },
     { name: 'order-releases/failed', path: '/api/v1/order-releases/failed', handler: (await load('../app/api/v1/order-releases/failed/route')).GET, kind: 'list' },
     { name: 'sla/breaches', path: '/api/v1/sla/breaches', handler: (await load('../app/api/v1/sla/breaches/route')).GET, kind: 'list' },
+    { name: 'sla/summary', path: '/api/v1/sla/summary', handler: (await load('../app/api/v1/sla/summary/route')).GET, kind: 'kpi' },
+    // the rows behind a ratio (posting success's denominator) and behind a percentile (slowest first)
+    { name: 'transactions (posted, failed)', path: '/api/v1/transactions?status=posted,failed', handler: (await load('../app/api/v1/transactions/route')).GET, kind: 'list' },
+    { name: 'transactions (slowest first)', path: '/api/v1/transactions?status=posted&sort=latency', handler: (await load('../app/api/v1/transactions/route')).GET, kind: 'list' },
     { name: 'inventory/variance', path: '/api/v1/inventory/variance', handler: (await load('../app/api/v1/inventory/variance/route')).GET, kind: 'list' },
     { name: 'search (order no)', path: '/api/v1/search?q=4512345', handler: (await load('../app/api/v1/search/route')).GET, kind: 'list' },
     {

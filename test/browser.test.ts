@@ -243,12 +243,14 @@ test('every page shows the seeded day', async () => {
   assert.equal(new URL(String(await page.getByTestId('stock-count-link').getAttribute('href')), app.baseUrl).searchParams.get('as_of'), '2026-11-03T11:30:00.000Z');
   await shot('inventory');
   // an explained figure opens exactly the transactions it sums: M-100's failed −3 is T12 (a material
-  // issue), M-200's duplicate +1.5 is T8 (posted twice)
-  for (const [row, link, expected] of [['variance-M-100', 0, ['T12']], ['variance-M-200', 1, ['T8']]] as const) {
+  // issue), M-200's duplicate +1.5 is T8 (posted twice); each row shows its part, and the list their sum
+  for (const [row, link, expected, effect] of [['variance-M-100', 0, ['T12'], '-3 EA'], ['variance-M-200', 1, ['T8'], '+1.5 KG']] as const) {
     await open('/inventory');
     await Promise.all([page.waitForURL(/\/transactions\?/), page.getByTestId(row).locator('a.num-failed').nth(link).click()]);
     await page.getByTestId('transaction-list').waitFor();
     assert.deepEqual(await page.getByTestId('tx-row').locator('td:first-child').allInnerTexts(), expected);
+    assert.equal(await text('explains-effect'), effect);
+    assert.match(await text('transaction-list'), new RegExp(`1 transaction, newest first · together \\${effect}`));
     assert.match(await text('explains-key'), row === 'variance-M-100' ? /Inventory key P01 \/ 0001 \/ M-100 \/ L1/ : /Inventory key P02 \/ 0002 \/ M-200:/);
   }
 

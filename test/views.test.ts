@@ -263,6 +263,16 @@ test('the transactions behind each explained part of a variance row are exactly 
   assert.deepEqual(await ids('plant=P02', { ...m200, explains: 'duplicate' }), ['T8']);
   // another lot of the same material is another key
   assert.deepEqual(await ids('plant=P01', { ...m100, lot: 'L2', explains: 'failed' }), []);
+  // beside each, its status among the ERP-bound stock events at the cut-off (the list's `at`) and its part
+  // of the figure in its own unit; T8's second posting is +1.5 KG of the variance
+  const parts = async (q: string, p: TransactionListParams) =>
+    (await listTransactions(store, linked(q), ALL_PLANTS, p)).items.map((t) => [t.correlation_id, t.status, t.status_at_cutoff, t.stock_effect, t.stock_uom]);
+  assert.deepEqual(await parts('plant=P01', { ...m100, explains: 'pending' }), [['T9', 'pending', 'pending', 7, 'EA']]);
+  assert.deepEqual(await parts('plant=P01', { ...m100, explains: 'failed' }), [['T12', 'failed', 'failed', -3, 'EA']]);
+  assert.deepEqual(await parts('plant=P02', { ...m200, explains: 'failed' }), [['T6', 'failed', 'failed', -0.25, 'KG']]);
+  assert.deepEqual(await parts('plant=P02', { ...m200, explains: 'duplicate' }), [['T8', 'posted', 'posted', 1.5, 'KG']]);
+  // a list that explains nothing carries none of these
+  assert.equal('stock_effect' in (await listTransactions(store, filters(), ALL_PLANTS, {})).items[0], false);
   // a key's parts without explains are refused with the reason
   const refused = transactionListParams.safeParse({ lot: 'L1' });
   assert.equal(refused.success, false);

@@ -12,7 +12,7 @@ import { Card, CsvLink, Empty, FilterProblems, Pager, MaybeLink } from '@/compon
 import { DataTable, num } from '@/components/DataTable';
 import { ParamSelect, ParamText } from '@/components/ParamControls';
 import { SlaBadge, StatusBadge } from '@/components/StatusBadge';
-import { categoryLabel, flowLabel, fmtDuration, fmtInt, fmtWhen } from '@/components/format';
+import { categoryLabel, flowLabel, fmtDuration, fmtInt, fmtSigned, fmtWhen } from '@/components/format';
 import { txHref } from '@/components/links';
 
 export const dynamic = 'force-dynamic';
@@ -52,6 +52,11 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
   const pages = pageLinks(view, next_cursor);
   const title = titleOf(p);
   const exportParams = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+  // behind a part of a variance, the whole list (one page) adds up to the figure, per unit before conversion
+  const explainedSum =
+    p.explains && !next_cursor && f.offset === 0 && items.length > 0
+      ? [...new Set(items.map((t) => t.stock_uom ?? ''))].map((uom) => `${fmtSigned(items.filter((t) => t.stock_uom === uom).reduce((n, t) => n + (t.stock_effect ?? 0), 0))} ${uom}`.trim()).join(', ')
+      : '';
   const inventoryKey = p.explains ? [f.plants.join(', '), p.storage_location, p.material, p.lot].filter((part) => part !== undefined && part !== '').join(' / ') : '';
   return (
     <>
@@ -70,7 +75,7 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
       </div>
       <Card
         title={title}
-        sub={`${fmtInt(total)} transaction${total === 1 ? '' : 's'}, ${p.sort === 'latency' ? 'slowest first' : 'newest first'}`}
+        sub={`${fmtInt(total)} transaction${total === 1 ? '' : 's'}, ${p.sort === 'latency' ? 'slowest first' : 'newest first'}${explainedSum ? ` · together ${explainedSum}` : ''}`}
         actions={<CsvLink href={view.csv('/api/v1/transactions', { ...exportParams, limit: EXPORT_LIMIT })} />}
         testId="transaction-list"
       >
@@ -93,6 +98,7 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
             num('Attempts'),
             num('Latency'),
             'SLA',
+            ...(p.explains ? ['At the cut-off', num('Part of the figure')] : []),
           ]}
           rows={items}
           empty={<Empty title="No transactions match">Nothing in the selected range matches these filters.</Empty>}
@@ -111,6 +117,12 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
               <td className="num">{t.attempts}</td>
               <td className="num">{fmtDuration(t.latency_ms)}</td>
               <td><SlaBadge state={t.sla_state} /> <span className="sub">threshold {t.threshold_minutes} min</span></td>
+              {p.explains && (
+                <>
+                  <td><StatusBadge status={t.status_at_cutoff ?? ''} /></td>
+                  <td className="num" data-testid="explains-effect">{fmtSigned(t.stock_effect)} {t.stock_uom}</td>
+                </>
+              )}
             </tr>
           )}
         />

@@ -76,6 +76,7 @@ export function authOptions(): NextAuthOptions {
           const ip = String(headers[CLIENT_HEADER] ?? '');
           const store = await getReadStore();
           // the limit's check, the password's and the outcome's record, one attempt from an address at a time
+          // (a flood beyond the waiting ones is refused unchecked)
           return oneAttemptAtATime(ip, async () => {
             const limited = await signInBlocked(store, ip, email || 'unknown');
             if (limited) {
@@ -90,7 +91,7 @@ export function authOptions(): NextAuthOptions {
             }
             await audit(store, { actor: user.email, actor_kind: 'user', action: 'sign_in', outcome: 'ok', ip });
             return { id: user.user_id, email: user.email, name: user.name, role: user.role, plants: user.plants, provider: 'local' } as PlantlineUser;
-          });
+          }, () => null);
         },
       }),
       ...(oidc ? [oidc] : []),

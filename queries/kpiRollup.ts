@@ -130,21 +130,23 @@ export async function kpiSource(store: Store, f: Filters, scope: Scope, opts: { 
   return kpiSourceSql(f, scope, plan);
 }
 
-export function kpiSourceSql(f: Filters, scope: Scope, plan: KpiPlan): Sql {
+/** `byHour`: the rows also carry `hour` (of the transaction's occurred_at), and raw rows are grouped by it too. */
+export function kpiSourceSql(f: Filters, scope: Scope, plan: KpiPlan, opts: { byHour?: boolean } = {}): Sql {
   const at = param('at', "DateTime64(3, 'UTC')", chTime(f.at));
+  const hour = opts.byHour ? raw(', hour') : raw('');
   // raw: the partial hours at the edges and the untrusted whole hours (or everything)
   const rawPart = (extra?: Sql) => sql`
-SELECT plant, flow, count() AS n_transactions, countIf(status = 'posted') AS n_posted, countIf(status = 'failed') AS n_failed,
+SELECT plant, flow${opts.byHour ? raw(', toStartOfHour(occurred_at) AS hour') : raw('')}, count() AS n_transactions, countIf(status = 'posted') AS n_posted, countIf(status = 'failed') AS n_failed,
        countIf(status = 'pending') AS n_pending, countIf(status IN ('posted', 'failed') AND attempt1_status = 'posted') AS n_first_pass,
        countIf(sla_state = 'met') AS n_sla_met, countIf(sla_state = 'open_breach') AS n_open_breaches,
        countIf(status = 'failed' AND state != 'resolved') AS n_open_exceptions,
        groupArrayIf(assumeNotNull(latency_ms), status = 'posted') AS latencies,
        toUInt32(any(threshold_minutes)) AS threshold
 FROM (${transactionsSql(f, scope, extra)})
-GROUP BY plant, flow`;
+GROUP BY plant, flow${hour}`;
   // what depends on `at` and its SLA threshold is counted here, as the raw rows count it
   const rollupPart = (rollupPlan: RollupPlan) => sql`
-SELECT plant, flow, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
+SELECT plant, flow${hour}, transactions AS n_transactions, posted AS n_posted, failed AS n_failed, pending AS n_pending,
        first_pass AS n_first_pass, toUInt64(arrayCount(l -> l <= threshold * 60000, latencies)) AS n_sla_met,
        toUInt64(arrayCount(x -> dateDiff('millisecond', x, ${at}) > threshold * 60000, not_posted_occurred)) AS n_open_breaches,
        open_exceptions AS n_open_exceptions, latencies, threshold

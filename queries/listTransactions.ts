@@ -2,11 +2,12 @@
 // volume): the selected transactions as they stood at `at`, newest first, narrowed by current status,
 // SLA state, first-pass outcome or material. Same per-transaction rows as every other view.
 import { z } from 'zod';
-import { param, queryRows, sql, type Sql, type Store } from '../clickhouse/client';
+import { param, queryRows, raw, sql, type Raw, type Sql, type Store } from '../clickhouse/client';
 import { STATUSES } from '../lib/contract';
 import { SLA_STATES } from '../lib/sla';
 import { isoFromCh, keyConditions, oneOrMore, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
 import { inventoryTransactionsSql } from './inventory';
+import { kpiSourceSql, planKpi } from './kpiRollup';
 import { transactionsSql } from './transactions';
 
 export const transactionListParams = z.object({
@@ -81,12 +82,8 @@ function explainingSql(f: Filters, scope: Scope, p: TransactionListParams): Sql 
 FROM (${inventoryTransactionsSql(f.at, events)}) WHERE ${key.reduce((a, c) => sql`${a} AND ${c}`)}`;
 }
 
-export async function listTransactions(
-  store: Store,
-  f: Filters,
-  scope: Scope,
-  p: TransactionListParams,
-): Promise<{ items: TransactionListItem[]; total: number; next_cursor: string | null }> {
+/** The condition on transactionsSql rows that a list's own parameters set (besides `explains`). */
+export function listConditions(p: TransactionListParams): Sql {
   const conditions: Sql[] = [sql`1`];
   if (p.status) conditions.push(sql`status IN ${param('status', 'Array(String)', p.status)}`);
   if (p.sla) conditions.push(sql`sla_state IN ${param('sla', 'Array(String)', p.sla)}`);
@@ -95,11 +92,92 @@ export async function listTransactions(
     conditions.push(p.first_pass === 'true' ? sql`attempt1_status = 'posted'` : sql`attempt1_status != 'posted'`);
   }
   if (p.material) conditions.push(sql`material = ${param('material', 'String', p.material)}`);
+  return conditions.reduce((a, c) => sql`${a} AND ${c}`);
+}
 
-  const where = conditions.reduce((a, c) => sql`${a} AND ${c}`);
+/**
+ * How many of a plant × flow × hour's transactions a list selects, from the KPI source's counts
+ * (kpiSourceSql), when its filters are one of those counts: none, statuses, first pass, or SLA states
+ * (met: posted within the threshold; the rest of the posted are late; open breaches; the rest of the
+ * not-posted are open). Null when they are not (several narrowed at once, a material, a variance's part).
+ */
+export function selectedCountSql(p: TransactionListParams): Raw | null {
+  if (p.material || p.explains || [p.status, p.sla, p.first_pass].filter(Boolean).length > 1) return null;
+  const SLA: Record<(typeof SLA_STATES)[number], string> = {
+    met: 'n_sla_met',
+    closed_breach: '(n_posted - n_sla_met)',
+    open_breach: 'n_open_breaches',
+    open: '(n_transactions - n_posted - n_open_breaches)',
+  };
+  const terms = p.status
+    ? p.status.map((s) => `n_${s}`)
+    : p.sla
+      ? p.sla.map((s) => SLA[s])
+      : p.first_pass
+        ? [p.first_pass === 'true' ? 'n_first_pass' : '(n_posted + n_failed - n_first_pass)']
+        : ['n_transactions'];
+  return raw(terms.map((t) => `toInt64(${t})`).join(' + '));
+}
+
+/**
+ * Newest first, the page is found from each hour's count (the KPI rollup's, the same counts the
+ * overview shows, raw where it may not answer): the hours that hold rows offset … offset + limit are the
+ * only ones read raw, and the total is the counts' sum. A week of transactions is ≈ 400,000; grouping
+ * them all for one page of 100 took ≈ 700 ms here, a page is ≈ one hour's. Null when the counts cannot
+ * say (selectedCountSql) or the rollup answers for no hour.
+ */
+export async function pageByHours(store: Store, f: Filters, scope: Scope, p: TransactionListParams, where: Sql): Promise<{ rows: Record<string, string | number | null>[]; total: number } | null> {
+  const selected = selectedCountSql(p);
+  if (!selected || p.sort === 'latency') return null;
+  const plan = await planKpi(store, f, scope);
+  if (plan.allRaw) return null;
+  const hours = await queryRows<{ hour: string; n: string }>(
+    store,
+    'listTransactions.hours',
+    sql`SELECT hour, toString(sum(${selected})) AS n FROM (${kpiSourceSql(f, scope, plan, { byHour: true })}) GROUP BY hour HAVING sum(${selected}) > 0 ORDER BY hour DESC`,
+  );
+  const counts = hours.map((h) => ({ start: Date.parse(`${h.hour.replace(' ', 'T')}Z`), n: Number(h.n) }));
+  const total = counts.reduce((t, h) => t + h.n, 0);
+  // the newest hour with a row at or past `offset`, then back to the hour that holds row offset + limit
+  // (the one more that says whether a next page exists)
+  let before = 0;
+  let first = 0;
+  while (first < counts.length && before + counts[first].n <= f.offset) before += counts[first++].n;
+  if (first === counts.length) return { rows: [], total };
+  let last = first;
+  let through = before + counts[first].n;
+  while (last + 1 < counts.length && through < f.offset + f.limit + 1) through += counts[++last].n;
+  const window: Filters = {
+    ...f,
+    from: new Date(Math.max(f.from.getTime(), counts[last].start)),
+    to: new Date(Math.min(f.to.getTime(), counts[first].start + 3600_000)),
+  };
+  const rows = await queryRows<Record<string, string | number | null>>(
+    store,
+    'listTransactions.page',
+    sql`
+SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
+       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status
+FROM (${transactionsSql(window, scope)})
+WHERE ${where}
+ORDER BY occurred_at DESC, correlation_id ASC
+${pageLimitSql({ offset: f.offset - before, limit: f.limit })}`,
+  );
+  return { rows, total };
+}
+
+export async function listTransactions(
+  store: Store,
+  f: Filters,
+  scope: Scope,
+  p: TransactionListParams,
+  opts: { rollups?: boolean } = {},
+): Promise<{ items: TransactionListItem[]; total: number; next_cursor: string | null }> {
+  const where = listConditions(p);
   // behind a part of a variance: each transaction's part beside it (status at the cut-off, stock effect)
   const explaining = p.explains ? explainingSql(f, scope, p) : null;
-  const rows = await queryRows<Record<string, string | number | null>>(
+  const byHours = opts.rollups === false ? null : await pageByHours(store, f, scope, p, where);
+  const rows = byHours?.rows ?? await queryRows<Record<string, string | number | null>>(
     store,
     'listTransactions',
     sql`
@@ -131,5 +209,5 @@ ${pageLimitSql(f)}`,
     first_pass: r.status === 'pending' ? null : r.attempt1_status === 'posted',
     ...(explaining ? { status_at_cutoff: String(r.status_at_cutoff), stock_effect: Number(r.stock_effect), stock_uom: String(r.stock_uom) } : {}),
   }));
-  return { ...pageOf(f, items), total: rows.length ? Number(rows[0].total) : 0 };
+  return { ...pageOf(f, items), total: byHours ? byHours.total : rows.length ? Number(rows[0].total) : 0 };
 }

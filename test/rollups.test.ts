@@ -15,6 +15,7 @@ import { getExceptions } from '../queries/getExceptions';
 import { getExceptionAging } from '../queries/getExceptionAging';
 import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
 import { getSlaBreaches } from '../queries/getSlaBreaches';
+import { listConditions, listTransactions, pageByHours, type TransactionListParams } from '../queries/listTransactions';
 import { buildStaleRollups } from '../ingest/rollups';
 import { execute, insertRows, queryRows, raw, sql, type Store } from '../clickhouse/client';
 import { openTestStore, scalar } from './support/store';
@@ -24,6 +25,18 @@ import { AT, loadViewsDataset } from './support/views-dataset';
 let store: Store;
 const filters = (q = '') => parseFilters(new URLSearchParams(q.includes('at=') ? q : `at=${AT}${q ? `&${q}` : ''}`));
 const keys = async (f: Filters, scope: Scope = ALL_PLANTS) => (await planKpi(store, f, scope)).rawKeys.map((k) => k.join('/')).sort();
+
+/** The transaction lists whose pages are found from the rollup's hourly counts (listTransactions.ts selectedCountSql); every view compares the first four. */
+const LIST_VARIANTS: TransactionListParams[] = [
+  {},
+  { status: ['posted', 'failed'] },
+  { sla: ['met', 'closed_breach', 'open_breach'] },
+  { first_pass: 'false' },
+  { status: ['pending'] },
+  { sla: ['open'] },
+  { sla: ['closed_breach'] },
+  { first_pass: 'true' },
+];
 
 /** Every view with a rollup (KPIs, SLA summary and breaches, inventory variance, exceptions), from rollups and from raw rows: must be equal. Returns the rollup answers. */
 async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
@@ -41,6 +54,7 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
     closedBreaches: (await getSlaBreaches(store, list, scope, { state: 'closed' })).items,
     variance: (await getInventoryVariance(store, list, scope, { only: 'all' })).items,
     varianceTotals: (await getInventoryVariance(store, list, scope, { only: 'all' })).totals,
+    lists: await Promise.all(LIST_VARIANTS.slice(0, 4).map((p) => listTransactions(store, list, scope, p))),
   };
   const fromRaw = {
     exceptions: (await getExceptions(store, list, scope, { status: 'all' }, { rollups: false })).items,
@@ -55,6 +69,7 @@ async function sameBothWays(f: Filters, scope: Scope = ALL_PLANTS) {
     closedBreaches: (await getSlaBreaches(store, list, scope, { state: 'closed' }, { rollups: false })).items,
     variance: (await getInventoryVariance(store, list, scope, { only: 'all' }, { rollups: false })).items,
     varianceTotals: (await getInventoryVariance(store, list, scope, { only: 'all' }, { rollups: false })).totals,
+    lists: await Promise.all(LIST_VARIANTS.slice(0, 4).map((p) => listTransactions(store, list, scope, p, { rollups: false }))),
   };
   assert.deepEqual(fromRollups, fromRaw);
   return fromRollups;
@@ -198,6 +213,30 @@ test('rollups and raw rows agree for every range, `at`, filter and scope', async
     await sameBothWays(filters(q));
     await sameBothWays(filters(q), { plants: ['P01'] });
   }
+});
+
+test('a transaction list walked a page at a time: each page found from the hourly counts is the raw list\'s, across hours and plan edges', async () => {
+  await buildStaleRollups(store, Infinity, 0);
+  // the day a page of 2 at a time; a range with partial hours at both edges a page of 1 at a time
+  for (const [q, limit] of [['', 2], ['at=2026-11-03T11:45:00Z&from=2026-11-03T08:30:00Z&to=2026-11-03T11:40:00Z', 1]] as const) {
+    for (const p of LIST_VARIANTS) {
+      const whole = await listTransactions(store, { ...filters(q), limit: 1000, offset: 0 }, ALL_PLANTS, p, { rollups: false });
+      assert.ok(await pageByHours(store, { ...filters(q), limit, offset: 0 }, ALL_PLANTS, p, listConditions(p)), `${q} ${JSON.stringify(p)}: answered from the hourly counts`);
+      const walked: string[] = [];
+      for (let offset = 0; ; offset += limit) {
+        const f = { ...filters(q), limit, offset };
+        const page = await listTransactions(store, f, ALL_PLANTS, p);
+        assert.deepEqual(page, await listTransactions(store, f, ALL_PLANTS, p, { rollups: false }), `${q} ${JSON.stringify(p)} offset ${offset}`);
+        assert.equal(page.total, whole.total);
+        walked.push(...page.items.map((t) => t.correlation_id));
+        if (!page.next_cursor) break;
+      }
+      assert.deepEqual(walked, whole.items.map((t) => t.correlation_id), `${q} ${JSON.stringify(p)}`);
+    }
+  }
+  // past the last row: an empty page, the total still counted
+  const past = await listTransactions(store, { ...filters(), limit: 5, offset: 50 }, ALL_PLANTS, {});
+  assert.deepEqual([past.items, past.total, past.next_cursor], [[], 11, null]);
 });
 
 test('a late event and an exception action move their hour back to raw until rebuilt; an SLA policy change applies at once', async () => {

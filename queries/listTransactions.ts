@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { param, queryRows, raw, sql, type Raw, type Sql, type Store } from '../clickhouse/client';
 import { STATUSES } from '../lib/contract';
 import { SLA_STATES } from '../lib/sla';
-import { isoFromCh, keyConditions, oneOrMore, pageLimitSql, pageOf, type Filters, type Scope } from './filters';
+import { isoFromCh, keyConditions, oneOrMore, pageLimitSql, pageOf, postingConditions, type Filters, type Scope } from './filters';
 import { inventoryTransactionsSql } from './inventory';
 import { kpiSourceSql, planKpi } from './kpiRollup';
 import { transactionsSql } from './transactions';
@@ -166,6 +166,41 @@ ${pageLimitSql({ offset: f.offset - before, limit: f.limit })}`,
   return { rows, total };
 }
 
+/**
+ * Slowest first, the posted transactions' page is found from the latencies the KPI source holds (the
+ * rollup's per hour, raw where it may not answer): the (offset + limit + 1)-th largest is a bound every
+ * transaction of the page reaches, and only transactions with a posted event at least that late after
+ * occurred_at are grouped. A transaction's latency is its first posted event's, and occurred_at is the
+ * same on every event of a transaction (CONTRACT §1), so none of the page is left out. Null unless the
+ * list is the posted transactions alone, or when the rollup answers for no hour.
+ */
+export async function pageBySlowest(store: Store, f: Filters, scope: Scope, p: TransactionListParams, where: Sql): Promise<{ rows: Record<string, string | number | null>[]; total: number } | null> {
+  if (p.sort !== 'latency' || p.status?.length !== 1 || p.status[0] !== 'posted' || selectedCountSql(p) === null) return null;
+  const plan = await planKpi(store, f, scope);
+  if (plan.allRaw) return null;
+  const [bound] = await queryRows<{ total: string; slowest: string }>(
+    store,
+    'listTransactions.slowest',
+    sql`SELECT toString(sum(n_posted)) AS total,
+       toString(arrayElement(arrayReverseSort(groupArrayArray(latencies)), ${param('nth_slowest', 'UInt64', f.offset + f.limit + 1)})) AS slowest
+FROM (${kpiSourceSql(f, scope, plan)})`,
+  );
+  const late = sql`correlation_id IN (SELECT correlation_id FROM postings WHERE ${postingConditions(f, scope)} AND status = 'posted'
+    AND dateDiff('millisecond', occurred_at, reported_at) >= ${param('slowest', 'Int64', bound.slowest)})`;
+  const rows = await queryRows<Record<string, string | number | null>>(
+    store,
+    'listTransactions.page',
+    sql`
+SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
+       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status
+FROM (${transactionsSql(f, scope, late)})
+WHERE ${where}
+ORDER BY latency_ms DESC NULLS LAST, occurred_at DESC, correlation_id ASC
+${pageLimitSql(f)}`,
+  );
+  return { rows, total: Number(bound.total) };
+}
+
 export async function listTransactions(
   store: Store,
   f: Filters,
@@ -176,7 +211,7 @@ export async function listTransactions(
   const where = listConditions(p);
   // behind a part of a variance: each transaction's part beside it (status at the cut-off, stock effect)
   const explaining = p.explains ? explainingSql(f, scope, p) : null;
-  const byHours = opts.rollups === false ? null : await pageByHours(store, f, scope, p, where);
+  const byHours = opts.rollups === false ? null : ((await pageByHours(store, f, scope, p, where)) ?? (await pageBySlowest(store, f, scope, p, where)));
   const rows = byHours?.rows ?? await queryRows<Record<string, string | number | null>>(
     store,
     'listTransactions',

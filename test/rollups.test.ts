@@ -15,7 +15,7 @@ import { getExceptions } from '../queries/getExceptions';
 import { getExceptionAging } from '../queries/getExceptionAging';
 import { getFailedOrderReleases } from '../queries/getFailedOrderReleases';
 import { getSlaBreaches } from '../queries/getSlaBreaches';
-import { listConditions, listTransactions, pageByHours, type TransactionListParams } from '../queries/listTransactions';
+import { listConditions, listTransactions, pageByHours, pageBySlowest, type TransactionListParams } from '../queries/listTransactions';
 import { buildStaleRollups } from '../ingest/rollups';
 import { execute, insertRows, queryRows, raw, sql, type Store } from '../clickhouse/client';
 import { openTestStore, scalar } from './support/store';
@@ -36,6 +36,8 @@ const LIST_VARIANTS: TransactionListParams[] = [
   { sla: ['open'] },
   { sla: ['closed_breach'] },
   { first_pass: 'true' },
+  // slowest first: found from the latencies the rollup holds (pageBySlowest)
+  { status: ['posted'], sort: 'latency' },
 ];
 
 /** Every view with a rollup (KPIs, SLA summary and breaches, inventory variance, exceptions), from rollups and from raw rows: must be equal. Returns the rollup answers. */
@@ -215,13 +217,15 @@ test('rollups and raw rows agree for every range, `at`, filter and scope', async
   }
 });
 
-test('a transaction list walked a page at a time: each page found from the hourly counts is the raw list\'s, across hours and plan edges', async () => {
+test('a transaction list walked a page at a time: each page found from the rollup (hourly counts, latencies) is the raw list\'s, across hours and plan edges', async () => {
   await buildStaleRollups(store, Infinity, 0);
   // the day a page of 2 at a time; a range with partial hours at both edges a page of 1 at a time
   for (const [q, limit] of [['', 2], ['at=2026-11-03T11:45:00Z&from=2026-11-03T08:30:00Z&to=2026-11-03T11:40:00Z', 1]] as const) {
     for (const p of LIST_VARIANTS) {
       const whole = await listTransactions(store, { ...filters(q), limit: 1000, offset: 0 }, ALL_PLANTS, p, { rollups: false });
-      assert.ok(await pageByHours(store, { ...filters(q), limit, offset: 0 }, ALL_PLANTS, p, listConditions(p)), `${q} ${JSON.stringify(p)}: answered from the hourly counts`);
+      const first = { ...filters(q), limit, offset: 0 };
+      const found = p.sort === 'latency' ? await pageBySlowest(store, first, ALL_PLANTS, p, listConditions(p)) : await pageByHours(store, first, ALL_PLANTS, p, listConditions(p));
+      assert.ok(found, `${q} ${JSON.stringify(p)}: answered from the rollup`);
       const walked: string[] = [];
       for (let offset = 0; ; offset += limit) {
         const f = { ...filters(q), limit, offset };

@@ -212,6 +212,10 @@ export async function listTransactions(
   // behind a part of a variance: each transaction's part beside it (status at the cut-off, stock effect)
   const explaining = p.explains ? explainingSql(f, scope, p) : null;
   const byHours = opts.rollups === false ? null : ((await pageByHours(store, f, scope, p, where)) ?? (await pageBySlowest(store, f, scope, p, where)));
+  const selected = sql`
+FROM (${transactionsSql(f, scope, explaining ? sql`correlation_id IN (SELECT correlation_id FROM (${explaining}))` : undefined)}) AS t
+${explaining ? sql`INNER JOIN (${explaining}) AS e USING (correlation_id)` : sql``}
+WHERE ${where}`;
   const rows = byHours?.rows ?? await queryRows<Record<string, string | number | null>>(
     store,
     'listTransactions',
@@ -219,12 +223,18 @@ export async function listTransactions(
 SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
        error_category, latency_ms, threshold_minutes, sla_state, attempt1_status,
        ${explaining ? sql`e.status_at_cutoff, toString(e.stock_effect) AS stock_effect, e.stock_uom,` : sql``} count() OVER () AS total
-FROM (${transactionsSql(f, scope, explaining ? sql`correlation_id IN (SELECT correlation_id FROM (${explaining}))` : undefined)}) AS t
-${explaining ? sql`INNER JOIN (${explaining}) AS e USING (correlation_id)` : sql``}
-WHERE ${where}
+${selected}
 ORDER BY ${p.sort === 'latency' ? sql`latency_ms DESC NULLS LAST, ` : sql``}occurred_at DESC, correlation_id ASC
 ${pageLimitSql(f)}`,
   );
+  // a page past the last row has no row to carry the total: counted on its own
+  const total = byHours
+    ? byHours.total
+    : rows.length
+      ? Number(rows[0].total)
+      : f.offset === 0
+        ? 0
+        : Number((await queryRows<{ n: string }>(store, 'listTransactions.total', sql`SELECT toString(count()) AS n ${selected}`))[0].n);
   const items = rows.map((r) => ({
     correlation_id: String(r.correlation_id),
     plant: String(r.plant),
@@ -244,5 +254,5 @@ ${pageLimitSql(f)}`,
     first_pass: r.status === 'pending' ? null : r.attempt1_status === 'posted',
     ...(explaining ? { status_at_cutoff: String(r.status_at_cutoff), stock_effect: Number(r.stock_effect), stock_uom: String(r.stock_uom) } : {}),
   }));
-  return { ...pageOf(f, items), total: byHours ? byHours.total : rows.length ? Number(rows[0].total) : 0 };
+  return { ...pageOf(f, items), total };
 }

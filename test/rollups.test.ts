@@ -239,8 +239,10 @@ test('a transaction list walked a page at a time: each page found from the rollu
     }
   }
   // past the last row: an empty page, the total still counted
-  const past = await listTransactions(store, { ...filters(), limit: 5, offset: 50 }, ALL_PLANTS, {});
-  assert.deepEqual([past.items, past.total, past.next_cursor], [[], 11, null]);
+  for (const rollups of [undefined, false]) {
+    const past = await listTransactions(store, { ...filters(), limit: 5, offset: 50 }, ALL_PLANTS, {}, { rollups });
+    assert.deepEqual([past.items, past.total, past.next_cursor], [[], 11, null]);
+  }
 });
 
 test('a late event and an exception action move their hour back to raw until rebuilt; an SLA policy change applies at once', async () => {

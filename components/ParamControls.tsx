@@ -53,6 +53,8 @@ export function ParamSelect({ name, label, options, allLabel = 'All' }: { name: 
         data-testid={`param-${name}`}
       >
         <option value="">{allLabel}</option>
+        {/* a value the link set that is none of the choices (several at once): shown as it is, not as "All" */}
+        {current && !options.some((o) => o.value === current) && <option value={current}>{current}</option>}
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

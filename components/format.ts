@@ -99,3 +99,6 @@ export function ordinal(n: number): string {
  * a slowest-first list that holds it.
  */
 export const slowestRank = (level: number, n: number) => n - Math.min(Math.floor(level * n), n - 1);
+
+/** The offset of the page of `pageSize` rows that holds the rank-th row (1-based). */
+export const pageOffsetOf = (rank: number, pageSize: number) => Math.floor((Math.max(rank, 1) - 1) / pageSize) * pageSize;

@@ -60,6 +60,7 @@ async function fileIdentity(file: string): Promise<string> {
 export async function importFile(pipeline: IngestPipeline, stream: BusinessStream, file: string): Promise<ImportReport> {
   const name = path.resolve(file);
   const report: ImportReport = { file: name, lines: 0, accepted: 0, rejected: [] };
+  const before = fs.statSync(name);
   const id = await fileIdentity(name);
   for await (const { firstLine, body } of lineBlocks(name)) {
     const offset = firstLine - 1;
@@ -80,6 +81,11 @@ export async function importFile(pipeline: IngestPipeline, stream: BusinessStrea
     report.lines = offset + countLines(body);
     report.accepted += rows.length;
     for (const r of rejects) report.rejected.push({ line: r.line, reason: r.reason });
+  }
+  // the positions name the content read first: a file still being written is another content
+  const after = fs.statSync(name);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    throw new Error(`${name} changed while it was imported (size ${before.size} → ${after.size} bytes): import it again once it is complete (its good lines are stored; again, they change nothing)`);
   }
   return report;
 }

@@ -33,7 +33,7 @@ const list = (name: string, item: z.ZodType<string, string>) =>
 
 /**
  * A page's own parameter that takes one value or several, comma-separated (`status=posted,failed`): the
- * distinct values, in the order given. A parameter given twice is refused (repeatedParams), so a list is
+ * distinct values, in the order of `values`. A parameter given twice is refused (repeatedParams), so a list is
  * one value with commas.
  */
 export function oneOrMore<T extends string>(values: readonly [T, ...T[]]) {
@@ -45,7 +45,8 @@ export function oneOrMore<T extends string>(values: readonly [T, ...T[]]) {
       ctx.addIssue({ code: 'custom', message: `expected one or more of ${values.join(', ')}, comma-separated: ${what}` });
       return z.NEVER;
     }
-    return given as T[];
+    // in the list's own order, so one selection is one text (a link, the page's menu)
+    return (values as readonly string[]).filter((v) => given.includes(v)) as T[];
   });
 }
 
@@ -59,13 +60,16 @@ export const instant = z.string().transform((s, ctx) => {
   return parsed;
 });
 
+/** A list's page when the request names no `limit`. */
+export const DEFAULT_LIMIT = 100;
+
 export const filtersSchema = z.object({
   plant: list('plant', z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected a plant code (letters, digits, _ . -, at most 32)')),
   flow: list('flow', z.enum(FLOWS)),
   from: instant.optional(),
   to: instant.optional(),
   at: instant.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(1).max(1000).default(DEFAULT_LIMIT),
   cursor: z
     .string()
     .transform((c, ctx) => {

@@ -54,13 +54,14 @@ export type TransactionListItem = {
   first_pass: boolean | null;
   /*
    * Only behind a part of an inventory variance (`explains`): the transaction's status at the cut-off
-   * (what the part counts; `status` is its status at `at`) and its part of the figure in its own unit
-   * (stock_uom; the variance converts it to the ERP's): its stock effect when pending or failed, what the
-   * ERP posted beyond the first posting for a duplicate. Summed, they are the figure.
+   * (what the part counts; `status` is its status at `at`), and what it adds to that part (the variance
+   * row's explained_pending, explained_failed or explained_duplicate) in its own unit, explained_uom (the
+   * variance converts it to the ERP's): its stock_delta when pending or failed; for a duplicate, minus
+   * what the ERP posted beyond its first posting (the ERP took a −1.5 KG shipment twice: +1.5 KG).
    */
   status_at_cutoff?: string;
-  stock_effect?: number;
-  stock_uom?: string;
+  explained_qty?: number;
+  explained_uom?: string;
 };
 
 /**
@@ -75,10 +76,10 @@ function explainingSql(f: Filters, scope: Scope, p: TransactionListParams): Sql 
   if (p.lot !== undefined) key.push(sql`tx_lot = ${param('lot', 'String', p.lot)}`);
   key.push(p.explains === 'duplicate' ? sql`posted_again != 0` : sql`status_at_cutoff = ${param('explains', 'String', p.explains)} AND delta != 0`);
   const events = keyConditions({ ...f, flows: [] }, scope).reduce((a, c) => sql`${a} AND ${c}`, sql`1`);
-  // its part of the figure, in its own unit: the stock effect when pending or failed, what the ERP posted
-  // beyond the first posting for a duplicate (the variance's duplicate part is minus that: EXPLAINED_SUMS)
+  // its part of the figure, in its own unit: the stock effect when pending or failed; for a duplicate,
+  // minus what the ERP posted beyond the first posting (as EXPLAINED_SUMS sums it)
   const effect = p.explains === 'duplicate' ? sql`-posted_again` : sql`delta`;
-  return sql`SELECT correlation_id, status_at_cutoff, ${effect} AS stock_effect, tx_uom AS stock_uom
+  return sql`SELECT correlation_id, status_at_cutoff, ${effect} AS explained_qty, tx_uom AS explained_uom
 FROM (${inventoryTransactionsSql(f.at, events)}) WHERE ${key.reduce((a, c) => sql`${a} AND ${c}`)}`;
 }
 
@@ -109,8 +110,9 @@ export function selectedCountSql(p: TransactionListParams): Raw | null {
     open_breach: 'n_open_breaches',
     open: '(n_transactions - n_posted - n_open_breaches)',
   };
+  const STATUS: Record<(typeof STATUSES)[number], string> = { posted: 'n_posted', failed: 'n_failed', pending: 'n_pending' };
   const terms = p.status
-    ? p.status.map((s) => `n_${s}`)
+    ? p.status.map((s) => STATUS[s])
     : p.sla
       ? p.sla.map((s) => SLA[s])
       : p.first_pass
@@ -163,6 +165,10 @@ WHERE ${where}
 ORDER BY occurred_at DESC, correlation_id ASC
 ${pageLimitSql({ offset: f.offset - before, limit: f.limit })}`,
   );
+  // the counts promised this many: any other number (a transaction whose events disagree on its hour,
+  // plant or flow, which the contract rules out; an event stored between the two statements) and the
+  // caller reads the list raw
+  if (rows.length !== Math.min(f.limit + 1, through - f.offset)) return null;
   return { rows, total };
 }
 
@@ -178,14 +184,19 @@ export async function pageBySlowest(store: Store, f: Filters, scope: Scope, p: T
   if (p.sort !== 'latency' || p.status?.length !== 1 || p.status[0] !== 'posted' || selectedCountSql(p) === null) return null;
   const plan = await planKpi(store, f, scope);
   if (plan.allRaw) return null;
+  const nth = param('nth_slowest', 'UInt64', f.offset + f.limit + 1);
   const [bound] = await queryRows<{ total: string; slowest: string }>(
     store,
     'listTransactions.slowest',
-    sql`SELECT toString(sum(n_posted)) AS total,
-       toString(arrayElement(arrayReverseSort(groupArrayArray(latencies)), ${param('nth_slowest', 'UInt64', f.offset + f.limit + 1)})) AS slowest
-FROM (${kpiSourceSql(f, scope, plan)})`,
+    sql`SELECT total, if(length(all_latencies) >= ${nth}, toString(arrayPartialReverseSort(${nth}, all_latencies)[${nth}]), '') AS slowest
+FROM (SELECT toString(sum(n_posted)) AS total, groupArrayArray(latencies) AS all_latencies FROM (${kpiSourceSql(f, scope, plan)}))`,
   );
-  const late = sql`correlation_id IN (SELECT correlation_id FROM postings WHERE ${postingConditions(f, scope)} AND status = 'posted'
+  // fewer posted than the pages so far: every posted transaction may be on this one (latencies can be
+  // negative when the systems' clocks disagree)
+  const late =
+    bound.slowest === ''
+      ? undefined
+      : sql`correlation_id IN (SELECT correlation_id FROM postings WHERE ${postingConditions(f, scope)} AND status = 'posted'
     AND dateDiff('millisecond', occurred_at, reported_at) >= ${param('slowest', 'Int64', bound.slowest)})`;
   const rows = await queryRows<Record<string, string | number | null>>(
     store,
@@ -198,7 +209,9 @@ WHERE ${where}
 ORDER BY latency_ms DESC NULLS LAST, occurred_at DESC, correlation_id ASC
 ${pageLimitSql(f)}`,
   );
-  return { rows, total: Number(bound.total) };
+  const total = Number(bound.total);
+  if (rows.length !== Math.max(0, Math.min(f.limit + 1, total - f.offset))) return null;
+  return { rows, total };
 }
 
 export async function listTransactions(
@@ -222,7 +235,7 @@ WHERE ${where}`;
     sql`
 SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
        error_category, latency_ms, threshold_minutes, sla_state, attempt1_status,
-       ${explaining ? sql`e.status_at_cutoff, toString(e.stock_effect) AS stock_effect, e.stock_uom,` : sql``} count() OVER () AS total
+       ${explaining ? sql`e.status_at_cutoff, toString(e.explained_qty) AS explained_qty, e.explained_uom,` : sql``} count() OVER () AS total
 ${selected}
 ORDER BY ${p.sort === 'latency' ? sql`latency_ms DESC NULLS LAST, ` : sql``}occurred_at DESC, correlation_id ASC
 ${pageLimitSql(f)}`,
@@ -252,7 +265,7 @@ ${pageLimitSql(f)}`,
     threshold_minutes: Number(r.threshold_minutes),
     sla_state: String(r.sla_state),
     first_pass: r.status === 'pending' ? null : r.attempt1_status === 'posted',
-    ...(explaining ? { status_at_cutoff: String(r.status_at_cutoff), stock_effect: Number(r.stock_effect), stock_uom: String(r.stock_uom) } : {}),
+    ...(explaining ? { status_at_cutoff: String(r.status_at_cutoff), explained_qty: Number(r.explained_qty), explained_uom: String(r.explained_uom) } : {}),
   }));
   return { ...pageOf(f, items), total };
 }

@@ -72,6 +72,22 @@ test('a file of the same name and length with other lines (the next day\'s expor
   await store.close();
 });
 
+test('a file still being written while it is imported is reported as changed, not named by content it no longer has', async () => {
+  const { config, store } = await openTestStore();
+  const pipeline = new IngestPipeline(store, config, () => undefined);
+  const growing = path.join(dir, 'p07-growing.ndjson');
+  fs.writeFileSync(growing, JSON.stringify(posting({ event_id: 'g-1', correlation_id: 'TX-G1' })) + '\n');
+  // the export job appends a line while the import reads the first block
+  const wait = pipeline.waitForCapacity.bind(pipeline);
+  pipeline.waitForCapacity = async () => {
+    fs.appendFileSync(growing, JSON.stringify(posting({ event_id: 'g-2', correlation_id: 'TX-G2' })) + '\n');
+    return wait();
+  };
+  await assert.rejects(importFile(pipeline, 'postings', growing), new RegExp(`^Error: ${growing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed while it was imported \\(size \\d+ → \\d+ bytes\\)`));
+  await pipeline.close();
+  await store.close();
+});
+
 test('the import command reports per line and exits 2 when lines were rejected', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plantline-import-cli-'));
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'ingest/file-import.ts', '--stream', 'postings', file], {

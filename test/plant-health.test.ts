@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { healthyText, plantHealth } from '../components/plantHealth';
 import { durationTick, latencyAxis } from '../components/Charts';
+import { ordinal, pageOffsetOf, slowestRank } from '../components/format';
 import type { OverviewFigures } from '../queries/getOverview';
 
 const figures = (o: Partial<OverviewFigures & { plant: string }>): OverviewFigures & { plant: string } => ({
@@ -60,4 +61,14 @@ test('the latency axis runs from the round duration below the smallest percentil
   assert.deepEqual(latencyAxis([]), { domain: [1_000, 60_000], ticks: [1_000, 10_000, 30_000, 60_000] });
   // their labels, short enough for the axis
   assert.deepEqual([10, 100, 1_000, 10_000, 30_000, 60_000, 120_000, 1_800_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000].map(durationTick), ['10 ms', '100 ms', '1 s', '10 s', '30 s', '1 min', '2 min', '30 min', '1 h', '6 h', '1 d', '7 d']);
+});
+
+test('a percentile\'s row: its rank from the slowest (ClickHouse quantileExact takes position ⌊level × n⌋ of the ascending latencies) and the page of 100 that holds it', () => {
+  // 10,000 posted: p50 is ascending position 5,000 (0-based), the 5,000th slowest, on the page from offset 4,900;
+  // p95 position 9,500, the 500th slowest; p99 the 100th slowest, still on the first page
+  assert.deepEqual([slowestRank(0.5, 10_000), slowestRank(0.95, 10_000), slowestRank(0.99, 10_000)], [5_000, 500, 100]);
+  assert.deepEqual([pageOffsetOf(5_000, 100), pageOffsetOf(500, 100), pageOffsetOf(100, 100), pageOffsetOf(101, 100)], [4_900, 400, 0, 100]);
+  // one posted: every percentile is it
+  assert.deepEqual([slowestRank(0.5, 1), slowestRank(0.99, 1)], [1, 1]);
+  assert.deepEqual([ordinal(1), ordinal(2), ordinal(3), ordinal(4), ordinal(11), ordinal(12), ordinal(13), ordinal(21), ordinal(112), ordinal(5_000)], ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '112th', '5,000th']);
 });

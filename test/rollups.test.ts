@@ -220,28 +220,64 @@ test('rollups and raw rows agree for every range, `at`, filter and scope', async
 test('a transaction list walked a page at a time: each page found from the rollup (hourly counts, latencies) is the raw list\'s, across hours and plan edges', async () => {
   await buildStaleRollups(store, Infinity, 0);
   // the day a page of 2 at a time; a range with partial hours at both edges a page of 1 at a time
-  for (const [q, limit] of [['', 2], ['at=2026-11-03T11:45:00Z&from=2026-11-03T08:30:00Z&to=2026-11-03T11:40:00Z', 1]] as const) {
+  // and the day through a viewer limited to P01, a page of 1
+  const cases: [string, number, Scope][] = [['', 2, ALL_PLANTS], ['at=2026-11-03T11:45:00Z&from=2026-11-03T08:30:00Z&to=2026-11-03T11:40:00Z', 1, ALL_PLANTS], ['', 1, { plants: ['P01'] }]];
+  for (const [q, limit, scope] of cases) {
     for (const p of LIST_VARIANTS) {
-      const whole = await listTransactions(store, { ...filters(q), limit: 1000, offset: 0 }, ALL_PLANTS, p, { rollups: false });
+      const whole = await listTransactions(store, { ...filters(q), limit: 1000, offset: 0 }, scope, p, { rollups: false });
       const first = { ...filters(q), limit, offset: 0 };
-      const found = p.sort === 'latency' ? await pageBySlowest(store, first, ALL_PLANTS, p, listConditions(p)) : await pageByHours(store, first, ALL_PLANTS, p, listConditions(p));
-      assert.ok(found, `${q} ${JSON.stringify(p)}: answered from the rollup`);
+      const found = p.sort === 'latency' ? await pageBySlowest(store, first, scope, p, listConditions(p)) : await pageByHours(store, first, scope, p, listConditions(p));
+      assert.ok(found, `${q} ${JSON.stringify(scope)} ${JSON.stringify(p)}: answered from the rollup`);
       const walked: string[] = [];
       for (let offset = 0; ; offset += limit) {
         const f = { ...filters(q), limit, offset };
-        const page = await listTransactions(store, f, ALL_PLANTS, p);
-        assert.deepEqual(page, await listTransactions(store, f, ALL_PLANTS, p, { rollups: false }), `${q} ${JSON.stringify(p)} offset ${offset}`);
+        const page = await listTransactions(store, f, scope, p);
+        assert.deepEqual(page, await listTransactions(store, f, scope, p, { rollups: false }), `${q} ${JSON.stringify(scope)} ${JSON.stringify(p)} offset ${offset}`);
         assert.equal(page.total, whole.total);
         walked.push(...page.items.map((t) => t.correlation_id));
         if (!page.next_cursor) break;
       }
-      assert.deepEqual(walked, whole.items.map((t) => t.correlation_id), `${q} ${JSON.stringify(p)}`);
+      assert.deepEqual(walked, whole.items.map((t) => t.correlation_id), `${q} ${JSON.stringify(scope)} ${JSON.stringify(p)}`);
     }
   }
   // past the last row: an empty page, the total still counted
   for (const rollups of [undefined, false]) {
     const past = await listTransactions(store, { ...filters(), limit: 5, offset: 50 }, ALL_PLANTS, {}, { rollups });
     assert.deepEqual([past.items, past.total, past.next_cursor], [[], 11, null]);
+  }
+});
+
+test('slowest first, a negative latency (the systems\' clocks disagree) and ties keep their places; a page beyond every latency keeps them all', async () => {
+  const { store: own } = await openTestStore();
+  try {
+    // P05 goods receipts occurred 09:10–09:40: latencies 60 s (T51, T54: a tie, T54 occurred later), −0.2 s (T52: posted "before"
+    // it occurred), 30 s (T53); T55 pending. Slowest first: T54, T51, T53, T52
+    const tx = (id: string, minute: number, latencyMs: number | null) => {
+      const occurred = Date.parse(`2026-11-03T09:${minute}:00Z`);
+      const base = { correlation_id: id, plant: 'P05', flow: 'goods_receipt', attempt: 1, occurred_at: new Date(occurred).toISOString() };
+      return latencyMs === null
+        ? [posting({ ...base, event_id: `${id}-p`, status: 'pending', reported_at: new Date(occurred + 1000).toISOString() })]
+        : [posting({ ...base, event_id: `${id}-d`, status: 'posted', reported_at: new Date(occurred + latencyMs).toISOString() })];
+    };
+    const rows = [...tx('T51', 10, 60_000), ...tx('T52', 20, -200), ...tx('T53', 30, 30_000), ...tx('T54', 40, 60_000), ...tx('T55', 35, null)];
+    await insertRows(own, 'postings', null, rows.map((r) => JSON.stringify(toRow(r))).join('\n') + '\n', 'p05');
+    await buildStaleRollups(own, Infinity, 0);
+    const f = (limit: number, offset: number) => ({ ...parseFilters(new URLSearchParams('at=2026-11-03T12:00:00Z')), limit, offset });
+    const slowest: TransactionListParams = { status: ['posted'], sort: 'latency' };
+    for (const limit of [100, 3, 1]) {
+      const walked: [string, number | null][] = [];
+      for (let offset = 0; ; offset += limit) {
+        assert.ok(await pageBySlowest(own, f(limit, offset), ALL_PLANTS, slowest, listConditions(slowest)), `limit ${limit} offset ${offset}: from the rollup`);
+        const page = await listTransactions(own, f(limit, offset), ALL_PLANTS, slowest);
+        assert.deepEqual(page, await listTransactions(own, f(limit, offset), ALL_PLANTS, slowest, { rollups: false }));
+        assert.equal(page.total, 4);
+        walked.push(...page.items.map((t) => [t.correlation_id, t.latency_ms] as [string, number | null]));
+        if (!page.next_cursor) break;
+      }
+      assert.deepEqual(walked, [['T54', 60_000], ['T51', 60_000], ['T53', 30_000], ['T52', -200]], `limit ${limit}`);
+    }
+  } finally {
+    await own.close();
   }
 });
 

@@ -184,6 +184,14 @@ test('the rows behind a ratio, a percentile and a plant\'s reasons: the lists th
   // P02 shipment: p50 of 2 is position 1, T8's 25 min, the 1st slowest
   assert.deepEqual(await list({ status: ['posted'], sort: 'latency' }, 'plant=P02&flow=shipment'), ['T8', 'T7']);
   assert.equal(slowestRank(0.5, 2), 1);
+  // and the lists' totals are the figures themselves: the overview's, the SLA summary's, the latency view's
+  const o = await getOverview(store, filters(), ALL_PLANTS);
+  const total = async (p: TransactionListParams, q = '') => (await listTransactions(store, filters(q), ALL_PLANTS, p)).total;
+  assert.deepEqual(
+    [await total({ status: ['posted', 'failed'] }), await total({ status: ['posted'] }), await total({ first_pass: 'true' }), await total({ sla: ['met'] }), await total({ sla: ['met', 'closed_breach', 'open_breach'] })],
+    [o.posted + o.failed, o.posted, Math.round(o.first_pass_yield! * (o.posted + o.failed)), Math.round(o.sla_compliance! * (o.posted + o.open_sla_breaches)), o.posted + o.open_sla_breaches],
+  );
+  for (const l of (await getLatency(store, filters(), ALL_PLANTS)).items) assert.equal(await total({ status: ['posted'] }, `plant=${l.plant}&flow=${l.flow}`), l.count);
   // a plant's reasons: exceptions open 4 h or more (P02's T6) and under 4 h (T3 at P01, T11 at P02), oldest first
   const exceptions = async (aging: ExceptionParams['aging'], q = '') => (await getExceptions(store, filters(q), ALL_PLANTS, { status: 'open', aging })).items.map((i) => i.correlation_id);
   assert.deepEqual(await exceptions(['4-24h', '1-3d', '>3d']), ['T6']);
@@ -191,7 +199,7 @@ test('the rows behind a ratio, a percentile and a plant\'s reasons: the lists th
   assert.deepEqual(await exceptions(['<1h', '1-4h'], 'plant=P02'), ['T11']);
   assert.deepEqual(await exceptions(['4-24h', '1-3d', '>3d'], 'plant=P01'), []);
   // the lists' parameters as a link carries them, and a wrong one named with the reason
-  assert.deepEqual(transactionListParams.parse({ status: 'posted,failed', sla: 'met, open_breach,met' }), { status: ['posted', 'failed'], sla: ['met', 'open_breach'] });
+  assert.deepEqual(transactionListParams.parse({ status: 'failed,posted', sla: 'open_breach, met,met' }), { status: ['posted', 'failed'], sla: ['met', 'open_breach'] });
   assert.deepEqual(exceptionParams.parse({ aging: '4-24h,1-3d,>3d' }), { status: 'open', aging: ['4-24h', '1-3d', '>3d'] });
   const wrong = transactionListParams.safeParse({ status: 'posted,shipped' });
   assert.deepEqual(wrong.success ? null : problemsOf(wrong.error), ['status: expected one or more of pending, posted, failed, comma-separated: "shipped" is not one of them']);
@@ -266,13 +274,13 @@ test('the transactions behind each explained part of a variance row are exactly 
   // beside each, its status among the ERP-bound stock events at the cut-off (the list's `at`) and its part
   // of the figure in its own unit; T8's second posting is +1.5 KG of the variance
   const parts = async (q: string, p: TransactionListParams) =>
-    (await listTransactions(store, linked(q), ALL_PLANTS, p)).items.map((t) => [t.correlation_id, t.status, t.status_at_cutoff, t.stock_effect, t.stock_uom]);
+    (await listTransactions(store, linked(q), ALL_PLANTS, p)).items.map((t) => [t.correlation_id, t.status, t.status_at_cutoff, t.explained_qty, t.explained_uom]);
   assert.deepEqual(await parts('plant=P01', { ...m100, explains: 'pending' }), [['T9', 'pending', 'pending', 7, 'EA']]);
   assert.deepEqual(await parts('plant=P01', { ...m100, explains: 'failed' }), [['T12', 'failed', 'failed', -3, 'EA']]);
   assert.deepEqual(await parts('plant=P02', { ...m200, explains: 'failed' }), [['T6', 'failed', 'failed', -0.25, 'KG']]);
   assert.deepEqual(await parts('plant=P02', { ...m200, explains: 'duplicate' }), [['T8', 'posted', 'posted', 1.5, 'KG']]);
   // a list that explains nothing carries none of these
-  assert.equal('stock_effect' in (await listTransactions(store, filters(), ALL_PLANTS, {})).items[0], false);
+  assert.equal('explained_qty' in (await listTransactions(store, filters(), ALL_PLANTS, {})).items[0], false);
   // a key's parts without explains are refused with the reason
   const refused = transactionListParams.safeParse({ lot: 'L1' });
   assert.equal(refused.success, false);

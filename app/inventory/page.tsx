@@ -49,7 +49,8 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   }
   const { items, as_of, totals, next_cursor } = variance;
   const pages = pageLinks(view, next_cursor);
-  // the same page narrowed to the keys behind a tile (the table lists them, largest first after the flagged)
+  // the same page narrowed to the keys behind a tile (the table lists them, largest first after the flagged);
+  // only from every key: a narrowed page's tiles count within its narrowing, which another one would not list
   const onlyLink = (only: 'all' | 'unexplained' | 'variance') => view.href('/inventory', { as_of: p.as_of ? as_of : null, material: p.material ?? null, only: only === 'all' ? null : only });
   const exportParams = { as_of, ...(p.material ? { material: p.material } : {}), ...(p.only !== 'all' ? { only: p.only } : {}), sort: 'attention' };
   // the transactions behind an explained part: those of the key that the figure sums, as they stood at the
@@ -99,14 +100,14 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         </div>
         <div className={`card kpi ${totals.value_abs !== 0 ? 'tone-warn' : 'tone-good'}`} data-testid="variance-value">
           <div className="kpi-label">Variance value</div>
-          <div className="kpi-value">{totals.value_abs !== 0 && p.only !== 'variance' ? <Link href={onlyLink('variance')} data-testid="variance-value-link">{fmtMoney(totals.value_abs)}</Link> : fmtMoney(totals.value_abs)}</div>
+          <div className="kpi-value">{totals.value_abs !== 0 && p.only === 'all' ? <Link href={onlyLink('variance')} data-testid="variance-value-link">{fmtMoney(totals.value_abs)}</Link> : fmtMoney(totals.value_abs)}</div>
           <div className="kpi-detail">unsigned, over the keys with a variance; net {fmtMoney(totals.value)}</div>
         </div>
         <div className={`card kpi ${totals.flagged ? 'tone-bad' : 'tone-good'}`} data-testid="variance-flagged">
           <div className="kpi-label">Flagged keys</div>
-          <div className="kpi-value">{totals.flagged && p.only !== 'unexplained' ? <Link href={onlyLink('unexplained')} data-testid="variance-flagged-link">{fmtInt(totals.flagged)}</Link> : fmtInt(totals.flagged)}</div>
+          <div className="kpi-value">{totals.flagged && p.only === 'all' ? <Link href={onlyLink('unexplained')} data-testid="variance-flagged-link">{fmtInt(totals.flagged)}</Link> : fmtInt(totals.flagged)}</div>
           <div className="kpi-detail" data-testid="variance-unexplained">
-            {totals.unexplained_value_abs !== 0 && p.only !== 'unexplained' ? <Link href={onlyLink('unexplained')}>unexplained value {fmtMoney(totals.unexplained_value_abs)}</Link> : `unexplained value ${fmtMoney(totals.unexplained_value_abs)}`} (net {fmtMoney(totals.unexplained_value)})
+            {totals.unexplained_value_abs !== 0 && p.only === 'all' ? <Link href={onlyLink('unexplained')}>unexplained value {fmtMoney(totals.unexplained_value_abs)}</Link> : `unexplained value ${fmtMoney(totals.unexplained_value_abs)}`} (net {fmtMoney(totals.unexplained_value)})
           </div>
         </div>
       </section>

@@ -55,7 +55,7 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
   // behind a part of a variance, the whole list (one page) adds up to the figure, per unit before conversion
   const explainedSum =
     p.explains && !next_cursor && f.offset === 0 && items.length > 0
-      ? [...new Set(items.map((t) => t.stock_uom ?? ''))].map((uom) => `${fmtSigned(items.filter((t) => t.stock_uom === uom).reduce((n, t) => n + (t.stock_effect ?? 0), 0))} ${uom}`.trim()).join(', ')
+      ? [...new Set(items.map((t) => t.explained_uom ?? ''))].map((uom) => `${fmtSigned(items.filter((t) => t.explained_uom === uom).reduce((n, t) => n + (t.explained_qty ?? 0), 0))} ${uom}`.trim()).join(', ')
       : '';
   const inventoryKey = p.explains ? [f.plants.join(', '), p.storage_location, p.material, p.lot].filter((part) => part !== undefined && part !== '').join(' / ') : '';
   return (
@@ -120,7 +120,7 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
               {p.explains && (
                 <>
                   <td><StatusBadge status={t.status_at_cutoff ?? ''} /></td>
-                  <td className="num" data-testid="explains-effect">{fmtSigned(t.stock_effect)} {t.stock_uom}</td>
+                  <td className="num" data-testid="explains-effect">{fmtSigned(t.explained_qty)} {t.explained_uom}</td>
                 </>
               )}
             </tr>

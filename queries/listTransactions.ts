@@ -83,6 +83,17 @@ function explainingSql(f: Filters, scope: Scope, p: TransactionListParams): Sql 
 FROM (${inventoryTransactionsSql(f.at, events)}) WHERE ${key.reduce((a, c) => sql`${a} AND ${c}`)}`;
 }
 
+/** A list row's columns of transactionsSql, and the two orders a list comes in (total: the id breaks ties). */
+const ROW_COLUMNS = raw(`correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
+       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status`);
+const NEWEST_FIRST = raw('occurred_at DESC, correlation_id ASC');
+const SLOWEST_FIRST = raw('latency_ms DESC NULLS LAST, occurred_at DESC, correlation_id ASC');
+
+/** One page (limit + 1 rows, pageLimitSql) of transactionsSql rows `source` that meet `where`, in `order`. */
+function pageRows(store: Store, source: Sql, where: Sql, order: Raw, page: Pick<Filters, 'offset' | 'limit'>): Promise<Record<string, string | number | null>[]> {
+  return queryRows(store, 'listTransactions.page', sql`SELECT ${ROW_COLUMNS} FROM (${source}) WHERE ${where} ORDER BY ${order} ${pageLimitSql(page)}`);
+}
+
 /** The condition on transactionsSql rows that a list's own parameters set (besides `explains`). */
 export function listConditions(p: TransactionListParams): Sql {
   const conditions: Sql[] = [sql`1`];
@@ -154,17 +165,7 @@ export async function pageByHours(store: Store, f: Filters, scope: Scope, p: Tra
     from: new Date(Math.max(f.from.getTime(), counts[last].start)),
     to: new Date(Math.min(f.to.getTime(), counts[first].start + 3600_000)),
   };
-  const rows = await queryRows<Record<string, string | number | null>>(
-    store,
-    'listTransactions.page',
-    sql`
-SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
-       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status
-FROM (${transactionsSql(window, scope)})
-WHERE ${where}
-ORDER BY occurred_at DESC, correlation_id ASC
-${pageLimitSql({ offset: f.offset - before, limit: f.limit })}`,
-  );
+  const rows = await pageRows(store, transactionsSql(window, scope), where, NEWEST_FIRST, { offset: f.offset - before, limit: f.limit });
   // the counts promised this many: any other number (a transaction whose events disagree on its hour,
   // plant or flow, which the contract rules out; an event stored between the two statements) and the
   // caller reads the list raw
@@ -198,17 +199,7 @@ FROM (SELECT toString(sum(n_posted)) AS total, groupArrayArray(latencies) AS all
       ? undefined
       : sql`correlation_id IN (SELECT correlation_id FROM postings WHERE ${postingConditions(f, scope)} AND status = 'posted'
     AND dateDiff('millisecond', occurred_at, reported_at) >= ${param('slowest', 'Int64', bound.slowest)})`;
-  const rows = await queryRows<Record<string, string | number | null>>(
-    store,
-    'listTransactions.page',
-    sql`
-SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
-       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status
-FROM (${transactionsSql(f, scope, late)})
-WHERE ${where}
-ORDER BY latency_ms DESC NULLS LAST, occurred_at DESC, correlation_id ASC
-${pageLimitSql(f)}`,
-  );
+  const rows = await pageRows(store, transactionsSql(f, scope, late), where, SLOWEST_FIRST, f);
   const total = Number(bound.total);
   if (rows.length !== Math.max(0, Math.min(f.limit + 1, total - f.offset))) return null;
   return { rows, total };
@@ -233,11 +224,10 @@ WHERE ${where}`;
     store,
     'listTransactions',
     sql`
-SELECT correlation_id, plant, flow, status, occurred_at, last_reported_at, attempts, order_no, material, lot, document_no,
-       error_category, latency_ms, threshold_minutes, sla_state, attempt1_status,
+SELECT ${ROW_COLUMNS},
        ${explaining ? sql`e.status_at_cutoff, toString(e.explained_qty) AS explained_qty, e.explained_uom,` : sql``} count() OVER () AS total
 ${selected}
-ORDER BY ${p.sort === 'latency' ? sql`latency_ms DESC NULLS LAST, ` : sql``}occurred_at DESC, correlation_id ASC
+ORDER BY ${p.sort === 'latency' ? SLOWEST_FIRST : NEWEST_FIRST}
 ${pageLimitSql(f)}`,
   );
   // a page past the last row has no row to carry the total: counted on its own

@@ -1,6 +1,8 @@
-// The transactions behind a count (the overview's "11 transactions", "3 pending", a flow cell's
-// volume): the selected transactions as they stood at `at`, newest first, narrowed by current status,
-// SLA state, first-pass outcome or material. Same per-transaction rows as every other view.
+// The transactions behind a count (the overview's "11 transactions", "3 pending", a ratio's
+// denominator, a flow cell's volume): the selected transactions as they stood at `at`, newest first (or
+// slowest first: a latency percentile's rows), narrowed by current status, SLA state, first-pass outcome
+// or material, or the ones behind a part of an inventory variance. Same per-transaction rows as every
+// other view. The common lists find their page from the KPI rollup (pageByHours, pageBySlowest).
 import { z } from 'zod';
 import { param, queryRows, raw, sql, type Raw, type Sql, type Store } from '../clickhouse/client';
 import { STATUSES } from '../lib/contract';
@@ -215,12 +217,12 @@ export async function listTransactions(
   const where = listConditions(p);
   // behind a part of a variance: each transaction's part beside it (status at the cut-off, stock effect)
   const explaining = p.explains ? explainingSql(f, scope, p) : null;
-  const byHours = opts.rollups === false ? null : ((await pageByHours(store, f, scope, p, where)) ?? (await pageBySlowest(store, f, scope, p, where)));
+  const fromRollup = opts.rollups === false ? null : ((await pageByHours(store, f, scope, p, where)) ?? (await pageBySlowest(store, f, scope, p, where)));
   const selected = sql`
 FROM (${transactionsSql(f, scope, explaining ? sql`correlation_id IN (SELECT correlation_id FROM (${explaining}))` : undefined)}) AS t
 ${explaining ? sql`INNER JOIN (${explaining}) AS e USING (correlation_id)` : sql``}
 WHERE ${where}`;
-  const rows = byHours?.rows ?? await queryRows<Record<string, string | number | null>>(
+  const rows = fromRollup?.rows ?? await queryRows<Record<string, string | number | null>>(
     store,
     'listTransactions',
     sql`
@@ -231,8 +233,8 @@ ORDER BY ${p.sort === 'latency' ? SLOWEST_FIRST : NEWEST_FIRST}
 ${pageLimitSql(f)}`,
   );
   // a page past the last row has no row to carry the total: counted on its own
-  const total = byHours
-    ? byHours.total
+  const total = fromRollup
+    ? fromRollup.total
     : rows.length
       ? Number(rows[0].total)
       : f.offset === 0

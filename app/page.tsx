@@ -184,17 +184,17 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           pair
           value={
             <>
-              <span data-testid="kpi-latency-p50">
+              <MaybeLink href={access.open(view.slowest({}, 0.5, now.posted))} data-testid="kpi-latency-p50">
                 {fmtDuration(now.latency_p50_ms)}
                 <small>p50</small>
-              </span>
-              <span data-testid="kpi-latency-p95">
+              </MaybeLink>
+              <MaybeLink href={access.open(view.slowest({}, 0.95, now.posted))} data-testid="kpi-latency-p95">
                 {fmtDuration(now.latency_p95_ms)}
                 <small>p95</small>
-              </span>
+              </MaybeLink>
             </>
           }
-          href={access.open(view.href('/transactions', { status: 'posted', sort: 'latency' }))}
+          href={null}
           detail={
             <span>
               occurred → first posted,{' '}
@@ -264,7 +264,10 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                   <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, ...RATIO_ROWS.slaCounted }))}>{fmtPct(r.sla_compliance)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.open_exceptions ? 'num-failed' : 'zero'} href={access.open(view.href('/exceptions', only))}>{fmtInt(r.open_exceptions)}</MaybeLink></td>
                   <td className="num"><MaybeLink className={r.open_sla_breaches ? 'num-failed' : 'zero'} href={access.open(view.href('/sla', { ...only, state: 'open' }))}>{fmtInt(r.open_sla_breaches)}</MaybeLink></td>
-                  <td className="num"><MaybeLink href={access.open(view.href('/transactions', { ...only, status: 'posted', sort: 'latency' }))}>{fmtDuration(r.latency_p50_ms)} / {fmtDuration(r.latency_p95_ms)}</MaybeLink></td>
+                  <td className="num">
+                    <MaybeLink href={access.open(view.slowest(only, 0.5, r.posted))}>{fmtDuration(r.latency_p50_ms)}</MaybeLink> /{' '}
+                    <MaybeLink href={access.open(view.slowest(only, 0.95, r.posted))}>{fmtDuration(r.latency_p95_ms)}</MaybeLink>
+                  </td>
                   <td className="nowrap">
                     {pulse?.silent ? <span className="badge badge-silent plain">silent</span> : null} {pulse ? `${fmtUtc(pulse.last_reported_at, 'MMM d, HH:mm')} UTC` : <span className="zero">not in the last 7 days</span>}
                   </td>

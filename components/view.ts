@@ -1,10 +1,10 @@
 // A page's view from its URL: the shared filters (time range preset or custom from/to, as-of `at`,
 // plants, flows) resolved to the same `Filters` the /api/v1 routes parse, plus the links that keep
 // them: to other pages, and to the matching /api/v1 CSV export computed for the same instant.
-import { BadRequest, cursorFor, parseFilters, repeatedParams, type Filters } from '@/queries/filters';
+import { BadRequest, cursorFor, DEFAULT_LIMIT, parseFilters, repeatedParams, type Filters } from '@/queries/filters';
 import { cursorInstant, parseInstant } from '@/lib/instant';
 import { DEFAULT_RANGE, hrefWith, RANGE_PRESETS, type ParamValue } from './links';
-import { fmtUtc } from './format';
+import { fmtUtc, pageOffsetOf, slowestRank } from './format';
 
 /** The page size a list's CSV export is read in (the export holds every row: lib/route.ts). */
 export const EXPORT_LIMIT = '1000';
@@ -26,6 +26,12 @@ export type View = {
   csv(apiPath: string, extra?: Record<string, ParamValue>): string;
   /** the /api/v1 JSON of the same (for the API-minded) */
   api(apiPath: string, extra?: Record<string, ParamValue>): string;
+  /**
+   * The rows behind a latency percentile (`level` of `posted` latencies): the posted transactions (of
+   * `narrow`: a plant, a flow) slowest first, at the page that holds the percentile's own transaction,
+   * as of this view's instant.
+   */
+  slowest(narrow: Record<string, string>, level: number, posted: number): string;
 };
 export type ViewProblem = { ok: false; problems: string[]; params: URLSearchParams };
 
@@ -102,6 +108,10 @@ export function resolveView(sp: PageSearchParams, opts: { defaultLookbackMs?: nu
     href: (path, overrides = {}) => hrefWith(path, params, overrides),
     csv: (path, extra = {}) => apiLink(path, { ...extra, format: 'csv' }),
     api: (path, extra = {}) => apiLink(path, extra),
+    slowest: (narrow, level, posted) => {
+      const offset = pageOffsetOf(slowestRank(level, posted), DEFAULT_LIMIT);
+      return hrefWith('/transactions', params, { ...narrow, status: 'posted', sort: 'latency', cursor: offset > 0 ? cursorFor(offset, filters.at) : null });
+    },
   };
 }
 

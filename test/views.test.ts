@@ -528,3 +528,23 @@ test('a live list\'s later pages continue it as of its first page\'s instant, th
   const pinnedBack = new URLSearchParams(pageLinks(pinned, null).prev!.slice(1));
   assert.deepEqual([pinnedBack.get('at'), pinnedBack.get('cursor')], [AT, null]);
 });
+
+test('a percentile opens the posted transactions slowest first at the page that holds its own transaction, as of the view\'s instant', async () => {
+  const { resolveView } = await import('../components/view');
+  const view = resolveView({ at: AT, range: '7d', flow: 'shipment' });
+  assert.ok(view.ok);
+  // 10,000 posted: p50 is the 5,000th slowest (on the page from offset 4,900), p99 the 100th (page 1)
+  const p50 = new URLSearchParams(view.slowest({ plant: 'P02' }, 0.5, 10_000).split('?')[1]);
+  assert.deepEqual(
+    [p50.get('plant'), p50.get('flow'), p50.get('range'), p50.get('at'), p50.get('status'), p50.get('sort')],
+    ['P02', 'shipment', '7d', AT, 'posted', 'latency'],
+  );
+  assert.equal(Buffer.from(p50.get('cursor')!, 'base64url').toString(), `o:4900:a:${Date.parse(AT)}`);
+  assert.equal(new URLSearchParams(view.slowest({}, 0.99, 10_000).split('?')[1]).get('cursor'), null);
+  // and the list there starts with it: P02's 2 shipments (T8 25 min, T7 20 min), p50 the 1st slowest, on page 1
+  const p50Day = resolveView({ at: AT, plant: 'P02', flow: 'shipment' });
+  assert.ok(p50Day.ok);
+  const opened = new URLSearchParams(p50Day.slowest({}, 0.5, 2).split('?')[1]);
+  const list = await listTransactions(store, filters(`plant=P02&flow=shipment`), ALL_PLANTS, transactionListParams.parse({ status: opened.get('status'), sort: opened.get('sort') }));
+  assert.deepEqual(list.items.map((t) => [t.correlation_id, t.latency_ms]), [['T8', 1_500_000], ['T7', 1_200_000]]);
+});

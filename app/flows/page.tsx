@@ -4,7 +4,7 @@
 import Link from 'next/link';
 import { getReadStore } from '@/clickhouse/shared';
 import { getFlowMatrix, type FlowCell } from '@/queries/getFlowMatrix';
-import { resolveView, type PageSearchParams } from '@/components/view';
+import { resolveView, type PageSearchParams, type View } from '@/components/view';
 import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems } from '@/components/Card';
 import { DataTable } from '@/components/DataTable';
@@ -66,7 +66,7 @@ export default async function FlowsPage({ searchParams }: { searchParams: Promis
                 </td>
                 {flows.map((fl) => {
                   const c = cell(plant, fl);
-                  return c ? <MatrixCell key={fl} c={c} href={view.href} plant={plant} flow={fl} /> : <td key={fl} className="cell cell-empty">·</td>;
+                  return c ? <MatrixCell key={fl} c={c} href={view.href} slowest={view.slowest} plant={plant} flow={fl} /> : <td key={fl} className="cell cell-empty">·</td>;
                 })}
                 <td className="cell">
                   <div className="cell-main"><Link href={view.href('/transactions', { plant })}>{fmtInt(sum(cells, 'transactions'))}</Link></div>
@@ -87,7 +87,7 @@ export default async function FlowsPage({ searchParams }: { searchParams: Promis
   );
 }
 
-function MatrixCell({ c, href, plant, flow }: { c: FlowCell; href: (path: string, o?: Record<string, string>) => string; plant: string; flow: string }) {
+function MatrixCell({ c, href, slowest, plant, flow }: { c: FlowCell; href: (path: string, o?: Record<string, string>) => string; slowest: View['slowest']; plant: string; flow: string }) {
   const only = { plant, flow };
   const tone = c.failed > 0 || c.open_sla_breaches > 0 ? 'cell-bad' : c.pending > 0 ? 'cell-warn' : '';
   return (
@@ -99,7 +99,7 @@ function MatrixCell({ c, href, plant, flow }: { c: FlowCell; href: (path: string
         <Link className={c.failed ? 'num-failed' : ''} href={href('/exceptions', { ...only, status: 'all' })}>{fmtInt(c.failed)} failed</Link>
         <Link className={c.pending ? 'num-pending' : ''} href={href('/transactions', { ...only, status: 'pending' })}>{fmtInt(c.pending)} pending</Link>
         {c.open_sla_breaches > 0 && <Link className="num-failed" href={href('/sla', { ...only, state: 'open' })}>{fmtInt(c.open_sla_breaches)} breach{c.open_sla_breaches > 1 ? 'es' : ''}</Link>}
-        {c.p95_ms !== null && <Link href={href('/transactions', { ...only, status: 'posted', sort: 'latency' })}>p95 {fmtDuration(c.p95_ms)}</Link>}
+        {c.p95_ms !== null && <Link href={slowest(only, 0.95, c.posted)}>p95 {fmtDuration(c.p95_ms)}</Link>}
       </div>
     </td>
   );

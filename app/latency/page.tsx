@@ -2,7 +2,6 @@
 // SLA threshold in force, the percentiles over time, and the table behind both (exact quantiles).
 import { getReadStore } from '@/clickhouse/shared';
 import { getLatency } from '@/queries/getLatency';
-import { cursorFor, DEFAULT_LIMIT as LIST_PAGE } from '@/queries/filters';
 import { getLatencyOverTime } from '@/queries/getLatencyOverTime';
 import { getSlaThresholds } from '@/queries/getSlaThresholds';
 import { FLOWS } from '@/lib/contract';
@@ -11,7 +10,7 @@ import { pageAccess, returnPath } from '@/components/viewer';
 import { Card, CsvLink, Empty, FilterProblems, MaybeLink } from '@/components/Card';
 import { DataTable, num } from '@/components/DataTable';
 import { LatencyChart } from '@/components/Charts';
-import { flowLabel, fmtDuration, fmtInt, ordinal, pageOffsetOf, slowestRank } from '@/components/format';
+import { flowLabel, fmtDuration, fmtInt, ordinal, slowestRank } from '@/components/format';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Latency' };
@@ -28,8 +27,6 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
   const view = resolveView(sp);
   if (!view.ok) return <FilterProblems problems={view.problems} />;
   const f = view.filters;
-  // a percentile's row in the slowest-first list: its page of 100 (the list's default), as of this view's instant
-  const pageHolding = (rank: number) => (pageOffsetOf(rank, LIST_PAGE) > 0 ? cursorFor(pageOffsetOf(rank, LIST_PAGE), f.at) : null);
   const store = await getReadStore();
   const [latency, series, thresholds] = await Promise.all([getLatency(store, f, access.scope), getLatencyOverTime(store, f, access.scope), getSlaThresholds(store, f, access.scope)]);
   const thresholdOf = (plant: string, flow: string) =>
@@ -78,7 +75,7 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
                 const t = thresholdOf(plant, fl);
                 return (
                   <td key={fl} className={`heat heat-${heat(r.p95_ms, t)}`} title={`p50 ${fmtDuration(r.p50_ms)} · p95 ${fmtDuration(r.p95_ms)} · p99 ${fmtDuration(r.p99_ms)} · ${r.count} posted · threshold ${t} min`} data-testid={`heat-${plant}-${fl}`}>
-                    <MaybeLink href={access.open(view.href('/transactions', { plant, flow: fl, status: 'posted', sort: 'latency' }))}>
+                    <MaybeLink href={access.open(view.slowest({ plant, flow: fl }, 0.95, r.count))}>
                       {fmtDuration(r.p95_ms)}
                       <span className="sub">{fmtInt(r.count)} posted · SLA {t} min</span>
                     </MaybeLink>
@@ -118,7 +115,7 @@ export default async function LatencyPage({ searchParams }: { searchParams: Prom
                 {([['p50', 0.5, r.p50_ms], ['p95', 0.95, r.p95_ms], ['p99', 0.99, r.p99_ms]] as const).map(([name, level, ms]) => (
                   <td key={name} className="num">
                     <MaybeLink
-                      href={access.open(view.href('/transactions', { plant: r.plant, flow: r.flow, status: 'posted', sort: 'latency', cursor: pageHolding(slowestRank(level, r.count)) }))}
+                      href={access.open(view.slowest({ plant: r.plant, flow: r.flow }, level, r.count))}
                       title={`${name}: the latency of the ${ordinal(slowestRank(level, r.count))} slowest of ${fmtInt(r.count)} posted (opens them slowest first, at the page that holds it)`}
                       data-testid={`latency-${name}-${r.plant}-${r.flow}`}
                     >

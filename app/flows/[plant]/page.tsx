@@ -77,7 +77,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
         <Figure label="Failed" value={fmtInt(overview.failed)} href={view.href('/exceptions', { ...only, status: 'all' })} cls={overview.failed ? 'num-failed' : ''} />
         <Figure label="Posting success" value={fmtPct(postingSuccess(overview))} href={view.href('/transactions', { ...only, ...RATIO_ROWS.finished })} />
         <Figure label="SLA compliance" value={fmtPct(overview.sla_compliance)} href={view.href('/transactions', { ...only, ...RATIO_ROWS.slaCounted })} />
-        <Figure label="Latency p50 / p95" value={`${fmtDuration(overview.latency_p50_ms)} / ${fmtDuration(overview.latency_p95_ms)}`} href={view.href('/transactions', { ...only, status: 'posted', sort: 'latency' })} />
+        <Figure label="Latency p50 / p95" value={`${fmtDuration(overview.latency_p50_ms)} / ${fmtDuration(overview.latency_p95_ms)}`} href={view.slowest(only, 0.95, overview.posted)} />
       </section>
 
       <div className="section">
@@ -112,7 +112,7 @@ export default async function PlantPage({ params, searchParams }: { params: Prom
                   <td className="num"><Link className={c.pending ? 'num-pending' : 'zero'} href={view.href('/transactions', { ...o, status: 'pending' })}>{fmtInt(c.pending)}</Link></td>
                   <td className="num"><Link className={c.failed ? 'num-failed' : 'zero'} href={view.href('/exceptions', { ...o, status: 'all' })}>{fmtInt(c.failed)}</Link></td>
                   <td className="num"><Link className={c.open_sla_breaches ? 'num-failed' : 'zero'} href={view.href('/sla', { ...o, state: 'open' })}>{fmtInt(c.open_sla_breaches)}</Link></td>
-                  <td className="num"><Link href={view.href('/transactions', { ...o, status: 'posted', sort: 'latency' })}>{fmtDuration(c.p95_ms)}</Link></td>
+                  <td className="num"><Link href={view.slowest(o, 0.95, c.posted)}>{fmtDuration(c.p95_ms)}</Link></td>
                 </tr>
               );
             }}

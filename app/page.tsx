@@ -122,7 +122,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             <span>
               <MaybeLink href={access.open(view.href('/transactions', { first_pass: 'true' }))} data-testid="kpi-fpy-first">{fmtInt(firstPass)} posted on attempt 1</MaybeLink> of{' '}
               <MaybeLink href={access.open(view.href('/transactions', RATIO_ROWS.finished))}>{fmtInt(now.posted + now.failed)} posted + failed</MaybeLink> ·{' '}
-              <MaybeLink href={access.open(view.href('/transactions', { first_pass: 'false' }))} data-testid="kpi-fpy-not-first">not on attempt 1</MaybeLink>
+              <MaybeLink href={access.open(view.href('/transactions', { first_pass: 'false' }))} data-testid="kpi-fpy-not-first">{fmtInt(now.posted + now.failed - firstPass)} not on attempt 1</MaybeLink>
             </span>
           }
           trend={<Trend current={now.first_pass_yield} previous={before.first_pass_yield} kind="ratio" better="up" period={period} href={previousHref} />}

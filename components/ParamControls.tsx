@@ -28,7 +28,10 @@ function useParamSetter() {
  */
 export function ParamSelect({ name, label, options, allLabel = 'All' }: { name: string; label: string; options: { value: string; label: string }[]; allLabel?: string }) {
   const { params, set, pending } = useParamSetter();
-  const current = params.get(name) ?? '';
+  const given = params.get(name) ?? '';
+  // several values in another order than a choice's (`failed,posted`) are that choice
+  const sameSet = (a: string, b: string) => a.split(',').sort().join(',') === b.split(',').sort().join(',');
+  const current = options.find((o) => o.value === given)?.value ?? options.find((o) => sameSet(o.value, given))?.value ?? given;
   const [choice, setChoice] = useState(current);
   const keyed = useRef(false);
   useEffect(() => setChoice(current), [current]);
